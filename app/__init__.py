@@ -1,0 +1,1 @@
+"""cop-api: an API service for running communities of practice."""

@@ -1,0 +1,124 @@
+"""The `cop-api` command line."""
+
+import asyncio
+import logging
+from typing import Annotated
+
+import typer
+import uvicorn
+
+from app.config import Settings, get_settings
+from app.dbadmin import database_server
+from app.dbadmin import migrate as run_migrations
+
+cli = typer.Typer(help="cop-api: run communities of practice.", no_args_is_help=True)
+
+
+def _settings() -> Settings:
+    return get_settings()
+
+
+def _server(settings: Settings):  # type: ignore[no-untyped-def]
+    return database_server(settings.database_url, settings.data_dir / "postgres", "cop_api")
+
+
+@cli.command()
+def serve(
+    host: Annotated[str | None, typer.Option(help="Interface to listen on")] = None,
+    port: Annotated[int | None, typer.Option(help="Port to listen on")] = None,
+    demo: Annotated[
+        bool, typer.Option(help="Load the demo community if the database is empty")
+    ] = False,
+) -> None:
+    """Apply migrations and serve the API; with no DATABASE_URL, on an embedded PostgreSQL."""
+    from app.main import create_app
+
+    settings = _settings()
+    logging.basicConfig(level=logging.INFO)
+    with _server(settings) as url:
+        run_migrations(url)
+        settings = settings.model_copy(update={"database_url": url})
+        if demo:
+            from app.demo import seed_demo
+
+            asyncio.run(seed_demo(settings, only_if_empty=True))
+        uvicorn.run(
+            create_app(settings),
+            host=host or settings.host,
+            port=port or settings.port,
+            log_level="info",
+        )
+
+
+@cli.command()
+def migrate(revision: Annotated[str, typer.Argument()] = "head") -> None:
+    """Upgrade the database schema (to head by default)."""
+    with _server(_settings()) as url:
+        run_migrations(url, revision)
+        typer.echo(f"migrated to {revision}")
+
+
+@cli.command("create-admin")
+def create_admin(
+    email: Annotated[str, typer.Option(prompt=True)],
+    display_name: Annotated[str, typer.Option(prompt=True)],
+    password: Annotated[str, typer.Option(prompt=True, hide_input=True, confirmation_prompt=True)],
+) -> None:
+    """Create a platform admin (or promote an existing person)."""
+    from app.demo import with_session
+    from app.services import people
+
+    async def run(url: str) -> str:
+        async with with_session(url, _settings()) as (session, passwords):
+            person = await people.create_person(
+                session,
+                passwords,
+                email=email,
+                display_name=display_name,
+                password=password,
+                is_platform_admin=True,
+            )
+            return str(person.id)
+
+    with _server(_settings()) as url:
+        run_migrations(url)
+        typer.echo(f"platform admin {email}: {asyncio.run(run(url))}")
+
+
+@cli.command("create-api-key")
+def create_api_key(
+    name: Annotated[str, typer.Option(help="What the key is for")],
+    scope: Annotated[list[str], typer.Option(help="read, write or admin; repeatable")] = ["read"],  # noqa: B006
+) -> None:
+    """Create an API key and print it (it is shown once)."""
+    from app.demo import with_session
+    from app.models.people import ApiKeyCreate
+    from app.services import api_keys
+    from app.services.actors import Actor
+    from app.services.validation import parse
+
+    data = parse(ApiKeyCreate, {"name": name, "scopes": scope})
+
+    async def run(url: str) -> str:
+        async with with_session(url, _settings()) as (session, _):
+            _, secret = await api_keys.create_api_key(session, Actor(is_platform_admin=True), data)
+            return secret
+
+    with _server(_settings()) as url:
+        run_migrations(url)
+        typer.echo(asyncio.run(run(url)))
+
+
+@cli.command("seed-demo")
+def seed_demo_command() -> None:
+    """Load a small, realistic demo community."""
+    from app.demo import seed_demo
+
+    with _server(_settings()) as url:
+        run_migrations(url)
+        settings = _settings().model_copy(update={"database_url": url})
+        typer.echo(asyncio.run(seed_demo(settings, only_if_empty=False)))
+
+
+def main() -> None:
+    cli()

@@ -1,0 +1,52 @@
+from functools import lru_cache
+from pathlib import Path
+from typing import Literal, Self
+
+from pydantic import Field, model_validator
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+DEFAULT_SECRET = "change-me-development-only-secret-key-0000"
+
+
+class Settings(BaseSettings):
+    """Configuration from environment variables (prefix-free) and an optional `.env`."""
+
+    model_config = SettingsConfigDict(env_file=".env", extra="ignore")
+
+    environment: Literal["development", "test", "production"] = "development"
+    database_url: str | None = Field(
+        default=None,
+        description="PostgreSQL URL; when unset, an embedded PostgreSQL server is started.",
+    )
+    data_dir: Path = Path(".cop-data")
+    secret_key: str = DEFAULT_SECRET
+    access_token_minutes: int = 15
+    refresh_token_days: int = 30
+    password_hash_time_cost: int = 3
+    host: str = "127.0.0.1"
+    port: int = 8000
+    db_pool_size: int = 10
+    db_max_overflow: int = 10
+    graphql_introspection: bool = True
+    graphql_graphiql: bool = True
+    graphql_max_depth: int = 10
+    graphql_max_aliases: int = 30
+    graphql_max_tokens: int = 4000
+    page_size_default: int = 20
+    page_size_max: int = 100
+    log_sql: bool = False
+
+    @model_validator(mode="after")
+    def _refuse_unsafe_defaults(self) -> Self:
+        if self.environment != "development" and self.secret_key == DEFAULT_SECRET:
+            raise ValueError(
+                f"SECRET_KEY must be set to a private value when ENVIRONMENT={self.environment}"
+            )
+        if self.environment == "production" and len(self.secret_key) < 32:
+            raise ValueError("SECRET_KEY must be at least 32 characters in production")
+        return self
+
+
+@lru_cache
+def get_settings() -> Settings:
+    return Settings()

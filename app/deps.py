@@ -1,0 +1,87 @@
+"""FastAPI dependencies, as `Annotated` aliases the routers declare."""
+
+from collections.abc import AsyncIterator, Callable, Sequence
+from typing import Annotated, Any, TypeVar
+
+from fastapi import Depends, Query, Request, Response
+from fastapi.security import OAuth2PasswordBearer
+from sqlmodel.ext.asyncio.session import AsyncSession
+
+from app.config import Settings
+from app.db import session_scope
+from app.models.common import Page as PageOut
+from app.services.actors import Actor
+from app.services.auth import Passwords, actor_from_token
+from app.services.pagination import Page, PageParams
+
+T = TypeVar("T")
+
+oauth2_scheme = OAuth2PasswordBearer(
+    tokenUrl="/api/v1/auth/token",
+    auto_error=False,
+    description="An access token from /api/v1/auth/token, or an API key (cop_…).",
+)
+
+
+async def get_session(request: Request) -> AsyncIterator[AsyncSession]:
+    async with session_scope(request.app.state.sessionmaker) as session:
+        yield session
+
+
+def get_settings_dep(request: Request) -> Settings:
+    settings: Settings = request.app.state.settings
+    return settings
+
+
+def get_passwords(request: Request) -> Passwords:
+    passwords: Passwords = request.app.state.passwords
+    return passwords
+
+
+SessionDep = Annotated[AsyncSession, Depends(get_session)]
+SettingsDep = Annotated[Settings, Depends(get_settings_dep)]
+PasswordsDep = Annotated[Passwords, Depends(get_passwords)]
+
+
+async def get_actor(
+    session: SessionDep,
+    settings: SettingsDep,
+    token: Annotated[str | None, Depends(oauth2_scheme)],
+) -> Actor:
+    return await actor_from_token(session, settings, token)
+
+
+async def get_authenticated(actor: Annotated[Actor, Depends(get_actor)]) -> Actor:
+    return actor.require_authenticated()
+
+
+ActorDep = Annotated[Actor, Depends(get_actor)]
+CurrentActor = Annotated[Actor, Depends(get_authenticated)]
+
+
+def get_page_params(
+    request: Request,
+    limit: Annotated[int | None, Query(ge=1, le=100, description="Page size.")] = None,
+    cursor: Annotated[
+        str | None, Query(max_length=200, description="`next_cursor` of the previous page.")
+    ] = None,
+) -> PageParams:
+    settings: Settings = request.app.state.settings
+    return PageParams(limit=limit or settings.page_size_default, cursor=cursor)
+
+
+PageDep = Annotated[PageParams, Depends(get_page_params)]
+
+
+def page_out(
+    page: Page[Any],
+    request: Request,
+    response: Response,
+    to_public: Callable[[Any], T],
+) -> PageOut[T]:
+    """Shape a service page for REST, with an RFC 8288 `Link: <…>; rel="next"` header."""
+    if page.next_cursor:
+        url = request.url.include_query_params(cursor=page.next_cursor)
+        response.headers["Link"] = f'<{url}>; rel="next"'
+    items: Sequence[T] = [to_public(item) for item in page.items]
+    return PageOut[T](items=list(items), next_cursor=page.next_cursor)

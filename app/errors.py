@@ -1,0 +1,81 @@
+"""Domain errors raised by services. They know nothing of HTTP or GraphQL.
+
+Each error has a stable `code` (the GraphQL `extensions.code`) and a stable
+`problem` slug (the last segment of the RFC 9457 problem `type`)."""
+
+from dataclasses import dataclass
+from typing import Any, ClassVar
+
+
+@dataclass(frozen=True)
+class FieldError:
+    field: str
+    message: str
+    code: str = "invalid"
+
+    def as_dict(self) -> dict[str, str]:
+        return {"field": self.field, "message": self.message, "code": self.code}
+
+
+class DomainError(Exception):
+    code: ClassVar[str] = "INTERNAL"
+    problem: str = "error"
+    title: str = "Error"
+
+    def __init__(
+        self,
+        detail: str,
+        *,
+        problem: str | None = None,
+        title: str | None = None,
+        errors: list[FieldError] | None = None,
+        extra: dict[str, Any] | None = None,
+    ) -> None:
+        super().__init__(detail)
+        self.detail = detail
+        if problem is not None:
+            self.problem = problem
+        if title is not None:
+            self.title = title
+        self.errors = errors or []
+        self.extra = extra or {}
+
+
+class NotFound(DomainError):
+    code = "NOT_FOUND"
+    problem = "not-found"
+    title = "Not found"
+
+
+class Unauthenticated(DomainError):
+    code = "UNAUTHENTICATED"
+    problem = "unauthenticated"
+    title = "Authentication required"
+
+
+class Forbidden(DomainError):
+    code = "FORBIDDEN"
+    problem = "forbidden"
+    title = "Forbidden"
+
+
+class Conflict(DomainError):
+    code = "CONFLICT"
+    problem = "conflict"
+    title = "Conflict"
+
+
+class Invalid(DomainError):
+    code = "BAD_USER_INPUT"
+    problem = "validation-error"
+    title = "Invalid input"
+
+
+class PreconditionFailed(DomainError):
+    code = "CONFLICT"
+    problem = "precondition-failed"
+    title = "Precondition failed"
+
+
+def invalid_field(field: str, message: str, code: str = "invalid") -> Invalid:
+    return Invalid(message, errors=[FieldError(field, message, code)])

@@ -1,0 +1,93 @@
+"""The application: lifespan, routers, GraphQL, error handlers, offline docs."""
+
+import logging
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+
+from fastapi import FastAPI
+from fastapi.openapi.docs import get_swagger_ui_html
+from fastapi.responses import HTMLResponse
+from fastapi.staticfiles import StaticFiles
+from sqlalchemy.ext.asyncio import AsyncEngine
+from strawberry.fastapi import GraphQLRouter
+from swagger_ui_bundle import swagger_ui_path
+
+from app import problems
+from app.config import Settings, get_settings
+from app.db import create_engine, create_sessionmaker
+from app.routers import api_keys, auth, domains, health, memberships, people
+from app.schema.build import build_schema
+from app.schema.context import get_context
+from app.services.auth import Passwords
+
+log = logging.getLogger("cop_api")
+
+TAGS = [
+    {"name": "auth", "description": "Sign up, log in, refresh tokens."},
+    {"name": "people", "description": "Profiles and who you may see."},
+    {"name": "domains", "description": "Communities and their shared domain of interest."},
+    {"name": "memberships", "description": "Joining, invitations, roles and history."},
+    {"name": "api keys", "description": "Service accounts for integrations."},
+    {"name": "health", "description": "Liveness and readiness."},
+]
+
+
+def create_app(settings: Settings | None = None, engine: AsyncEngine | None = None) -> FastAPI:
+    settings = settings or get_settings()
+
+    @asynccontextmanager
+    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        owned = engine is None
+        if owned:
+            if not settings.database_url:
+                raise RuntimeError("Set DATABASE_URL, or start with `cop-api serve`.")
+            app.state.engine = create_engine(settings.database_url, settings)
+            app.state.sessionmaker = create_sessionmaker(app.state.engine)
+        yield
+        if owned:
+            await app.state.engine.dispose()
+
+    app = FastAPI(
+        title="cop-api",
+        version="0.1.0",
+        summary="Run communities of practice: domains, memberships, gatherings, contributions.",
+        openapi_tags=TAGS,
+        lifespan=lifespan,
+        docs_url=None,
+        redoc_url=None,
+    )
+    app.state.settings = settings
+    app.state.passwords = Passwords(settings.password_hash_time_cost)
+    if engine is not None:
+        app.state.engine = engine
+        app.state.sessionmaker = create_sessionmaker(engine)
+
+    problems.install(app)
+    for module in (health, auth, people, api_keys, domains, memberships):
+        app.include_router(module.router)
+
+    graphql = GraphQLRouter(
+        build_schema(settings),
+        context_getter=get_context,
+        graphql_ide="graphiql" if settings.graphql_graphiql else None,
+    )
+    app.include_router(graphql, prefix="/graphql", include_in_schema=False)
+
+    app.mount("/static/swagger", StaticFiles(directory=str(swagger_ui_path)), name="swagger")
+
+    @app.get("/docs", include_in_schema=False)
+    async def docs() -> HTMLResponse:
+        return get_swagger_ui_html(
+            openapi_url="/openapi.json",
+            title="cop-api",
+            swagger_js_url="/static/swagger/swagger-ui-bundle.js",
+            swagger_css_url="/static/swagger/swagger-ui.css",
+            swagger_favicon_url="/static/swagger/favicon-32x32.png",
+        )
+
+    return app
+
+
+def app_factory() -> FastAPI:
+    """For `uvicorn --factory app.main:app_factory`."""
+    return create_app()

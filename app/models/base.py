@@ -1,0 +1,54 @@
+import uuid
+from datetime import UTC, datetime
+from typing import Any
+
+import sqlalchemy as sa
+from sqlalchemy.dialects.postgresql import ARRAY
+from sqlmodel import Field, SQLModel
+
+SQLModel.metadata.naming_convention = {
+    "ix": "ix_%(column_0_label)s",
+    "uq": "uq_%(table_name)s_%(column_0_name)s",
+    "ck": "ck_%(table_name)s_%(constraint_name)s",
+    "fk": "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s",
+    "pk": "pk_%(table_name)s",
+}
+
+
+def utcnow() -> datetime:
+    return datetime.now(UTC)
+
+
+def id_field() -> Any:
+    return Field(default_factory=uuid.uuid4, primary_key=True)
+
+
+def created_at_field() -> Any:
+    return Field(
+        default_factory=utcnow,
+        sa_column_kwargs={"server_default": sa.func.now()},
+        sa_type=sa.DateTime(timezone=True),  # type: ignore[call-overload]
+        nullable=False,
+    )
+
+
+def updated_at_field() -> Any:
+    return created_at_field()
+
+
+def optional_time_field(**kwargs: Any) -> Any:
+    return Field(default=None, sa_type=sa.DateTime(timezone=True), nullable=True, **kwargs)  # type: ignore[call-overload]
+
+
+def text_list_field(item: sa.types.TypeEngine[Any] | None = None) -> Any:
+    return Field(
+        default_factory=list,
+        sa_type=ARRAY(item or sa.Text()),  # type: ignore[call-overload]
+        sa_column_kwargs={"server_default": sa.text("'{}'")},
+        nullable=False,
+    )
+
+
+def enum_check(column: str, values: Any) -> sa.CheckConstraint:
+    allowed = ", ".join(f"'{v.value}'" for v in values)
+    return sa.CheckConstraint(f"{column} IN ({allowed})", name=f"{column}_valid")

@@ -1,0 +1,190 @@
+import uuid
+from datetime import datetime
+from enum import StrEnum
+from typing import Annotated
+from zoneinfo import available_timezones
+
+import sqlalchemy as sa
+from pydantic import AfterValidator, BaseModel, ConfigDict, EmailStr, Field, StringConstraints
+from sqlmodel import Field as SQLField
+from sqlmodel import SQLModel
+
+from app.models.base import (
+    created_at_field,
+    id_field,
+    optional_time_field,
+    text_list_field,
+    updated_at_field,
+)
+
+_ZONES = frozenset(available_timezones())
+
+
+def _check_timezone(value: str) -> str:
+    if value not in _ZONES:
+        raise ValueError(f"'{value}' is not an IANA time zone name (for example Europe/Paris)")
+    return value
+
+
+TimeZoneName = Annotated[str, StringConstraints(max_length=64), AfterValidator(_check_timezone)]
+Tag = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=64)]
+DisplayName = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=120)]
+Password = Annotated[str, StringConstraints(min_length=8, max_length=256)]
+
+
+def _dedupe_tags(tags: list[str]) -> list[str]:
+    seen: dict[str, None] = {}
+    for tag in tags:
+        seen.setdefault(tag.lower(), None)
+    return list(seen)
+
+
+TagList = Annotated[list[Tag], Field(max_length=50), AfterValidator(_dedupe_tags)]
+
+
+class Person(SQLModel, table=True):
+    __tablename__ = "people"
+    __table_args__ = (sa.Index("ix_people_expertise", "expertise", postgresql_using="gin"),)
+
+    id: uuid.UUID = id_field()
+    email: str = SQLField(max_length=320, unique=True)
+    display_name: str = SQLField(max_length=120)
+    bio: str = SQLField(default="", sa_type=sa.Text, sa_column_kwargs={"server_default": ""})
+    expertise: list[str] = text_list_field(sa.String(64))
+    timezone: str = SQLField(
+        default="UTC", max_length=64, sa_column_kwargs={"server_default": "UTC"}
+    )
+    password_hash: str | None = SQLField(default=None, max_length=255)
+    is_platform_admin: bool = SQLField(
+        default=False, sa_column_kwargs={"server_default": sa.false()}
+    )
+    is_active: bool = SQLField(default=True, sa_column_kwargs={"server_default": sa.true()})
+    created_at: datetime = created_at_field()
+    updated_at: datetime = updated_at_field()
+
+
+class ApiKeyScope(StrEnum):
+    read = "read"
+    write = "write"
+    admin = "admin"
+
+
+class ApiKey(SQLModel, table=True):
+    __tablename__ = "api_keys"
+
+    id: uuid.UUID = id_field()
+    name: str = SQLField(max_length=120)
+    prefix: str = SQLField(max_length=16, unique=True)
+    key_hash: str = SQLField(max_length=64)
+    scopes: list[str] = text_list_field(sa.String(16))
+    created_by_id: uuid.UUID | None = SQLField(
+        default=None, foreign_key="people.id", ondelete="SET NULL"
+    )
+    created_at: datetime = created_at_field()
+    last_used_at: datetime | None = optional_time_field()
+    revoked_at: datetime | None = optional_time_field()
+
+
+class RefreshToken(SQLModel, table=True):
+    __tablename__ = "refresh_tokens"
+
+    id: uuid.UUID = id_field()
+    person_id: uuid.UUID = SQLField(foreign_key="people.id", ondelete="CASCADE", index=True)
+    token_hash: str = SQLField(max_length=64, unique=True)
+    created_at: datetime = created_at_field()
+    expires_at: datetime = SQLField(sa_type=sa.DateTime(timezone=True))  # type: ignore[call-overload]
+    revoked_at: datetime | None = optional_time_field()
+
+
+# Data models: what comes in and what leaves the service.
+
+
+class PersonRegister(BaseModel):
+    model_config = ConfigDict(
+        json_schema_extra={
+            "examples": [
+                {
+                    "email": "ada@example.org",
+                    "password": "correct horse battery",
+                    "display_name": "Ada Lovelace",
+                    "timezone": "Europe/London",
+                    "expertise": ["facilitation", "analytics"],
+                }
+            ]
+        }
+    )
+
+    email: EmailStr
+    password: Password
+    display_name: DisplayName
+    bio: Annotated[str, StringConstraints(max_length=5000)] = ""
+    expertise: TagList = []
+    timezone: TimeZoneName = "UTC"
+
+
+class PersonUpdate(BaseModel):
+    model_config = ConfigDict(json_schema_extra={"examples": [{"bio": "Nurse educator"}]})
+
+    display_name: DisplayName | None = None
+    bio: Annotated[str, StringConstraints(max_length=5000)] | None = None
+    expertise: TagList | None = None
+    timezone: TimeZoneName | None = None
+    password: Password | None = None
+
+
+class PersonPublic(BaseModel):
+    """A person as others see them: no email, no credentials."""
+
+    model_config = ConfigDict(from_attributes=True)
+
+    id: uuid.UUID
+    display_name: str
+    bio: str
+    expertise: list[str]
+    timezone: str
+    created_at: datetime
+    updated_at: datetime
+
+
+class PersonPrivate(PersonPublic):
+    """A person as they (or a platform admin) see themselves."""
+
+    email: str
+    is_platform_admin: bool
+    is_active: bool
+
+
+class TokenPair(BaseModel):
+    access_token: str
+    refresh_token: str
+    token_type: str = "bearer"
+    expires_in: int
+
+
+class RefreshRequest(BaseModel):
+    refresh_token: Annotated[str, StringConstraints(min_length=1, max_length=200)]
+
+
+class ApiKeyCreate(BaseModel):
+    model_config = ConfigDict(
+        json_schema_extra={"examples": [{"name": "LMS sync", "scopes": ["read", "write"]}]}
+    )
+
+    name: Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=120)]
+    scopes: Annotated[list[ApiKeyScope], Field(min_length=1, max_length=3)] = [ApiKeyScope.read]
+
+
+class ApiKeyPublic(BaseModel):
+    model_config = ConfigDict(from_attributes=True)
+
+    id: uuid.UUID
+    name: str
+    prefix: str
+    scopes: list[str]
+    created_at: datetime
+    last_used_at: datetime | None
+    revoked_at: datetime | None
+
+
+class ApiKeyCreated(ApiKeyPublic):
+    key: str = Field(description="The secret key. It is shown once and stored only as a hash.")

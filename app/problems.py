@@ -1,0 +1,206 @@
+"""RFC 9457 problem details: every error the REST API returns looks like this.
+
+`type` is a stable URI reference (`/problems/<slug>`); it resolves to a page on this
+service that says what the problem means."""
+
+import logging
+from typing import Any
+
+import orjson
+from fastapi import FastAPI, Request
+from fastapi.exceptions import RequestValidationError
+from sqlalchemy.exc import DBAPIError, IntegrityError, InterfaceError, OperationalError
+from starlette.exceptions import HTTPException
+from starlette.responses import Response
+
+from app.errors import (
+    Conflict,
+    DomainError,
+    Forbidden,
+    Invalid,
+    NotFound,
+    PreconditionFailed,
+    Unauthenticated,
+)
+
+log = logging.getLogger("cop_api")
+
+MEDIA_TYPE = "application/problem+json"
+
+STATUS: dict[type[DomainError], int] = {
+    NotFound: 404,
+    Unauthenticated: 401,
+    Forbidden: 403,
+    Conflict: 409,
+    Invalid: 422,
+    PreconditionFailed: 412,
+}
+
+# The catalogue of problem types: slug -> what it means. Stable: clients may switch on them.
+CATALOGUE: dict[str, str] = {
+    "not-found": "The resource does not exist, or you may not see it.",
+    "unauthenticated": "Send a bearer token: an access token or an API key.",
+    "invalid-credentials": "The email or password is wrong.",
+    "invalid-token": "The token is unknown, expired, revoked or malformed.",
+    "forbidden": "You may see this resource but not do this to it.",
+    "insufficient-scope": "The API key lacks the scope this operation needs.",
+    "person-required": "The operation acts on a person; an API key has none.",
+    "invitation-required": "The domain admits new members by invitation only.",
+    "conflict": "The request conflicts with the current state of the resource.",
+    "email-taken": "Another account uses this email.",
+    "slug-taken": "Another domain uses this slug.",
+    "domain-full": "The domain has reached its maximum number of active members.",
+    "domain-archived": "The domain is archived; it can be read but not changed.",
+    "last-convenor": "A domain keeps at least one convenor.",
+    "already-member": "The person is already an active member.",
+    "already-invited": "The person already has an open invitation.",
+    "already-requested": "The request to join is already waiting for a convenor.",
+    "invalid-transition": "The membership cannot move from its current status to that one.",
+    "validation-error": "The input is not valid; `errors` lists each field and why.",
+    "invalid-data": "The database refused a value (for example a NUL character in text).",
+    "precondition-failed": "The resource changed since you read it.",
+    "method-not-allowed": "This resource does not support that HTTP method.",
+    "http-error": "An HTTP-level error.",
+    "service-unavailable": "A dependency (the database) is unreachable; try again shortly.",
+    "internal-error": "Something failed on our side. It was logged.",
+}
+
+
+def problem_type(slug: str) -> str:
+    return f"/problems/{slug}"
+
+
+def problem_response(
+    status: int,
+    slug: str,
+    title: str,
+    detail: str,
+    *,
+    errors: list[dict[str, Any]] | None = None,
+    instance: str | None = None,
+    headers: dict[str, str] | None = None,
+    extra: dict[str, Any] | None = None,
+) -> Response:
+    body: dict[str, Any] = {
+        "type": problem_type(slug),
+        "title": title,
+        "status": status,
+        "detail": detail,
+    }
+    if instance:
+        body["instance"] = instance
+    if errors:
+        body["errors"] = errors
+    if extra:
+        body.update(extra)
+    return Response(orjson.dumps(body), status_code=status, media_type=MEDIA_TYPE, headers=headers)
+
+
+def domain_error_response(request: Request, exc: DomainError) -> Response:
+    status = next((s for cls, s in STATUS.items() if isinstance(exc, cls)), 400)
+    headers = {"WWW-Authenticate": "Bearer"} if status == 401 else None
+    return problem_response(
+        status,
+        exc.problem,
+        exc.title,
+        exc.detail,
+        errors=[e.as_dict() for e in exc.errors],
+        instance=request.url.path,
+        headers=headers,
+        extra=exc.extra,
+    )
+
+
+def _field_name(loc: tuple[Any, ...]) -> str:
+    parts = [str(p) for p in loc]
+    if parts and parts[0] == "body":
+        parts = parts[1:]
+    return ".".join(parts) or "body"
+
+
+def validation_errors(raw: list[Any]) -> list[dict[str, Any]]:
+    return [
+        {
+            "field": _field_name(tuple(e.get("loc", ()))),
+            "message": e.get("msg", "invalid"),
+            "code": e.get("type", "invalid"),
+        }
+        for e in raw
+    ]
+
+
+async def _unexpected(request: Request, exc: Exception) -> Response:
+    log.exception("unexpected error on %s", request.url.path)
+    return problem_response(
+        500,
+        "internal-error",
+        "Internal error",
+        "Something failed on our side. It was logged.",
+        instance=request.url.path,
+    )
+
+
+def install(app: FastAPI) -> None:
+    @app.exception_handler(DomainError)
+    async def _domain(request: Request, exc: DomainError) -> Response:
+        return domain_error_response(request, exc)
+
+    @app.exception_handler(RequestValidationError)
+    async def _validation(request: Request, exc: RequestValidationError) -> Response:
+        return problem_response(
+            422,
+            "validation-error",
+            "Invalid input",
+            "The request is not valid; see `errors`.",
+            errors=validation_errors(list(exc.errors())),
+            instance=request.url.path,
+        )
+
+    @app.exception_handler(HTTPException)
+    async def _http(request: Request, exc: HTTPException) -> Response:
+        slug = {404: "not-found", 405: "method-not-allowed", 401: "unauthenticated"}.get(
+            exc.status_code, "http-error"
+        )
+        return problem_response(
+            exc.status_code,
+            slug,
+            slug.replace("-", " ").capitalize(),
+            str(exc.detail),
+            instance=request.url.path,
+            headers=getattr(exc, "headers", None),
+        )
+
+    @app.exception_handler(IntegrityError)
+    async def _integrity(request: Request, exc: IntegrityError) -> Response:
+        log.info("integrity error on %s: %s", request.url.path, exc.orig)
+        return problem_response(
+            409,
+            "conflict",
+            "Conflict",
+            "The change conflicts with existing data (probably a concurrent request).",
+            instance=request.url.path,
+        )
+
+    @app.exception_handler(DBAPIError)
+    async def _dbapi(request: Request, exc: DBAPIError) -> Response:
+        sqlstate = getattr(exc.orig, "sqlstate", None) or getattr(exc.orig, "pgcode", None)
+        if sqlstate and str(sqlstate).startswith("22"):
+            return problem_response(
+                422,
+                "invalid-data",
+                "Invalid data",
+                "A value could not be stored (for example text with a NUL character).",
+                instance=request.url.path,
+            )
+        log.exception("database error on %s", request.url.path)
+        if not (exc.connection_invalidated or isinstance(exc, OperationalError | InterfaceError)):
+            return await _unexpected(request, exc)
+        return problem_response(
+            503,
+            "service-unavailable",
+            "Service unavailable",
+            "The database could not complete the request.",
+            instance=request.url.path,
+        )
+
+    app.add_exception_handler(Exception, _unexpected)

@@ -1,0 +1,1 @@
+"""REST routers: parse input, call a service, shape output. Nothing else."""

@@ -1,0 +1,36 @@
+import uuid
+
+from fastapi import APIRouter, Request, Response, status
+
+from app.deps import CurrentActor, PageDep, SessionDep, page_out
+from app.models.common import Page
+from app.models.people import ApiKeyCreate, ApiKeyCreated, ApiKeyPublic
+from app.services import api_keys
+
+router = APIRouter(prefix="/api/v1/api-keys", tags=["api keys"])
+
+
+@router.post(
+    "",
+    status_code=status.HTTP_201_CREATED,
+    response_model=ApiKeyCreated,
+    summary="Create an API key (platform admins); the key is shown once",
+)
+async def create_api_key(
+    data: ApiKeyCreate, session: SessionDep, actor: CurrentActor
+) -> ApiKeyCreated:
+    key, secret = await api_keys.create_api_key(session, actor, data)
+    return ApiKeyCreated(**ApiKeyPublic.model_validate(key).model_dump(), key=secret)
+
+
+@router.get("", response_model=Page[ApiKeyPublic], summary="List API keys (platform admins)")
+async def list_api_keys(
+    request: Request, response: Response, session: SessionDep, actor: CurrentActor, page: PageDep
+) -> Page[ApiKeyPublic]:
+    result = await api_keys.list_api_keys(session, actor, page)
+    return page_out(result, request, response, ApiKeyPublic.model_validate)
+
+
+@router.delete("/{key_id}", response_model=ApiKeyPublic, summary="Revoke an API key")
+async def revoke_api_key(key_id: uuid.UUID, session: SessionDep, actor: CurrentActor) -> object:
+    return await api_keys.revoke_api_key(session, actor, key_id)

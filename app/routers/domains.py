@@ -1,0 +1,71 @@
+from typing import Annotated
+
+from fastapi import APIRouter, Path, Query, Request, Response, status
+
+from app.deps import ActorDep, CurrentActor, PageDep, SessionDep, page_out
+from app.models.common import Page
+from app.models.domains import DomainCreate, DomainPublic, DomainUpdate, LifecycleStage, Visibility
+from app.services import domains
+
+router = APIRouter(prefix="/api/v1/domains", tags=["domains"])
+
+SlugPath = Annotated[str, Path(max_length=64, description="The domain's slug")]
+
+
+@router.post(
+    "",
+    status_code=status.HTTP_201_CREATED,
+    response_model=DomainPublic,
+    summary="Create a domain; you become its convenor",
+)
+async def create_domain(data: DomainCreate, session: SessionDep, actor: CurrentActor) -> object:
+    return await domains.create_domain(session, actor, data)
+
+
+@router.get("", response_model=Page[DomainPublic], summary="Domains I may see")
+async def list_domains(
+    request: Request,
+    response: Response,
+    session: SessionDep,
+    actor: ActorDep,
+    page: PageDep,
+    q: Annotated[str | None, Query(max_length=200, description="Name or purpose contains")] = None,
+    theme: Annotated[str | None, Query(max_length=80)] = None,
+    visibility: Visibility | None = None,
+    lifecycle_stage: LifecycleStage | None = None,
+    parent: Annotated[str | None, Query(max_length=64, description="Sub-groups of")] = None,
+    mine: Annotated[bool, Query(description="Only domains I am an active member of")] = False,
+    include_archived: Annotated[bool, Query(description="Admins only")] = False,
+) -> Page[DomainPublic]:
+    result = await domains.list_domains(
+        session,
+        actor,
+        page,
+        q=q,
+        theme=theme,
+        visibility=visibility,
+        lifecycle_stage=lifecycle_stage,
+        parent_slug=parent,
+        mine=mine,
+        include_archived=include_archived,
+    )
+    return page_out(result, request, response, DomainPublic.model_validate)
+
+
+@router.get("/{slug}", response_model=DomainPublic, summary="A domain")
+async def get_domain(slug: SlugPath, session: SessionDep, actor: ActorDep) -> object:
+    return await domains.get_domain(session, actor, slug)
+
+
+@router.patch("/{slug}", response_model=DomainPublic, summary="Change a domain (convenors)")
+async def update_domain(
+    slug: SlugPath, data: DomainUpdate, session: SessionDep, actor: CurrentActor
+) -> object:
+    return await domains.update_domain(session, actor, slug, data)
+
+
+@router.delete(
+    "/{slug}", response_model=DomainPublic, summary="Archive a domain (convenors); data is kept"
+)
+async def archive_domain(slug: SlugPath, session: SessionDep, actor: CurrentActor) -> object:
+    return await domains.archive_domain(session, actor, slug)

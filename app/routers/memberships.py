@@ -1,0 +1,83 @@
+import uuid
+
+from fastapi import APIRouter, Request, Response, status
+
+from app.deps import CurrentActor, PageDep, SessionDep, page_out
+from app.models.common import Page
+from app.models.memberships import (
+    MembershipCreate,
+    MembershipDetail,
+    MembershipEventPublic,
+    MembershipPublic,
+    MembershipStatus,
+    MembershipUpdate,
+    Role,
+)
+from app.routers.domains import SlugPath
+from app.services import memberships
+
+router = APIRouter(prefix="/api/v1/domains/{slug}/members", tags=["memberships"])
+
+
+@router.get("", response_model=Page[MembershipPublic], summary="Members of a domain")
+async def list_members(
+    slug: SlugPath,
+    request: Request,
+    response: Response,
+    session: SessionDep,
+    actor: CurrentActor,
+    page: PageDep,
+    status: MembershipStatus | None = None,
+    role: Role | None = None,
+) -> Page[MembershipPublic]:
+    result = await memberships.list_members(session, actor, slug, page, status=status, role=role)
+    return page_out(result, request, response, MembershipPublic.model_validate)
+
+
+@router.post(
+    "",
+    status_code=status.HTTP_201_CREATED,
+    response_model=MembershipPublic,
+    summary="Join (or request to join) a domain, or invite someone (convenors)",
+)
+async def join_or_invite(
+    slug: SlugPath, data: MembershipCreate, session: SessionDep, actor: CurrentActor
+) -> object:
+    return await memberships.join_or_invite(session, actor, slug, data)
+
+
+@router.get("/{person_id}", response_model=MembershipDetail, summary="A membership and its history")
+async def get_membership(
+    slug: SlugPath, person_id: uuid.UUID, session: SessionDep, actor: CurrentActor
+) -> MembershipDetail:
+    membership, history = await memberships.get_membership(session, actor, slug, person_id)
+    return MembershipDetail(
+        **MembershipPublic.model_validate(membership).model_dump(),
+        history=[MembershipEventPublic.model_validate(e) for e in history],
+    )
+
+
+@router.patch(
+    "/{person_id}",
+    response_model=MembershipPublic,
+    summary="Accept, approve, decline, leave or remove; or change roles (convenors)",
+)
+async def update_membership(
+    slug: SlugPath,
+    person_id: uuid.UUID,
+    data: MembershipUpdate,
+    session: SessionDep,
+    actor: CurrentActor,
+) -> object:
+    return await memberships.update_membership(session, actor, slug, person_id, data)
+
+
+@router.delete(
+    "/{person_id}",
+    response_model=MembershipPublic,
+    summary="Leave (yourself) or remove a member (convenors); history is kept",
+)
+async def end_membership(
+    slug: SlugPath, person_id: uuid.UUID, session: SessionDep, actor: CurrentActor
+) -> object:
+    return await memberships.end_membership(session, actor, slug, person_id)

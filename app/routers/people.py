@@ -1,0 +1,60 @@
+import uuid
+from typing import Annotated
+
+from fastapi import APIRouter, Query, Request, Response
+
+from app.deps import CurrentActor, PageDep, PasswordsDep, SessionDep, page_out
+from app.models.common import Page
+from app.models.memberships import MembershipPublic
+from app.models.people import PersonPrivate, PersonPublic, PersonUpdate
+from app.services import memberships, people
+
+router = APIRouter(prefix="/api/v1/people", tags=["people"])
+
+
+@router.get("/me", response_model=PersonPrivate, summary="Who am I")
+async def me(session: SessionDep, actor: CurrentActor) -> object:
+    return await people.get_me(session, actor)
+
+
+@router.patch("/me", response_model=PersonPrivate, summary="Update my profile")
+async def update_me(
+    data: PersonUpdate, session: SessionDep, actor: CurrentActor, passwords: PasswordsDep
+) -> object:
+    return await people.update_me(session, passwords, actor, data)
+
+
+@router.get("", response_model=Page[PersonPublic], summary="People I may see")
+async def list_people(
+    request: Request,
+    response: Response,
+    session: SessionDep,
+    actor: CurrentActor,
+    page: PageDep,
+    q: Annotated[str | None, Query(max_length=200, description="Name or bio contains")] = None,
+    expertise: Annotated[str | None, Query(max_length=64)] = None,
+) -> Page[PersonPublic]:
+    result = await people.list_people(session, actor, page, q=q, expertise=expertise)
+    return page_out(result, request, response, PersonPublic.model_validate)
+
+
+@router.get("/{person_id}", response_model=PersonPublic, summary="A person")
+async def get_person(person_id: uuid.UUID, session: SessionDep, actor: CurrentActor) -> object:
+    return await people.get_person(session, actor, person_id)
+
+
+@router.get(
+    "/{person_id}/memberships",
+    response_model=Page[MembershipPublic],
+    summary="A person's memberships I may see",
+)
+async def person_memberships(
+    person_id: uuid.UUID,
+    request: Request,
+    response: Response,
+    session: SessionDep,
+    actor: CurrentActor,
+    page: PageDep,
+) -> Page[MembershipPublic]:
+    result = await memberships.list_person_memberships(session, actor, person_id, page)
+    return page_out(result, request, response, MembershipPublic.model_validate)

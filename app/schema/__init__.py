@@ -1,0 +1,1 @@
+"""GraphQL: thin resolvers over the same services as REST, batched through loaders."""

@@ -1,0 +1,53 @@
+from collections.abc import Callable
+from functools import partial
+
+import strawberry
+from graphql import GraphQLError
+from graphql.validation import NoSchemaIntrospectionCustomRule
+from strawberry.extensions import (
+    AddValidationRules,
+    MaxAliasesLimiter,
+    MaxTokensLimiter,
+    QueryDepthLimiter,
+    SchemaExtension,
+)
+from strawberry.schema.config import StrawberryConfig
+from strawberry.tools import merge_types
+from strawberry.types import ExecutionContext
+
+from app.config import Settings
+from app.schema.domains import DomainMutation, DomainQuery
+from app.schema.errors import ErrorCodes
+from app.schema.memberships import MembershipMutation, MembershipQuery
+from app.schema.people import PeopleMutation, PeopleQuery
+
+Query = merge_types("Query", (PeopleQuery, DomainQuery, MembershipQuery))
+Mutation = merge_types("Mutation", (PeopleMutation, DomainMutation, MembershipMutation))
+
+
+class QuietSchema(strawberry.Schema):
+    """Client mistakes (not found, forbidden, bad input) are answers, not incidents;
+    ErrorCodes logs the unexpected ones itself."""
+
+    def process_errors(
+        self, errors: list[GraphQLError], execution_context: ExecutionContext | None = None
+    ) -> None:
+        return None
+
+
+def build_schema(settings: Settings) -> strawberry.Schema:
+    """Extensions are factories, so that each request gets its own instances."""
+    extensions: list[Callable[[], SchemaExtension]] = [
+        partial(QueryDepthLimiter, max_depth=settings.graphql_max_depth),
+        partial(MaxAliasesLimiter, max_alias_count=settings.graphql_max_aliases),
+        partial(MaxTokensLimiter, max_token_count=settings.graphql_max_tokens),
+        ErrorCodes,
+    ]
+    if not settings.graphql_introspection:
+        extensions.append(partial(AddValidationRules, [NoSchemaIntrospectionCustomRule]))
+    return QuietSchema(
+        query=Query,
+        mutation=Mutation,
+        extensions=extensions,
+        config=StrawberryConfig(auto_camel_case=True),
+    )

@@ -1,0 +1,114 @@
+import strawberry
+
+from app.models.domains import DomainCreate, DomainUpdate
+from app.schema.context import Info
+from app.schema.inputs import input_data
+from app.schema.relay import Connection, connection, page_params
+from app.schema.types.domains import DomainType
+from app.schema.types.enums import (
+    JoinPolicyEnum,
+    LifecycleStageEnum,
+    VisibilityEnum,
+)
+from app.services import domains
+from app.services.validation import parse
+
+
+@strawberry.input
+class DomainCreateInput:
+    name: str
+    slug: str | None = strawberry.UNSET
+    purpose: str | None = strawberry.UNSET
+    description: str | None = strawberry.UNSET
+    goals: list[str] | None = strawberry.UNSET
+    boundaries: str | None = strawberry.UNSET
+    themes: list[str] | None = strawberry.UNSET
+    visibility: VisibilityEnum | None = strawberry.UNSET  # type: ignore[valid-type]
+    join_policy: JoinPolicyEnum | None = strawberry.UNSET  # type: ignore[valid-type]
+    max_active_members: int | None = strawberry.UNSET
+    parent_slug: str | None = strawberry.UNSET
+    lifecycle_stage: LifecycleStageEnum | None = strawberry.UNSET  # type: ignore[valid-type]
+    timezone: str | None = strawberry.UNSET
+
+
+@strawberry.input
+class DomainUpdateInput:
+    name: str | None = strawberry.UNSET
+    slug: str | None = strawberry.UNSET
+    purpose: str | None = strawberry.UNSET
+    description: str | None = strawberry.UNSET
+    goals: list[str] | None = strawberry.UNSET
+    boundaries: str | None = strawberry.UNSET
+    themes: list[str] | None = strawberry.UNSET
+    visibility: VisibilityEnum | None = strawberry.UNSET  # type: ignore[valid-type]
+    join_policy: JoinPolicyEnum | None = strawberry.UNSET  # type: ignore[valid-type]
+    max_active_members: int | None = strawberry.UNSET
+    parent_slug: str | None = strawberry.UNSET
+    lifecycle_stage: LifecycleStageEnum | None = strawberry.UNSET  # type: ignore[valid-type]
+    timezone: str | None = strawberry.UNSET
+
+
+def _without_nulls(data: dict[str, object]) -> dict[str, object]:
+    """On create, an explicit null means 'use the default', as an omitted field does."""
+    return {k: v for k, v in data.items() if v is not None}
+
+
+@strawberry.type
+class DomainQuery:
+    @strawberry.field
+    async def domain(self, info: Info, slug: str) -> DomainType:
+        async with info.context.session() as session:
+            domain = await domains.get_domain(session, info.context.actor, slug)
+        return DomainType.from_model(domain)
+
+    @strawberry.field(description="Domains you may see, oldest first.")
+    async def domains(
+        self,
+        info: Info,
+        first: int | None = None,
+        after: str | None = None,
+        q: str | None = None,
+        theme: str | None = None,
+        visibility: VisibilityEnum | None = None,  # type: ignore[valid-type]
+        lifecycle_stage: LifecycleStageEnum | None = None,  # type: ignore[valid-type]
+        parent: str | None = None,
+        mine: bool = False,
+        include_archived: bool = False,
+    ) -> Connection[DomainType]:
+        async with info.context.session() as session:
+            page = await domains.list_domains(
+                session,
+                info.context.actor,
+                page_params(first, after),
+                q=q,
+                theme=theme,
+                visibility=visibility,
+                lifecycle_stage=lifecycle_stage,
+                parent_slug=parent,
+                mine=mine,
+                include_archived=include_archived,
+            )
+        return connection(page, DomainType.from_model)
+
+
+@strawberry.type
+class DomainMutation:
+    @strawberry.mutation(description="Create a domain; you become its convenor.")
+    async def create_domain(self, info: Info, input: DomainCreateInput) -> DomainType:
+        data = parse(DomainCreate, _without_nulls(input_data(input)))
+        async with info.context.session() as session:
+            domain = await domains.create_domain(session, info.context.actor, data)
+        return DomainType.from_model(domain)
+
+    @strawberry.mutation
+    async def update_domain(self, info: Info, slug: str, input: DomainUpdateInput) -> DomainType:
+        data = parse(DomainUpdate, input_data(input))
+        async with info.context.session() as session:
+            domain = await domains.update_domain(session, info.context.actor, slug, data)
+        return DomainType.from_model(domain)
+
+    @strawberry.mutation(description="Archive a domain: hidden from lists, data kept.")
+    async def archive_domain(self, info: Info, slug: str) -> DomainType:
+        async with info.context.session() as session:
+            domain = await domains.archive_domain(session, info.context.actor, slug)
+        return DomainType.from_model(domain)

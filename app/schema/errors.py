@@ -1,0 +1,60 @@
+"""Every GraphQL error carries a stable `extensions.code`; unexpected ones are masked."""
+
+import logging
+from typing import Any
+
+from graphql import GraphQLError
+from pydantic import ValidationError
+from sqlalchemy.exc import DBAPIError, IntegrityError
+from strawberry.extensions import MaskErrors
+
+from app.errors import DomainError
+from app.problems import problem_type
+from app.services.validation import field_errors
+
+log = logging.getLogger("cop_api")
+
+
+def _classify(error: GraphQLError) -> tuple[str, str, dict[str, Any]]:
+    orig = error.original_error
+    if isinstance(orig, DomainError):
+        extra: dict[str, Any] = {"problemType": problem_type(orig.problem)}
+        if orig.errors:
+            extra["fieldErrors"] = [e.as_dict() for e in orig.errors]
+        return orig.code, orig.detail, extra
+    if isinstance(orig, ValidationError):
+        return (
+            "BAD_USER_INPUT",
+            "The input is not valid; see fieldErrors.",
+            {"fieldErrors": [e.as_dict() for e in field_errors(orig)]},
+        )
+    if isinstance(orig, IntegrityError):
+        return "CONFLICT", "The change conflicts with existing data.", {}
+    if isinstance(orig, DBAPIError) and str(getattr(orig.orig, "sqlstate", "")).startswith("22"):
+        return "BAD_USER_INPUT", "A value could not be stored.", {}
+    if orig is None:
+        message = error.message
+        if message.startswith("Syntax Error"):
+            return "GRAPHQL_PARSE_FAILED", message, {}
+        if message.startswith("Variable '$"):
+            return "BAD_USER_INPUT", message, {}
+        return "GRAPHQL_VALIDATION_FAILED", message, {}
+    log.error("unexpected GraphQL error", exc_info=orig)
+    return "INTERNAL_SERVER_ERROR", "Unexpected error.", {}
+
+
+class ErrorCodes(MaskErrors):
+    def __init__(self) -> None:
+        super().__init__(should_mask_error=lambda _: True)
+
+    def anonymise_error(self, error: GraphQLError) -> GraphQLError:
+        code, message, extra = _classify(error)
+        return GraphQLError(
+            message=message,
+            nodes=error.nodes,
+            source=error.source,
+            positions=error.positions,
+            path=error.path,
+            original_error=None,
+            extensions={**(error.extensions or {}), **extra, "code": code},
+        )

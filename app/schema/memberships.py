@@ -1,0 +1,73 @@
+import uuid
+
+import strawberry
+
+from app.models.memberships import MembershipCreate, MembershipUpdate
+from app.schema.context import Info
+from app.schema.inputs import input_data
+from app.schema.types.enums import MembershipStatusEnum, RoleEnum
+from app.schema.types.memberships import MembershipType
+from app.services import memberships
+from app.services.validation import parse
+
+
+@strawberry.input
+class MembershipUpdateInput:
+    status: MembershipStatusEnum | None = strawberry.UNSET  # type: ignore[valid-type]
+    roles: list[RoleEnum] | None = strawberry.UNSET  # type: ignore[valid-type]
+
+
+@strawberry.type
+class MembershipQuery:
+    @strawberry.field(description="One membership, with its history.")
+    async def membership(self, info: Info, slug: str, person_id: uuid.UUID) -> MembershipType:
+        async with info.context.session() as session:
+            membership, _ = await memberships.get_membership(
+                session, info.context.actor, slug, person_id
+            )
+        return MembershipType.from_model(membership)
+
+
+@strawberry.type
+class MembershipMutation:
+    @strawberry.mutation(description="Join an open domain, or ask to join a 'request' one.")
+    async def join_domain(self, info: Info, slug: str) -> MembershipType:
+        async with info.context.session() as session:
+            membership = await memberships.join_or_invite(
+                session, info.context.actor, slug, MembershipCreate()
+            )
+        return MembershipType.from_model(membership)
+
+    @strawberry.mutation(description="Invite someone (convenors); they accept or decline.")
+    async def invite_member(
+        self,
+        info: Info,
+        slug: str,
+        person_id: uuid.UUID,
+        roles: list[RoleEnum] | None = None,  # type: ignore[valid-type]
+    ) -> MembershipType:
+        data = parse(MembershipCreate, {"person_id": person_id, "roles": roles})
+        async with info.context.session() as session:
+            membership = await memberships.join_or_invite(session, info.context.actor, slug, data)
+        return MembershipType.from_model(membership)
+
+    @strawberry.mutation(
+        description="Accept, approve, decline, leave or remove; or change roles (convenors)."
+    )
+    async def update_membership(
+        self, info: Info, slug: str, person_id: uuid.UUID, input: MembershipUpdateInput
+    ) -> MembershipType:
+        data = parse(MembershipUpdate, input_data(input))
+        async with info.context.session() as session:
+            membership = await memberships.update_membership(
+                session, info.context.actor, slug, person_id, data
+            )
+        return MembershipType.from_model(membership)
+
+    @strawberry.mutation(description="Leave (yourself) or remove someone (convenors).")
+    async def end_membership(self, info: Info, slug: str, person_id: uuid.UUID) -> MembershipType:
+        async with info.context.session() as session:
+            membership = await memberships.end_membership(
+                session, info.context.actor, slug, person_id
+            )
+        return MembershipType.from_model(membership)

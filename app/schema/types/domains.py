@@ -1,0 +1,93 @@
+import uuid
+from datetime import datetime
+from typing import TYPE_CHECKING, Annotated
+
+import strawberry
+
+from app.models.domains import Domain
+from app.models.memberships import MembershipStatus, Role
+from app.schema.context import Info
+from app.schema.relay import Connection, connection, page_params
+from app.schema.types.enums import (
+    JoinPolicyEnum,
+    LifecycleStageEnum,
+    MembershipStatusEnum,
+    RoleEnum,
+    VisibilityEnum,
+)
+
+if TYPE_CHECKING:
+    from app.schema.types.memberships import MembershipType
+
+MembershipRef = Annotated["MembershipType", strawberry.lazy("app.schema.types.memberships")]
+
+
+@strawberry.type(name="Domain")
+class DomainType:
+    id: uuid.UUID
+    slug: str
+    name: str
+    purpose: str
+    description: str
+    goals: list[str]
+    boundaries: str
+    themes: list[str]
+    visibility: VisibilityEnum  # type: ignore[valid-type]
+    join_policy: JoinPolicyEnum  # type: ignore[valid-type]
+    max_active_members: int | None
+    lifecycle_stage: LifecycleStageEnum  # type: ignore[valid-type]
+    timezone: str
+    created_at: datetime
+    updated_at: datetime
+    archived_at: datetime | None
+    parent_id: strawberry.Private[uuid.UUID | None]
+
+    @classmethod
+    def from_model(cls, d: Domain) -> "DomainType":
+        return cls(
+            id=d.id,
+            slug=d.slug,
+            name=d.name,
+            purpose=d.purpose,
+            description=d.description,
+            goals=list(d.goals),
+            boundaries=d.boundaries,
+            themes=list(d.themes),
+            visibility=d.visibility,
+            join_policy=d.join_policy,
+            max_active_members=d.max_active_members,
+            lifecycle_stage=d.lifecycle_stage,
+            timezone=d.timezone,
+            created_at=d.created_at,
+            updated_at=d.updated_at,
+            archived_at=d.archived_at,
+            parent_id=d.parent_id,
+        )
+
+    @strawberry.field(description="The domain this one is an affinity sub-group of.")
+    async def parent(self, info: Info) -> "DomainType | None":
+        if self.parent_id is None:
+            return None
+        parent = await info.context.loaders.domain.load(self.parent_id)
+        return DomainType.from_model(parent) if parent else None
+
+    @strawberry.field(description="Members (members of the domain and admins may read them).")
+    async def members(
+        self,
+        info: Info,
+        first: int | None = None,
+        after: str | None = None,
+        status: MembershipStatusEnum | None = None,  # type: ignore[valid-type]
+        role: RoleEnum | None = None,  # type: ignore[valid-type]
+    ) -> Connection[MembershipRef] | None:
+        from app.schema.types.memberships import MembershipType
+
+        page = await info.context.loaders.domain_members.load(
+            (
+                self.id,
+                page_params(first, after),
+                MembershipStatus(status) if status else None,
+                Role(role) if role else None,
+            )
+        )
+        return connection(page, MembershipType.from_model)

@@ -1,0 +1,66 @@
+import uuid
+from datetime import datetime
+
+import strawberry
+
+from app.models.memberships import Membership
+from app.schema.context import Info
+from app.schema.types.domains import DomainType
+from app.schema.types.enums import MembershipEventKindEnum, MembershipStatusEnum, RoleEnum
+from app.schema.types.people import PersonType
+
+
+@strawberry.type(name="MembershipEvent")
+class MembershipEventType:
+    kind: MembershipEventKindEnum  # type: ignore[valid-type]
+    status: MembershipStatusEnum  # type: ignore[valid-type]
+    roles: list[RoleEnum]  # type: ignore[valid-type]
+    actor_id: uuid.UUID | None
+    at: datetime
+
+
+@strawberry.type(name="Membership")
+class MembershipType:
+    id: uuid.UUID
+    domain_id: uuid.UUID
+    person_id: uuid.UUID
+    status: MembershipStatusEnum  # type: ignore[valid-type]
+    roles: list[RoleEnum]  # type: ignore[valid-type]
+    created_at: datetime
+    updated_at: datetime
+    joined_at: datetime | None
+    left_at: datetime | None
+
+    @classmethod
+    def from_model(cls, m: Membership) -> "MembershipType":
+        return cls(
+            id=m.id,
+            domain_id=m.domain_id,
+            person_id=m.person_id,
+            status=m.status,
+            roles=list(m.roles),
+            created_at=m.created_at,
+            updated_at=m.updated_at,
+            joined_at=m.joined_at,
+            left_at=m.left_at,
+        )
+
+    @strawberry.field
+    async def person(self, info: Info) -> PersonType | None:
+        person = await info.context.loaders.person.load(self.person_id)
+        return PersonType.from_model(person) if person else None
+
+    @strawberry.field
+    async def domain(self, info: Info) -> DomainType | None:
+        domain = await info.context.loaders.domain.load(self.domain_id)
+        return DomainType.from_model(domain) if domain else None
+
+    @strawberry.field(description="Every change to this membership, oldest first.")
+    async def history(self, info: Info) -> list[MembershipEventType]:
+        events = await info.context.loaders.membership_history.load(self.id)
+        return [
+            MembershipEventType(
+                kind=e.kind, status=e.status, roles=list(e.roles), actor_id=e.actor_id, at=e.at
+            )
+            for e in events
+        ]

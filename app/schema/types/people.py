@@ -1,0 +1,83 @@
+import uuid
+from datetime import datetime
+from typing import TYPE_CHECKING, Annotated
+
+import strawberry
+
+from app.models.people import ApiKey, Person
+from app.schema.context import Info
+from app.schema.relay import Connection, connection, page_params
+
+if TYPE_CHECKING:
+    from app.schema.types.memberships import MembershipType
+
+
+@strawberry.type(name="Person")
+class PersonType:
+    id: uuid.UUID
+    display_name: str
+    bio: str
+    expertise: list[str]
+    timezone: str
+    created_at: datetime
+    updated_at: datetime
+    email: str | None = strawberry.field(description="Only for yourself and platform admins.")
+
+    @classmethod
+    def from_model(cls, person: Person, *, private: bool = False) -> "PersonType":
+        return cls(
+            id=person.id,
+            display_name=person.display_name,
+            bio=person.bio,
+            expertise=list(person.expertise),
+            timezone=person.timezone,
+            created_at=person.created_at,
+            updated_at=person.updated_at,
+            email=person.email if private else None,
+        )
+
+    @strawberry.field(description="The memberships of this person that you may see.")
+    async def memberships(
+        self, info: Info, first: int | None = None, after: str | None = None
+    ) -> Connection[Annotated["MembershipType", strawberry.lazy("app.schema.types.memberships")]]:
+        from app.schema.types.memberships import MembershipType
+
+        page = await info.context.loaders.person_memberships.load(
+            (self.id, page_params(first, after))
+        )
+        return connection(page, MembershipType.from_model)
+
+
+@strawberry.type(name="TokenPair")
+class TokenPairType:
+    access_token: str
+    refresh_token: str
+    token_type: str
+    expires_in: int
+
+
+@strawberry.type(name="ApiKey")
+class ApiKeyType:
+    id: uuid.UUID
+    name: str
+    prefix: str
+    scopes: list[str]
+    created_at: datetime
+    last_used_at: datetime | None
+    revoked_at: datetime | None
+    key: str | None = strawberry.field(
+        default=None, description="The secret: only in the response that creates the key."
+    )
+
+    @classmethod
+    def from_model(cls, key: ApiKey, secret: str | None = None) -> "ApiKeyType":
+        return cls(
+            id=key.id,
+            name=key.name,
+            prefix=key.prefix,
+            scopes=list(key.scopes),
+            created_at=key.created_at,
+            last_used_at=key.last_used_at,
+            revoked_at=key.revoked_at,
+            key=secret,
+        )

@@ -1,0 +1,1 @@
+"""Business rules, permission checks and queries. Routers and resolvers call these."""

@@ -1,0 +1,53 @@
+"""API keys: service accounts for integrations, created by platform admins."""
+
+import uuid
+
+from sqlmodel import col, select
+from sqlmodel.ext.asyncio.session import AsyncSession
+
+from app.errors import NotFound
+from app.models.base import utcnow
+from app.models.people import ApiKey, ApiKeyCreate
+from app.services.actors import Actor
+from app.services.auth import new_api_key
+from app.services.pagination import Page, PageParams, paginate
+
+
+async def create_api_key(
+    session: AsyncSession, actor: Actor, data: ApiKeyCreate
+) -> tuple[ApiKey, str]:
+    actor.require_admin()
+    secret, prefix, key_hash = new_api_key()
+    key = ApiKey(
+        name=data.name,
+        prefix=prefix,
+        key_hash=key_hash,
+        scopes=sorted({s.value for s in data.scopes}),
+        created_by_id=actor.person_id,
+    )
+    session.add(key)
+    await session.commit()
+    return key, secret
+
+
+async def list_api_keys(session: AsyncSession, actor: Actor, params: PageParams) -> Page[ApiKey]:
+    actor.require_admin()
+    return await paginate(
+        session,
+        select(ApiKey),
+        created_col=col(ApiKey.created_at),
+        id_col=col(ApiKey.id),
+        params=params,
+    )
+
+
+async def revoke_api_key(session: AsyncSession, actor: Actor, key_id: uuid.UUID) -> ApiKey:
+    actor.require_admin()
+    key = await session.get(ApiKey, key_id)
+    if key is None:
+        raise NotFound("No such API key.")
+    if key.revoked_at is None:
+        key.revoked_at = utcnow()
+        session.add(key)
+        await session.commit()
+    return key

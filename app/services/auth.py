@@ -1,0 +1,179 @@
+"""Credentials: password hashing, access and refresh tokens, API keys, and turning a
+bearer token into an Actor."""
+
+import hashlib
+import secrets
+import uuid
+from datetime import UTC, datetime, timedelta
+
+import anyio
+import jwt
+from argon2 import PasswordHasher
+from argon2.exceptions import InvalidHashError, VerificationError
+from sqlalchemy import update
+from sqlmodel import col, select
+from sqlmodel.ext.asyncio.session import AsyncSession
+
+from app.config import Settings
+from app.errors import Unauthenticated
+from app.models.base import utcnow
+from app.models.people import ApiKey, Person, RefreshToken, TokenPair
+from app.services.actors import ANONYMOUS, Actor
+
+API_KEY_PREFIX = "cop_"
+_JWT_ALGORITHM = "HS256"
+_KEY_USE_RESOLUTION = timedelta(minutes=1)
+
+
+class Passwords:
+    """argon2id; hashing runs in a worker thread so that it never blocks the event loop."""
+
+    def __init__(self, time_cost: int) -> None:
+        self._hasher = PasswordHasher(time_cost=time_cost)
+        self._dummy = self._hasher.hash(secrets.token_urlsafe(16))
+
+    async def hash(self, password: str) -> str:
+        return await anyio.to_thread.run_sync(self._hasher.hash, password)
+
+    async def verify(self, password_hash: str | None, password: str) -> bool:
+        def check() -> bool:
+            try:
+                return self._hasher.verify(password_hash or self._dummy, password) and bool(
+                    password_hash
+                )
+            except (VerificationError, InvalidHashError):
+                return False
+
+        return await anyio.to_thread.run_sync(check)
+
+
+def sha256(value: str) -> str:
+    return hashlib.sha256(value.encode()).hexdigest()
+
+
+def issue_access_token(person_id: uuid.UUID, settings: Settings) -> str:
+    now = datetime.now(UTC)
+    claims = {
+        "sub": str(person_id),
+        "typ": "access",
+        "iat": now,
+        "exp": now + timedelta(minutes=settings.access_token_minutes),
+    }
+    return jwt.encode(claims, settings.secret_key, algorithm=_JWT_ALGORITHM)
+
+
+async def issue_token_pair(session: AsyncSession, person: Person, settings: Settings) -> TokenPair:
+    refresh = secrets.token_urlsafe(32)
+    session.add(
+        RefreshToken(
+            person_id=person.id,
+            token_hash=sha256(refresh),
+            expires_at=utcnow() + timedelta(days=settings.refresh_token_days),
+        )
+    )
+    await session.commit()
+    return TokenPair(
+        access_token=issue_access_token(person.id, settings),
+        refresh_token=refresh,
+        expires_in=settings.access_token_minutes * 60,
+    )
+
+
+async def login(
+    session: AsyncSession, passwords: Passwords, settings: Settings, email: str, password: str
+) -> TokenPair:
+    person = (
+        await session.exec(select(Person).where(col(Person.email) == email.strip().lower()))
+    ).one_or_none()
+    ok = await passwords.verify(person.password_hash if person else None, password)
+    if person is None or not ok or not person.is_active:
+        raise Unauthenticated("Email or password is wrong.", problem="invalid-credentials")
+    return await issue_token_pair(session, person, settings)
+
+
+async def refresh(session: AsyncSession, settings: Settings, token: str) -> TokenPair:
+    """Rotate: a refresh token works once. Presenting a spent one revokes them all,
+    since it means the token was copied."""
+    row = (
+        await session.exec(
+            select(RefreshToken)
+            .where(col(RefreshToken.token_hash) == sha256(token))
+            .with_for_update()
+        )
+    ).one_or_none()
+    now = utcnow()
+    if row is None or row.expires_at <= now:
+        raise Unauthenticated("This refresh token is unknown or expired.", problem="invalid-token")
+    if row.revoked_at is not None:
+        await session.exec(
+            update(RefreshToken)
+            .where(
+                col(RefreshToken.person_id) == row.person_id,
+                col(RefreshToken.revoked_at).is_(None),
+            )
+            .values(revoked_at=now)
+        )
+        await session.commit()
+        raise Unauthenticated("This refresh token was already used.", problem="invalid-token")
+    person = await session.get(Person, row.person_id)
+    if person is None or not person.is_active:
+        raise Unauthenticated("This account is not active.", problem="invalid-token")
+    row.revoked_at = now
+    session.add(row)
+    return await issue_token_pair(session, person, settings)
+
+
+def new_api_key() -> tuple[str, str, str]:
+    """Returns (full key, lookup prefix, hash). Keys are long and random, so a fast hash
+    is the right one: there is nothing to brute-force."""
+    prefix = secrets.token_hex(4)
+    key = f"{API_KEY_PREFIX}{prefix}_{secrets.token_urlsafe(32)}"
+    return key, prefix, sha256(key)
+
+
+async def actor_from_token(session: AsyncSession, settings: Settings, token: str | None) -> Actor:
+    if not token:
+        return ANONYMOUS
+    if token.startswith(API_KEY_PREFIX):
+        return await _actor_from_api_key(session, token)
+    try:
+        claims = jwt.decode(
+            token,
+            settings.secret_key,
+            algorithms=[_JWT_ALGORITHM],
+            options={"require": ["exp", "sub"]},
+        )
+        if claims.get("typ") != "access":
+            raise jwt.InvalidTokenError("not an access token")
+        person_id = uuid.UUID(claims["sub"])
+    except (jwt.InvalidTokenError, ValueError) as exc:
+        raise Unauthenticated(
+            "The access token is invalid or expired.", problem="invalid-token"
+        ) from exc
+    row = (
+        await session.exec(
+            select(Person.is_platform_admin, Person.is_active).where(col(Person.id) == person_id)
+        )
+    ).one_or_none()
+    if row is None or not row[1]:
+        raise Unauthenticated(
+            "This account no longer exists or is inactive.", problem="invalid-token"
+        )
+    return Actor(person_id=person_id, is_platform_admin=row[0])
+
+
+async def _actor_from_api_key(session: AsyncSession, token: str) -> Actor:
+    prefix = token[len(API_KEY_PREFIX) :].split("_", 1)[0]
+    key = (await session.exec(select(ApiKey).where(col(ApiKey.prefix) == prefix))).one_or_none()
+    if (
+        key is None
+        or key.revoked_at is not None
+        or not secrets.compare_digest(key.key_hash, sha256(token))
+    ):
+        raise Unauthenticated("This API key is unknown or revoked.", problem="invalid-token")
+    now = utcnow()
+    if key.last_used_at is None or now - key.last_used_at > _KEY_USE_RESOLUTION:
+        # Recorded at most once a minute, in its own tiny transaction, before any work.
+        await session.exec(update(ApiKey).where(col(ApiKey.id) == key.id).values(last_used_at=now))
+        await session.commit()
+    return Actor(api_key_id=key.id, scopes=frozenset(key.scopes))

@@ -1,0 +1,244 @@
+"""Domains: the communities themselves and their shared domain of interest."""
+
+import re
+import unicodedata
+import uuid
+from typing import Any
+
+from sqlalchemy import func, or_, text
+from sqlalchemy.exc import IntegrityError
+from sqlmodel import col, select
+from sqlmodel.ext.asyncio.session import AsyncSession
+
+from app.errors import Conflict, FieldError, Invalid, NotFound
+from app.models.base import utcnow
+from app.models.domains import Domain, DomainCreate, DomainUpdate, LifecycleStage, Visibility
+from app.models.memberships import Membership, MembershipEvent, MembershipEventKind, Role
+from app.services.access import DomainAccess, domain_access, not_found, visible_domains
+from app.services.actors import Actor
+from app.services.pagination import Page, PageParams, paginate
+
+
+def slugify(name: str) -> str:
+    ascii_name = unicodedata.normalize("NFKD", name).encode("ascii", "ignore").decode()
+    slug = re.sub(r"[^a-z0-9]+", "-", ascii_name.lower()).strip("-")
+    return slug[:56].strip("-") or "domain"
+
+
+async def _free_slug(session: AsyncSession, base: str) -> str:
+    taken = set(
+        (
+            await session.exec(
+                select(Domain.slug).where(
+                    or_(col(Domain.slug) == base, col(Domain.slug).like(f"{base}-%"))
+                )
+            )
+        ).all()
+    )
+    if base not in taken:
+        return base
+    n = 2
+    while f"{base}-{n}" in taken:
+        n += 1
+    return f"{base}-{n}"
+
+
+async def _resolve_parent(
+    session: AsyncSession, actor: Actor, parent_slug: str, child: Domain | None
+) -> uuid.UUID:
+    try:
+        parent = (await domain_access(session, actor, parent_slug)).domain
+    except NotFound as exc:
+        raise Invalid(
+            f"No domain '{parent_slug}' to be a sub-group of.",
+            errors=[FieldError("parent_slug", "unknown domain", "not_found")],
+        ) from exc
+    if child is not None:
+        ancestors = await (await session.connection()).execute(
+            text(
+                """
+                WITH RECURSIVE up(id, parent_id) AS (
+                    SELECT id, parent_id FROM domains WHERE id = :start
+                    UNION
+                    SELECT d.id, d.parent_id FROM domains d JOIN up ON d.id = up.parent_id
+                )
+                SELECT id FROM up
+                """
+            ).bindparams(start=parent.id)
+        )
+        if child.id in {row[0] for row in ancestors}:
+            raise Invalid(
+                "A domain cannot be a sub-group of itself or of its own sub-groups.",
+                errors=[FieldError("parent_slug", "would create a cycle", "cycle")],
+            )
+    return parent.id
+
+
+async def create_domain(session: AsyncSession, actor: Actor, data: DomainCreate) -> Domain:
+    actor.require_write()
+    fields = data.model_dump(exclude={"slug", "parent_slug"})
+    domain = Domain(**fields, created_by_id=actor.person_id)
+    if data.parent_slug:
+        domain.parent_id = await _resolve_parent(session, actor, data.parent_slug, None)
+    domain.slug = data.slug or await _free_slug(session, slugify(data.name))
+    session.add(domain)
+    try:
+        await session.flush()
+    except IntegrityError as exc:
+        await session.rollback()
+        raise Conflict(f"The slug '{domain.slug}' is taken.", problem="slug-taken") from exc
+    if actor.person_id is not None:
+        membership = Membership(
+            domain_id=domain.id,
+            person_id=actor.person_id,
+            status="active",
+            roles=[Role.member, Role.convenor],
+            joined_at=domain.created_at,
+        )
+        session.add(membership)
+        await session.flush()
+        session.add(
+            MembershipEvent(
+                membership_id=membership.id,
+                kind=MembershipEventKind.joined,
+                status="active",
+                roles=membership.roles,
+                actor_id=actor.person_id,
+            )
+        )
+    await session.commit()
+    return domain
+
+
+async def get_domain(session: AsyncSession, actor: Actor, slug: str) -> Domain:
+    return (await domain_access(session, actor, slug)).domain
+
+
+async def list_domains(
+    session: AsyncSession,
+    actor: Actor,
+    params: PageParams,
+    *,
+    q: str | None = None,
+    theme: str | None = None,
+    visibility: Visibility | None = None,
+    lifecycle_stage: LifecycleStage | None = None,
+    parent_slug: str | None = None,
+    mine: bool = False,
+    include_archived: bool = False,
+) -> Page[Domain]:
+    stmt: Any = select(Domain).where(visible_domains(actor))
+    if not (include_archived and actor.can_read_all):
+        stmt = stmt.where(col(Domain.archived_at).is_(None))
+    if q:
+        pattern = f"%{q.strip()}%"
+        stmt = stmt.where(or_(col(Domain.name).ilike(pattern), col(Domain.purpose).ilike(pattern)))
+    if theme:
+        stmt = stmt.where(col(Domain.themes).contains([theme]))
+    if visibility:
+        stmt = stmt.where(col(Domain.visibility) == visibility)
+    if lifecycle_stage:
+        stmt = stmt.where(col(Domain.lifecycle_stage) == lifecycle_stage)
+    if parent_slug:
+        parent = (await domain_access(session, actor, parent_slug)).domain
+        stmt = stmt.where(col(Domain.parent_id) == parent.id)
+    if mine:
+        stmt = stmt.where(
+            col(Domain.id).in_(
+                select(Membership.domain_id).where(
+                    col(Membership.person_id) == actor.require_person(),
+                    col(Membership.status) == "active",
+                )
+            )
+        )
+    return await paginate(
+        session, stmt, created_col=col(Domain.created_at), id_col=col(Domain.id), params=params
+    )
+
+
+async def update_domain(
+    session: AsyncSession, actor: Actor, slug: str, data: DomainUpdate
+) -> Domain:
+    access = (await domain_access(session, actor, slug, lock=True)).require_manage()
+    access.require_writable()
+    domain = access.domain
+    changes = data.model_dump(exclude_unset=True)
+    required = {"name", "slug", "visibility", "join_policy", "lifecycle_stage", "timezone"}
+    nulled = [
+        f
+        for f in required | {"purpose", "description", "goals", "boundaries", "themes"}
+        if f in changes and changes[f] is None
+    ]
+    if nulled:
+        raise Invalid(
+            "These fields cannot be null.",
+            errors=[FieldError(f, "may not be null", "null") for f in sorted(nulled)],
+        )
+    if "parent_slug" in changes:
+        parent_slug = changes.pop("parent_slug")
+        domain.parent_id = (
+            await _resolve_parent(session, actor, parent_slug, domain) if parent_slug else None
+        )
+    if "max_active_members" in changes and changes["max_active_members"] is not None:
+        active = await _active_count(session, domain.id)
+        if changes["max_active_members"] < active:
+            raise Invalid(
+                f"The domain already has {active} active members.",
+                errors=[
+                    FieldError(
+                        "max_active_members", f"below the {active} active members", "below_current"
+                    )
+                ],
+            )
+    for field, value in changes.items():
+        setattr(domain, field, value)
+    domain.updated_at = utcnow()
+    session.add(domain)
+    try:
+        await session.commit()
+    except IntegrityError as exc:
+        await session.rollback()
+        raise Conflict(f"The slug '{domain.slug}' is taken.", problem="slug-taken") from exc
+    return domain
+
+
+async def archive_domain(session: AsyncSession, actor: Actor, slug: str) -> Domain:
+    access = (await domain_access(session, actor, slug, lock=True)).require_manage()
+    domain = access.domain
+    if domain.archived_at is None:
+        domain.archived_at = domain.updated_at = utcnow()
+        session.add(domain)
+        await session.commit()
+    return domain
+
+
+async def _active_count(session: AsyncSession, domain_id: uuid.UUID) -> int:
+    return (
+        await session.exec(
+            select(func.count()).where(
+                col(Membership.domain_id) == domain_id, col(Membership.status) == "active"
+            )
+        )
+    ).one()
+
+
+async def domains_by_ids(
+    session: AsyncSession, actor: Actor, ids: list[uuid.UUID]
+) -> dict[uuid.UUID, Domain]:
+    """Batch load for GraphQL: only the domains the caller may see."""
+    if not ids:
+        return {}
+    rows = await session.exec(select(Domain).where(col(Domain.id).in_(ids), visible_domains(actor)))
+    return {d.id: d for d in rows if d.archived_at is None or actor.can_read_all}
+
+
+__all__ = [
+    "DomainAccess",
+    "archive_domain",
+    "create_domain",
+    "domains_by_ids",
+    "get_domain",
+    "list_domains",
+    "not_found",
+    "update_domain",
+]

@@ -1,0 +1,148 @@
+"""People: sign-up, profiles, and who may see whom.
+
+You see yourself, and the people who share an active domain with you; convenors also
+see those invited to or asking to join their domains. Admins and API keys see everyone."""
+
+import uuid
+from typing import Any
+
+from sqlalchemy import ColumnElement, exists, literal, or_
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import aliased
+from sqlmodel import col, select
+from sqlmodel.ext.asyncio.session import AsyncSession
+
+from app.errors import Conflict, NotFound
+from app.models.base import utcnow
+from app.models.memberships import Membership, MembershipStatus, Role
+from app.models.people import Person, PersonRegister, PersonUpdate
+from app.services.actors import Actor
+from app.services.auth import Passwords
+from app.services.pagination import Page, PageParams, paginate
+
+
+def visible_people(actor: Actor) -> ColumnElement[bool]:
+    if actor.can_read_all:
+        return literal(True)
+    if actor.person_id is None:
+        return literal(False)
+    mine: Any = aliased(Membership)
+    theirs: Any = aliased(Membership)
+    shares_domain = exists().where(
+        mine.person_id == actor.person_id,
+        mine.status == MembershipStatus.active,
+        theirs.domain_id == mine.domain_id,
+        theirs.person_id == col(Person.id),
+        or_(
+            theirs.status == MembershipStatus.active,
+            mine.roles.contains([Role.convenor.value]),
+        ),
+    )
+    return or_(col(Person.id) == actor.person_id, shares_domain)
+
+
+async def register(session: AsyncSession, passwords: Passwords, data: PersonRegister) -> Person:
+    person = Person(
+        email=data.email.lower(),
+        display_name=data.display_name,
+        bio=data.bio,
+        expertise=data.expertise,
+        timezone=data.timezone,
+        password_hash=await passwords.hash(data.password),
+    )
+    session.add(person)
+    try:
+        await session.commit()
+    except IntegrityError as exc:
+        await session.rollback()
+        raise Conflict("This email is already registered.", problem="email-taken") from exc
+    return person
+
+
+async def create_person(
+    session: AsyncSession,
+    passwords: Passwords,
+    *,
+    email: str,
+    display_name: str,
+    password: str | None,
+    is_platform_admin: bool = False,
+) -> Person:
+    """For the command line: create (or promote) a person without the HTTP sign-up."""
+    email = email.strip().lower()
+    person = (await session.exec(select(Person).where(col(Person.email) == email))).one_or_none()
+    if person is None:
+        person = Person(email=email, display_name=display_name)
+    if password:
+        person.password_hash = await passwords.hash(password)
+    person.is_platform_admin = person.is_platform_admin or is_platform_admin
+    person.updated_at = utcnow()
+    session.add(person)
+    await session.commit()
+    return person
+
+
+async def get_me(session: AsyncSession, actor: Actor) -> Person:
+    person = await session.get(Person, actor.require_person())
+    if person is None:
+        raise NotFound("Your account no longer exists.")
+    return person
+
+
+async def update_me(
+    session: AsyncSession, passwords: Passwords, actor: Actor, data: PersonUpdate
+) -> Person:
+    actor.require_write()
+    person = await get_me(session, actor)
+    changes = data.model_dump(exclude_unset=True, exclude={"password"})
+    for field, value in changes.items():
+        if value is not None:
+            setattr(person, field, value)
+    if data.password:
+        person.password_hash = await passwords.hash(data.password)
+    person.updated_at = utcnow()
+    session.add(person)
+    await session.commit()
+    return person
+
+
+async def get_person(session: AsyncSession, actor: Actor, person_id: uuid.UUID) -> Person:
+    actor.require_authenticated()
+    person = (
+        await session.exec(select(Person).where(col(Person.id) == person_id, visible_people(actor)))
+    ).one_or_none()
+    if person is None:
+        raise NotFound("No such person.")
+    return person
+
+
+async def list_people(
+    session: AsyncSession,
+    actor: Actor,
+    params: PageParams,
+    *,
+    q: str | None = None,
+    expertise: str | None = None,
+) -> Page[Person]:
+    actor.require_authenticated()
+    stmt: Any = select(Person).where(visible_people(actor))
+    if q:
+        pattern = f"%{q.strip()}%"
+        clauses = [col(Person.display_name).ilike(pattern), col(Person.bio).ilike(pattern)]
+        if actor.can_read_all:
+            clauses.append(col(Person.email).ilike(pattern))
+        stmt = stmt.where(or_(*clauses))
+    if expertise:
+        stmt = stmt.where(col(Person.expertise).contains([expertise.strip().lower()]))
+    return await paginate(
+        session, stmt, created_col=col(Person.created_at), id_col=col(Person.id), params=params
+    )
+
+
+async def people_by_ids(
+    session: AsyncSession, actor: Actor, ids: list[uuid.UUID]
+) -> dict[uuid.UUID, Person]:
+    if not ids:
+        return {}
+    rows = await session.exec(select(Person).where(col(Person.id).in_(ids), visible_people(actor)))
+    return {p.id: p for p in rows}

@@ -1,0 +1,24 @@
+"""Validate plain data against the same pydantic models REST uses, raising Invalid.
+GraphQL inputs go through here so that a rule is written once."""
+
+from typing import Any, TypeVar
+
+from pydantic import BaseModel, ValidationError
+
+from app.errors import FieldError, Invalid
+
+M = TypeVar("M", bound=BaseModel)
+
+
+def field_errors(exc: ValidationError) -> list[FieldError]:
+    return [
+        FieldError(".".join(str(p) for p in e["loc"]) or "input", e["msg"], e["type"])
+        for e in exc.errors()
+    ]
+
+
+def parse(model: type[M], data: dict[str, Any]) -> M:
+    try:
+        return model.model_validate(data)
+    except ValidationError as exc:
+        raise Invalid("The input is not valid; see fieldErrors.", errors=field_errors(exc)) from exc

@@ -1,0 +1,128 @@
+"""Test fixtures: a real PostgreSQL (DATABASE_URL, or an embedded server), migrated once.
+
+Each test gets empty tables (TRUNCATE after it) rather than a rolled-back outer
+transaction: GraphQL resolvers and DataLoaders open their own sessions concurrently,
+which a single shared test connection cannot serve; real pooled connections can."""
+
+import asyncio
+import os
+from collections.abc import AsyncIterator, Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+from httpx import ASGITransport, AsyncClient
+from sqlalchemy import event, text
+from sqlalchemy.engine import make_url
+from sqlalchemy.ext.asyncio import AsyncEngine, create_async_engine
+from sqlmodel import SQLModel
+from sqlmodel.ext.asyncio.session import AsyncSession
+
+from app.config import Settings
+from app.db import async_url, create_sessionmaker
+from app.dbadmin import create_database, drop_database, migrate
+from app.embedded import EmbeddedPostgres
+from app.main import create_app
+
+ROOT = Path(__file__).resolve().parent.parent
+TEST_DATABASE = f"cop_api_test_{os.getpid()}"
+
+
+def _server_url() -> Iterator[str]:
+    url = os.environ.get("DATABASE_URL")
+    if url:
+        yield url
+        return
+    embedded = EmbeddedPostgres(ROOT / ".cop-data" / "test-postgres")
+    try:
+        yield embedded.start()
+    finally:
+        embedded.stop()
+
+
+@pytest.fixture(scope="session")
+def server_url() -> Iterator[str]:
+    yield from _server_url()
+
+
+def database_on(server: str, name: str) -> str:
+    return make_url(async_url(server)).set(database=name).render_as_string(hide_password=False)
+
+
+@pytest.fixture(scope="session")
+def database_url(server_url: str) -> Iterator[str]:
+    url = database_on(server_url, TEST_DATABASE)
+    asyncio.run(create_database(url, drop_first=True))
+    migrate(url)
+    yield url
+    asyncio.run(drop_database(url))
+
+
+@pytest.fixture(scope="session")
+def settings(database_url: str) -> Settings:
+    return Settings(
+        environment="test",
+        database_url=database_url,
+        secret_key="test-secret-key-that-is-long-enough-0123456789",
+        password_hash_time_cost=1,
+        db_pool_size=20,
+        db_max_overflow=40,
+    )
+
+
+@pytest.fixture(scope="session")
+async def engine(database_url: str) -> AsyncIterator[AsyncEngine]:
+    engine = create_async_engine(database_url, pool_size=20, max_overflow=40)
+    yield engine
+    await engine.dispose()
+
+
+@pytest.fixture(scope="session")
+def app(settings: Settings, engine: AsyncEngine) -> Any:
+    return create_app(settings, engine=engine)
+
+
+_TABLES = ", ".join(t.name for t in SQLModel.metadata.sorted_tables)
+
+
+@pytest.fixture(autouse=True)
+async def _clean_tables(request: pytest.FixtureRequest) -> AsyncIterator[None]:
+    yield
+    if "engine" in request.fixturenames:
+        engine: AsyncEngine = request.getfixturevalue("engine")
+        async with engine.begin() as conn:
+            await conn.execute(text(f"TRUNCATE {_TABLES} CASCADE"))
+
+
+@pytest.fixture
+async def session(engine: AsyncEngine) -> AsyncIterator[AsyncSession]:
+    async with create_sessionmaker(engine)() as session:
+        yield session
+
+
+@pytest.fixture
+async def client(app: Any) -> AsyncIterator[AsyncClient]:
+    async with AsyncClient(transport=ASGITransport(app=app), base_url="http://test") as client:
+        yield client
+
+
+class StatementCounter:
+    def __init__(self) -> None:
+        self.count = 0
+        self.statements: list[str] = []
+
+    def __call__(self, conn: Any, cursor: Any, statement: str, *args: Any) -> None:
+        self.count += 1
+        self.statements.append(statement)
+
+    def reset(self) -> None:
+        self.count = 0
+        self.statements.clear()
+
+
+@pytest.fixture
+def count_statements(engine: AsyncEngine) -> Iterator[StatementCounter]:
+    counter = StatementCounter()
+    event.listen(engine.sync_engine, "before_cursor_execute", counter)
+    yield counter
+    event.remove(engine.sync_engine, "before_cursor_execute", counter)

@@ -1,0 +1,99 @@
+"""Builders for test data. People are inserted directly (no password hashing, which is
+slow by design); everything with rules goes through the services."""
+
+import itertools
+import uuid
+from typing import Any
+
+from httpx import AsyncClient, Response
+from sqlmodel.ext.asyncio.session import AsyncSession
+
+from app.config import Settings
+from app.models.domains import Domain, DomainCreate
+from app.models.memberships import Membership, MembershipEvent, Role
+from app.models.people import Person
+from app.services import domains
+from app.services.actors import Actor
+from app.services.auth import issue_access_token
+
+_seq = itertools.count(1)
+SECRET = "test-secret-key-that-is-long-enough-0123456789"
+
+
+async def make_person(session: AsyncSession, **fields: Any) -> Person:
+    n = next(_seq)
+    person = Person(
+        email=fields.pop("email", f"person{n}@example.org"),
+        display_name=fields.pop("display_name", f"Person {n}"),
+        **fields,
+    )
+    session.add(person)
+    await session.commit()
+    return person
+
+
+def actor_of(person: Person) -> Actor:
+    return Actor(person_id=person.id, is_platform_admin=person.is_platform_admin)
+
+
+def auth(person: Person) -> dict[str, str]:
+    settings = Settings(environment="test", secret_key=SECRET)
+    return {"Authorization": f"Bearer {issue_access_token(person.id, settings)}"}
+
+
+async def make_domain(session: AsyncSession, convenor: Person, **fields: Any) -> Domain:
+    n = next(_seq)
+    fields.setdefault("name", f"Domain {n}")
+    return await domains.create_domain(session, actor_of(convenor), DomainCreate(**fields))
+
+
+async def add_member(
+    session: AsyncSession,
+    domain: Domain,
+    person: Person,
+    *,
+    roles: list[Role] | None = None,
+    status: str = "active",
+) -> Membership:
+    membership = Membership(
+        domain_id=domain.id,
+        person_id=person.id,
+        status=status,
+        roles=[r.value for r in (roles or [Role.member])],
+    )
+    session.add(membership)
+    await session.flush()
+    session.add(
+        MembershipEvent(
+            membership_id=membership.id, kind="joined", status=status, roles=membership.roles
+        )
+    )
+    await session.commit()
+    return membership
+
+
+async def gql(
+    client: AsyncClient,
+    query: str,
+    variables: dict[str, Any] | None = None,
+    *,
+    as_: Person | None = None,
+    headers: dict[str, str] | None = None,
+) -> dict[str, Any]:
+    sent = dict(headers or {})
+    if as_ is not None:
+        sent.update(auth(as_))
+    response: Response = await client.post(
+        "/graphql", json={"query": query, "variables": variables or {}}, headers=sent
+    )
+    assert response.status_code in (200, 400), response.text
+    body: dict[str, Any] = response.json()
+    return body
+
+
+def error_codes(body: dict[str, Any]) -> list[str]:
+    return [e["extensions"]["code"] for e in body.get("errors", [])]
+
+
+def new_id() -> str:
+    return str(uuid.uuid4())
