@@ -59,6 +59,9 @@ class Person(SQLModel, table=True):
         default=False, sa_column_kwargs={"server_default": sa.false()}
     )
     is_active: bool = SQLField(default=True, sa_column_kwargs={"server_default": sa.true()})
+    share_participation: bool = SQLField(
+        default=True, sa_column_kwargs={"server_default": sa.true()}
+    )
     created_at: datetime = created_at_field()
     updated_at: datetime = updated_at_field()
 
@@ -130,6 +133,9 @@ class PersonUpdate(BaseModel):
     expertise: TagList | None = None
     timezone: TimeZoneName | None = None
     password: Password | None = None
+    share_participation: bool | None = Field(
+        default=None, description="Whether other members see my RSVPs and attendance."
+    )
 
 
 class PersonPublic(BaseModel):
@@ -152,6 +158,7 @@ class PersonPrivate(PersonPublic):
     email: str
     is_platform_admin: bool
     is_active: bool
+    share_participation: bool
 
 
 class TokenPair(BaseModel):

@@ -1,0 +1,413 @@
+import uuid
+from datetime import datetime
+from enum import StrEnum
+from typing import Annotated, Any
+
+import sqlalchemy as sa
+from pydantic import AnyHttpUrl, BaseModel, ConfigDict, Field, StringConstraints
+from pydantic.config import JsonDict
+from sqlalchemy.dialects.postgresql import ARRAY, JSONB
+from sqlmodel import Field as SQLField
+from sqlmodel import SQLModel
+
+from app.models.base import (
+    created_at_field,
+    enum_check,
+    id_field,
+    optional_time_field,
+    text_list_field,
+    updated_at_field,
+)
+from app.models.people import TimeZoneName
+
+
+class Modality(StrEnum):
+    in_person = "in_person"
+    online = "online"
+    hybrid = "hybrid"
+
+
+class GatheringStatus(StrEnum):
+    scheduled = "scheduled"
+    cancelled = "cancelled"
+    completed = "completed"
+
+
+class SegmentKind(StrEnum):
+    check_in = "check_in"
+    presentation = "presentation"
+    open_sharing = "open_sharing"
+    breakout = "breakout"
+    reflection = "reflection"
+    discussion = "discussion"
+    break_ = "break"
+    other = "other"
+
+
+class RsvpResponse(StrEnum):
+    going = "going"
+    maybe = "maybe"
+    declined = "declined"
+
+
+class RsvpStatus(StrEnum):
+    going = "going"
+    maybe = "maybe"
+    declined = "declined"
+    waitlisted = "waitlisted"
+
+
+class AttendanceSource(StrEnum):
+    host = "host"
+    self_check_in = "self_check_in"
+
+
+class EditScope(StrEnum):
+    this = "this"
+    following = "following"
+
+
+def _uuid_array() -> Any:
+    return SQLField(
+        default_factory=list,
+        sa_type=ARRAY(sa.Uuid()),  # type: ignore[call-overload]
+        sa_column_kwargs={"server_default": sa.text("'{}'")},
+        nullable=False,
+    )
+
+
+def _agenda_column() -> Any:
+    return SQLField(
+        default_factory=list,
+        sa_type=JSONB,  # type: ignore[call-overload]
+        sa_column_kwargs={"server_default": sa.text("'[]'::jsonb")},
+        nullable=False,
+    )
+
+
+class GatheringSeries(SQLModel, table=True):
+    """What a recurring gathering (or a one-off, with no rule) was planned as. Each
+    occurrence copies these fields when it is generated and may then diverge."""
+
+    __tablename__ = "gathering_series"
+    __table_args__ = (sa.Index("ix_gathering_series_domain", "domain_id"),)
+
+    id: uuid.UUID = id_field()
+    domain_id: uuid.UUID = SQLField(foreign_key="domains.id", ondelete="CASCADE")
+    rrule: str | None = SQLField(default=None, max_length=500)
+    dtstart: datetime = SQLField(sa_type=sa.DateTime(timezone=True))  # type: ignore[call-overload]
+    timezone: str = SQLField(max_length=64)
+    duration_minutes: int
+    rotation_host_ids: list[uuid.UUID] = _uuid_array()
+    sequence: int = SQLField(default=0, sa_column_kwargs={"server_default": "0"})
+    created_by_id: uuid.UUID | None = SQLField(
+        default=None, foreign_key="people.id", ondelete="SET NULL"
+    )
+    created_at: datetime = created_at_field()
+    updated_at: datetime = updated_at_field()
+
+
+class Gathering(SQLModel, table=True):
+    """One occurrence: the thing people RSVP to, attend and summarise."""
+
+    __tablename__ = "gatherings"
+    __table_args__ = (
+        enum_check("modality", Modality),
+        enum_check("status", GatheringStatus),
+        sa.CheckConstraint("duration_minutes > 0", name="duration_positive"),
+        sa.CheckConstraint("capacity IS NULL OR capacity > 0", name="capacity_positive"),
+        sa.UniqueConstraint("series_id", "original_start", name="uq_gatherings_series_original"),
+        sa.Index("ix_gatherings_domain_start", "domain_id", "start_at", "id"),
+        sa.Index("ix_gatherings_start", "start_at", "id"),
+        sa.Index("ix_gatherings_host_ids", "host_ids", postgresql_using="gin"),
+    )
+
+    id: uuid.UUID = id_field()
+    series_id: uuid.UUID = SQLField(foreign_key="gathering_series.id", ondelete="CASCADE")
+    domain_id: uuid.UUID = SQLField(foreign_key="domains.id", ondelete="CASCADE")
+    sequence_index: int = SQLField(default=0)
+    original_start: datetime = SQLField(sa_type=sa.DateTime(timezone=True))  # type: ignore[call-overload]
+    start_at: datetime = SQLField(sa_type=sa.DateTime(timezone=True))  # type: ignore[call-overload]
+    duration_minutes: int
+    timezone: str = SQLField(max_length=64)
+    title: str = SQLField(max_length=200)
+    theme: str = SQLField(default="", max_length=200, sa_column_kwargs={"server_default": ""})
+    guiding_question: str = SQLField(
+        default="", sa_type=sa.Text, sa_column_kwargs={"server_default": ""}
+    )
+    description: str = SQLField(
+        default="", sa_type=sa.Text, sa_column_kwargs={"server_default": ""}
+    )
+    modality: str = SQLField(max_length=16)
+    location: str = SQLField(default="", max_length=500, sa_column_kwargs={"server_default": ""})
+    join_url: str | None = SQLField(default=None, max_length=2000)
+    capacity: int | None = None
+    host_ids: list[uuid.UUID] = _uuid_array()
+    agenda: list[dict[str, Any]] = _agenda_column()
+    status: str = SQLField(default=GatheringStatus.scheduled, max_length=16)
+    is_exception: bool = SQLField(default=False, sa_column_kwargs={"server_default": sa.false()})
+    summary: str = SQLField(default="", sa_type=sa.Text, sa_column_kwargs={"server_default": ""})
+    decisions: list[str] = text_list_field()
+    follow_ups: list[str] = text_list_field()
+    summary_by_id: uuid.UUID | None = SQLField(
+        default=None, foreign_key="people.id", ondelete="SET NULL"
+    )
+    summary_at: datetime | None = optional_time_field()
+    created_by_id: uuid.UUID | None = SQLField(
+        default=None, foreign_key="people.id", ondelete="SET NULL"
+    )
+    created_at: datetime = created_at_field()
+    updated_at: datetime = updated_at_field()
+
+
+class Rsvp(SQLModel, table=True):
+    __tablename__ = "rsvps"
+    __table_args__ = (
+        sa.UniqueConstraint("gathering_id", "person_id", name="uq_rsvps_gathering_person"),
+        enum_check("status", RsvpStatus),
+        sa.Index("ix_rsvps_gathering_status", "gathering_id", "status", "queued_at"),
+        sa.Index("ix_rsvps_person", "person_id"),
+    )
+
+    id: uuid.UUID = id_field()
+    gathering_id: uuid.UUID = SQLField(foreign_key="gatherings.id", ondelete="CASCADE")
+    person_id: uuid.UUID = SQLField(foreign_key="people.id", ondelete="CASCADE")
+    status: str = SQLField(max_length=16)
+    queued_at: datetime | None = optional_time_field()
+    created_at: datetime = created_at_field()
+    updated_at: datetime = updated_at_field()
+
+
+class Attendance(SQLModel, table=True):
+    __tablename__ = "attendance"
+    __table_args__ = (
+        sa.UniqueConstraint("gathering_id", "person_id", name="uq_attendance_gathering_person"),
+        enum_check("source", AttendanceSource),
+        sa.Index("ix_attendance_person", "person_id"),
+    )
+
+    id: uuid.UUID = id_field()
+    gathering_id: uuid.UUID = SQLField(foreign_key="gatherings.id", ondelete="CASCADE")
+    person_id: uuid.UUID = SQLField(foreign_key="people.id", ondelete="CASCADE")
+    source: str = SQLField(max_length=16)
+    walk_in: bool = SQLField(default=False, sa_column_kwargs={"server_default": sa.false()})
+    recorded_by_id: uuid.UUID | None = SQLField(
+        default=None, foreign_key="people.id", ondelete="SET NULL"
+    )
+    created_at: datetime = created_at_field()
+
+
+class FeedToken(SQLModel, table=True):
+    """A secret for calendar subscriptions: calendar clients cannot send headers."""
+
+    __tablename__ = "feed_tokens"
+
+    id: uuid.UUID = id_field()
+    person_id: uuid.UUID = SQLField(foreign_key="people.id", ondelete="CASCADE", index=True)
+    token_hash: str = SQLField(max_length=64, unique=True)
+    created_at: datetime = created_at_field()
+    revoked_at: datetime | None = optional_time_field()
+
+
+# Data models
+
+Title = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=200)]
+ShortText = Annotated[str, StringConstraints(max_length=200)]
+LongText = Annotated[str, StringConstraints(max_length=10_000)]
+Minutes = Annotated[int, Field(ge=1, le=60 * 24 * 7)]
+HttpUrl = Annotated[AnyHttpUrl, Field(description="http(s) only")]
+Item = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=1000)]
+
+
+class AgendaSegment(BaseModel):
+    title: Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=200)]
+    kind: SegmentKind = SegmentKind.other
+    minutes: Annotated[int, Field(ge=1, le=60 * 24 * 7)]
+
+
+_EXAMPLE: JsonDict = {
+    "title": "Monthly case clinic",
+    "theme": "Difficult family conversations",
+    "guiding_question": "What helped you stay present when a family was in conflict?",
+    "start": "2026-12-03T18:00:00",
+    "timezone": "Europe/London",
+    "duration_minutes": 90,
+    "modality": "hybrid",
+    "location": "St Christopher's Hospice, room 2",
+    "join_url": "https://meet.example.org/case-clinic",
+    "capacity": 20,
+    "rrule": "FREQ=MONTHLY;BYDAY=1TH;COUNT=12",
+    "agenda": [
+        {"title": "Check-in round", "kind": "check_in", "minutes": 15},
+        {"title": "A case from the floor", "kind": "presentation", "minutes": 20},
+        {"title": "Open sharing", "kind": "open_sharing", "minutes": 40},
+        {"title": "What will you take away?", "kind": "reflection", "minutes": 15},
+    ],
+}
+
+
+class GatheringCreate(BaseModel):
+    """`start` is the local wall-clock time in `timezone` (an offset, if given, is
+    converted to that zone). With `rrule`, the series repeats in that zone, so 18:00
+    stays 18:00 across daylight-saving changes."""
+
+    model_config = ConfigDict(json_schema_extra={"examples": [_EXAMPLE]})
+
+    title: Title
+    theme: ShortText = ""
+    guiding_question: LongText = ""
+    description: LongText = ""
+    start: datetime
+    timezone: TimeZoneName
+    duration_minutes: Minutes
+    modality: Modality = Modality.in_person
+    location: Annotated[str, StringConstraints(max_length=500)] = ""
+    join_url: HttpUrl | None = None
+    capacity: Annotated[int, Field(ge=1, le=100_000)] | None = None
+    host_ids: Annotated[list[uuid.UUID], Field(max_length=20)] = []
+    rotation_host_ids: Annotated[list[uuid.UUID], Field(max_length=100)] = Field(
+        default=[], description="Hosts taking turns, one per occurrence, in this order."
+    )
+    rrule: Annotated[str, StringConstraints(strip_whitespace=True, max_length=500)] | None = Field(
+        default=None, description="RFC 5545 RRULE, e.g. FREQ=MONTHLY;BYDAY=1TU;COUNT=12"
+    )
+    agenda: Annotated[list[AgendaSegment], Field(max_length=50)] = []
+
+
+class GatheringUpdate(BaseModel):
+    """All optional. With `scope=following` the change applies to this occurrence and all
+    later ones of its series."""
+
+    model_config = ConfigDict(
+        json_schema_extra={"examples": [{"theme": "Self-care", "start": "2026-12-10T19:00:00"}]}
+    )
+
+    title: Title | None = None
+    theme: ShortText | None = None
+    guiding_question: LongText | None = None
+    description: LongText | None = None
+    start: datetime | None = None
+    duration_minutes: Minutes | None = None
+    modality: Modality | None = None
+    location: Annotated[str, StringConstraints(max_length=500)] | None = None
+    join_url: HttpUrl | None = None
+    capacity: Annotated[int, Field(ge=1, le=100_000)] | None = None
+    host_ids: Annotated[list[uuid.UUID], Field(max_length=20)] | None = None
+    agenda: Annotated[list[AgendaSegment], Field(max_length=50)] | None = None
+    status: GatheringStatus | None = Field(
+        default=None, description="`cancelled` to cancel; `scheduled` to reinstate."
+    )
+
+
+class RsvpInput(BaseModel):
+    model_config = ConfigDict(json_schema_extra={"examples": [{"response": "going"}]})
+
+    response: RsvpResponse
+
+
+class AttendanceInput(BaseModel):
+    model_config = ConfigDict(
+        json_schema_extra={"examples": [{"person_ids": ["8f14e45f-ceea-467f-a0e6-1b1a2b3c4d5e"]}]}
+    )
+
+    person_ids: Annotated[list[uuid.UUID], Field(min_length=1, max_length=1000)]
+
+
+class SummaryInput(BaseModel):
+    model_config = ConfigDict(
+        json_schema_extra={
+            "examples": [
+                {
+                    "summary": "Six stories about family conflict; a pattern of early meetings.",
+                    "decisions": ["Draft a one-page guide for first family meetings"],
+                    "follow_ups": ["Priya shares the template by Friday"],
+                }
+            ]
+        }
+    )
+
+    summary: Annotated[str, StringConstraints(max_length=50_000)]
+    decisions: Annotated[list[Item], Field(max_length=100)] = []
+    follow_ups: Annotated[list[Item], Field(max_length=100)] = []
+
+
+class RecurrencePublic(BaseModel):
+    series_id: uuid.UUID
+    rrule: str | None
+    index: int = Field(description="0 for the first occurrence of the series")
+    original_start: datetime
+    is_exception: bool = Field(description="This occurrence was changed on its own")
+
+
+class GatheringPublic(BaseModel):
+    id: uuid.UUID
+    domain_id: uuid.UUID
+    title: str
+    theme: str
+    guiding_question: str
+    description: str
+    start: datetime = Field(description="UTC")
+    end: datetime = Field(description="UTC")
+    start_local: str = Field(description="Wall-clock start in the gathering's time zone")
+    timezone: str
+    duration_minutes: int
+    modality: Modality
+    location: str
+    join_url: str | None = Field(description="Only shown to members of the domain")
+    capacity: int | None
+    host_ids: list[uuid.UUID]
+    agenda: list[AgendaSegment]
+    status: GatheringStatus
+    recurrence: RecurrencePublic
+    going_count: int
+    waitlist_count: int
+    my_rsvp: RsvpStatus | None
+    summary: str
+    decisions: list[str]
+    follow_ups: list[str]
+    summary_at: datetime | None
+    created_at: datetime
+    updated_at: datetime
+
+
+class RsvpPublic(BaseModel):
+    model_config = ConfigDict(from_attributes=True)
+
+    person_id: uuid.UUID
+    gathering_id: uuid.UUID
+    status: RsvpStatus
+    queued_at: datetime | None
+    created_at: datetime
+    updated_at: datetime
+
+
+class RsvpCounts(BaseModel):
+    going: int
+    maybe: int
+    declined: int
+    waitlisted: int
+
+
+class RsvpList(BaseModel):
+    counts: RsvpCounts
+    mine: RsvpPublic | None
+    items: list[RsvpPublic] = Field(
+        description="Everyone's RSVPs for hosts and convenors; for members, those who share"
+    )
+
+
+class AttendancePublic(BaseModel):
+    model_config = ConfigDict(from_attributes=True)
+
+    person_id: uuid.UUID
+    gathering_id: uuid.UUID
+    source: AttendanceSource
+    walk_in: bool
+    created_at: datetime
+
+
+class FeedTokenCreated(BaseModel):
+    id: uuid.UUID
+    token: str = Field(description="Shown once.")
+    personal_feed_url: str
+    created_at: datetime

@@ -1,0 +1,202 @@
+"""iCalendar (RFC 5545) feeds. A recurring series is one VEVENT with its RRULE; an
+occurrence changed or cancelled on its own is an overriding VEVENT with RECURRENCE-ID;
+an occurrence the rule generates but the series no longer has is an EXDATE."""
+
+import secrets
+import uuid
+from collections import defaultdict
+from datetime import UTC, datetime, timedelta
+
+from icalendar import Calendar, Event, vRecur
+from sqlmodel import col, select
+from sqlmodel.ext.asyncio.session import AsyncSession
+
+from app.errors import NotFound, Unauthenticated
+from app.models.base import utcnow
+from app.models.domains import Domain
+from app.models.gatherings import FeedToken, Gathering, GatheringSeries, GatheringStatus
+from app.models.memberships import Membership, MembershipStatus
+from app.models.people import Person
+from app.services import recurrence
+from app.services.access import domain_access
+from app.services.actors import Actor
+from app.services.auth import sha256
+
+PRODID = "-//cop-api//communities of practice//EN"
+FEED_TOKEN_PREFIX = "cal_"
+FEED_PAST = timedelta(days=366)
+
+
+async def create_feed_token(session: AsyncSession, actor: Actor) -> tuple[FeedToken, str]:
+    person_id = actor.require_write().require_person()
+    secret = FEED_TOKEN_PREFIX + secrets.token_urlsafe(32)
+    token = FeedToken(person_id=person_id, token_hash=sha256(secret))
+    session.add(token)
+    await session.commit()
+    return token, secret
+
+
+async def list_feed_tokens(session: AsyncSession, actor: Actor) -> list[FeedToken]:
+    person_id = actor.require_person()
+    return list(
+        await session.exec(
+            select(FeedToken)
+            .where(col(FeedToken.person_id) == person_id)
+            .order_by(col(FeedToken.created_at))
+        )
+    )
+
+
+async def revoke_feed_token(session: AsyncSession, actor: Actor, token_id: uuid.UUID) -> None:
+    person_id = actor.require_write().require_person()
+    token = await session.get(FeedToken, token_id)
+    if token is None or token.person_id != person_id:
+        raise NotFound("No such feed token.")
+    if token.revoked_at is None:
+        token.revoked_at = utcnow()
+        session.add(token)
+        await session.commit()
+
+
+async def actor_from_feed_token(session: AsyncSession, secret: str) -> Actor:
+    row = (
+        await session.exec(
+            select(FeedToken, Person)
+            .join(Person, col(Person.id) == col(FeedToken.person_id))
+            .where(col(FeedToken.token_hash) == sha256(secret))
+        )
+    ).one_or_none()
+    if row is None or row[0].revoked_at is not None or not row[1].is_active:
+        raise Unauthenticated("This calendar link is unknown or revoked.", problem="invalid-token")
+    return Actor(person_id=row[1].id, is_platform_admin=row[1].is_platform_admin)
+
+
+async def domain_calendar(session: AsyncSession, actor: Actor, slug: str) -> bytes:
+    access = await domain_access(session, actor, slug)
+    show_links = access.is_active_member or actor.can_read_all
+    return await _calendar(
+        session,
+        [access.domain],
+        {access.domain.id} if show_links else set(),
+        name=access.domain.name,
+    )
+
+
+async def personal_calendar(session: AsyncSession, actor: Actor) -> bytes:
+    person_id = actor.require_person()
+    domains = list(
+        await session.exec(
+            select(Domain)
+            .join(Membership, col(Membership.domain_id) == col(Domain.id))
+            .where(
+                col(Membership.person_id) == person_id,
+                col(Membership.status) == MembershipStatus.active,
+                col(Domain.archived_at).is_(None),
+            )
+        )
+    )
+    return await _calendar(session, domains, {d.id for d in domains}, name="My gatherings")
+
+
+async def _calendar(
+    session: AsyncSession, domains: list[Domain], member_of: set[uuid.UUID], *, name: str
+) -> bytes:
+    cal = Calendar()
+    cal.add("prodid", PRODID)
+    cal.add("version", "2.0")
+    cal.add("calscale", "GREGORIAN")
+    cal.add("x-wr-calname", name)
+    domain_ids = [d.id for d in domains]
+    if domain_ids:
+        since = utcnow() - FEED_PAST
+        series = list(
+            await session.exec(
+                select(GatheringSeries).where(col(GatheringSeries.domain_id).in_(domain_ids))
+            )
+        )
+        occurrences: dict[uuid.UUID, list[Gathering]] = defaultdict(list)
+        for g in await session.exec(
+            select(Gathering)
+            .where(col(Gathering.domain_id).in_(domain_ids), col(Gathering.start_at) >= since)
+            .order_by(col(Gathering.original_start))
+        ):
+            occurrences[g.series_id].append(g)
+        for s in series:
+            if occurrences.get(s.id):
+                for event in _series_events(s, occurrences[s.id], s.domain_id in member_of):
+                    cal.add_component(event)
+    starts = [e.decoded("dtstart") for e in cal.walk("VEVENT")]
+    if starts:
+        # VTIMEZONE rules covering the feed's own span, not 1970-2038.
+        cal.add_missing_timezones(
+            first_date=min(starts).date() - timedelta(days=366),
+            last_date=max(starts).date() + timedelta(days=3 * 366),
+        )
+    return bytes(cal.to_ical())
+
+
+def _event(
+    g: Gathering,
+    uid: str,
+    sequence: int,
+    show_link: bool,
+    *,
+    start: datetime | None = None,
+    minutes: int | None = None,
+    status: str | None = None,
+) -> Event:
+    zone_start = recurrence.local_start(start or g.start_at, g.timezone)
+    event = Event()
+    event.add("uid", uid)
+    event.add("dtstamp", g.updated_at.astimezone(UTC))
+    event.add("sequence", sequence)
+    event.add("dtstart", zone_start)
+    event.add("dtend", zone_start + timedelta(minutes=minutes or g.duration_minutes))
+    event.add("summary", g.title)
+    description = "\n\n".join(p for p in (g.guiding_question, g.description) if p)
+    if description:
+        event.add("description", description)
+    location = g.location or (g.join_url if show_link else "")
+    if location:
+        event.add("location", location)
+    if show_link and g.join_url:
+        event.add("url", g.join_url)
+    if g.theme:
+        event.add("categories", [g.theme])
+    cancelled = g.status == GatheringStatus.cancelled
+    event.add("status", status or ("CANCELLED" if cancelled else "CONFIRMED"))
+    return event
+
+
+def _series_events(
+    series: GatheringSeries, occurrences: list[Gathering], show_link: bool
+) -> list[Event]:
+    uid = f"{series.id}@cop-api"
+    if series.rrule is None:
+        return [_event(occurrences[0], uid, series.sequence, show_link)]
+    base = next((g for g in occurrences if not g.is_exception), occurrences[0])
+    # The master carries the series' own start and status, not one occurrence's.
+    dtstart = recurrence.local_start(series.dtstart, series.timezone)
+    master = _event(
+        base,
+        uid,
+        series.sequence,
+        show_link,
+        start=dtstart,
+        minutes=series.duration_minutes,
+        status="CONFIRMED",
+    )
+    master.add("rrule", vRecur.from_ical(series.rrule))
+    events = [master]
+    generated = recurrence.expand(series.rrule, dtstart)
+    present = {g.original_start for g in occurrences}
+    earliest = occurrences[0].original_start
+    missing = [s for s in generated if s.astimezone(UTC) not in present and s >= earliest]
+    if missing:
+        master.add("exdate", missing)
+    for g in occurrences:
+        if g.is_exception or g.status == GatheringStatus.cancelled:
+            override = _event(g, uid, series.sequence, show_link)
+            override.add("recurrence-id", recurrence.local_start(g.original_start, g.timezone))
+            events.append(override)
+    return events
