@@ -11,7 +11,9 @@ from app.services import calendars
 router = APIRouter(prefix="/api/v1", tags=["calendars"])
 
 ICS = "text/calendar; charset=utf-8"
-_ICS_RESPONSE: dict[int | str, dict[str, Any]] = {200: {"content": {"text/calendar": {}}, "description": "An iCalendar feed"}}
+_ICS_RESPONSE: dict[int | str, dict[str, Any]] = {
+    200: {"content": {"text/calendar": {}}, "description": "An iCalendar feed"}
+}
 
 
 @router.get(
