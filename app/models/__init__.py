@@ -1,5 +1,15 @@
 """Tables and their Create / Update / Public data models, one module per area."""
 
+from app.models.contributions import (
+    Collection,
+    CollectionItem,
+    Contribution,
+    ContributionRevision,
+    Endorsement,
+    ModerationEvent,
+    Report,
+    ValueStory,
+)
 from app.models.domains import Domain
 from app.models.gatherings import Attendance, FeedToken, Gathering, GatheringSeries, Rsvp
 from app.models.memberships import Membership, MembershipEvent
@@ -8,13 +18,21 @@ from app.models.people import ApiKey, Person, RefreshToken
 __all__ = [
     "ApiKey",
     "Attendance",
+    "Collection",
+    "CollectionItem",
+    "Contribution",
+    "ContributionRevision",
     "Domain",
+    "Endorsement",
     "FeedToken",
     "Gathering",
     "GatheringSeries",
     "Membership",
     "MembershipEvent",
+    "ModerationEvent",
     "Person",
     "RefreshToken",
+    "Report",
     "Rsvp",
+    "ValueStory",
 ]

@@ -94,6 +94,9 @@ class Domain(SQLModel, table=True):
     timezone: str = SQLField(
         default="UTC", max_length=64, sa_column_kwargs={"server_default": "UTC"}
     )
+    code_of_conduct: str = SQLField(
+        default="", sa_type=sa.Text, sa_column_kwargs={"server_default": ""}
+    )
     created_by_id: uuid.UUID | None = SQLField(
         default=None, foreign_key="people.id", ondelete="SET NULL"
     )
@@ -132,6 +135,9 @@ class DomainCreate(BaseModel):
     parent_slug: Slug | None = None
     lifecycle_stage: LifecycleStage = LifecycleStage.potential
     timezone: TimeZoneName = "UTC"
+    code_of_conduct: LongText = Field(
+        default="", description="Members accept it when they join (if it is not empty)."
+    )
 
 
 class DomainUpdate(BaseModel):
@@ -154,6 +160,7 @@ class DomainUpdate(BaseModel):
     parent_slug: Slug | None = None
     lifecycle_stage: LifecycleStage | None = None
     timezone: TimeZoneName | None = None
+    code_of_conduct: LongText | None = None
 
 
 class DomainPublic(BaseModel):
@@ -173,6 +180,7 @@ class DomainPublic(BaseModel):
     parent_id: uuid.UUID | None
     lifecycle_stage: LifecycleStage
     timezone: str
+    code_of_conduct: str
     created_at: datetime
     updated_at: datetime
     archived_at: datetime | None

@@ -64,6 +64,7 @@ class Membership(SQLModel, table=True):
     updated_at: datetime = updated_at_field()
     joined_at: datetime | None = optional_time_field()
     left_at: datetime | None = optional_time_field()
+    conduct_accepted_at: datetime | None = optional_time_field()
 
 
 class MembershipEvent(SQLModel, table=True):
@@ -109,6 +110,9 @@ class MembershipCreate(BaseModel):
     roles: Roles | None = Field(
         default=None, description="Roles for an invitee (convenors and admins only)."
     )
+    accept_code_of_conduct: bool = Field(
+        default=False, description="Required to join a domain that has a code of conduct."
+    )
 
 
 class MembershipUpdate(BaseModel):
@@ -120,6 +124,9 @@ class MembershipUpdate(BaseModel):
 
     status: MembershipStatus | None = None
     roles: Roles | None = None
+    accept_code_of_conduct: bool = Field(
+        default=False, description="Required to accept an invitation to a domain with a code"
+    )
 
 
 class MembershipEventPublic(BaseModel):
@@ -144,6 +151,7 @@ class MembershipPublic(BaseModel):
     updated_at: datetime
     joined_at: datetime | None
     left_at: datetime | None
+    conduct_accepted_at: datetime | None
 
 
 class MembershipDetail(MembershipPublic):

@@ -108,6 +108,18 @@ def _set_status(membership: Membership, status: S) -> None:
     membership.updated_at = now
 
 
+def _accept_conduct(access: DomainAccess, membership: Membership, accepted: bool) -> None:
+    """A member joining by their own act accepts the domain's code of conduct, if it has one."""
+    if not access.domain.code_of_conduct or membership.conduct_accepted_at is not None:
+        return
+    if not accepted:
+        raise Invalid(
+            "This domain has a code of conduct; accept it to join.",
+            errors=[FieldError("accept_code_of_conduct", "must be true", "conduct_required")],
+        )
+    membership.conduct_accepted_at = utcnow()
+
+
 async def _activate(
     session: AsyncSession, access: DomainAccess, membership: Membership, kind: E
 ) -> None:
@@ -162,6 +174,7 @@ async def _join(
                 "Your request to join is waiting for a convenor.", problem="already-requested"
             )
         if membership.status == S.invited:
+            _accept_conduct(access, membership, data.accept_code_of_conduct)
             await _activate(session, access, membership, E.joined)
             return membership
         if membership.status == S.removed and not access.actor.can_write_all:
@@ -176,6 +189,7 @@ async def _join(
         session.add(membership)
         await session.flush()
     membership.roles = _normal_roles(data.roles)
+    _accept_conduct(access, membership, data.accept_code_of_conduct)
     if domain.join_policy == JoinPolicy.request and not access.can_manage:
         _set_status(membership, S.requested)
         _record(session, membership, E.requested, access.actor)
@@ -236,6 +250,8 @@ async def update_membership(
     if changes.get("roles") is not None:
         await _change_roles(session, access, membership, data.roles or [])
     if data.status is not None and data.status != membership.status:
+        if data.status == S.active and membership.status == S.invited:
+            _accept_conduct(access, membership, data.accept_code_of_conduct)
         await _change_status(session, access, membership, data.status)
     membership.updated_at = utcnow()
     session.add(membership)
@@ -246,15 +262,17 @@ async def update_membership(
 async def end_membership(
     session: AsyncSession, actor: Actor, slug: str, person_id: uuid.UUID
 ) -> Membership:
-    """DELETE: you leave; a convenor removes someone else (or withdraws an invitation)."""
+    """DELETE: you leave (or decline an invitation); a convenor removes someone else,
+    withdraws an invitation, or turns down a request to join."""
     access = (await domain_access(session, actor, slug, lock=True)).require_writable()
     membership = await _visible_membership(session, access, person_id)
     is_self = person_id == actor.person_id
     if membership.status in (S.left, S.removed, S.declined):
         raise Conflict("This membership has already ended.", problem="invalid-transition")
-    target = S.left if is_self and membership.status != S.invited else S.removed
-    if is_self and membership.status == S.invited:
-        target = S.declined
+    if is_self:
+        target = S.declined if membership.status == S.invited else S.left
+    else:
+        target = S.declined if membership.status == S.requested else S.removed
     await _change_status(session, access, membership, target)
     session.add(membership)
     await session.commit()

@@ -8,7 +8,7 @@ import binascii
 import uuid
 from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import UTC, datetime
 from typing import Any, Generic, TypeVar
 
 import orjson
@@ -46,11 +46,14 @@ def decode_cursor(cursor: str) -> tuple[datetime, uuid.UUID]:
     try:
         padded = cursor + "=" * (-len(cursor) % 4)
         stamp, ident = orjson.loads(base64.urlsafe_b64decode(padded.encode()))
+        if not (isinstance(stamp, str) and isinstance(ident, str)):
+            raise TypeError("a cursor holds two strings")
         moment = datetime.fromisoformat(stamp)
         if moment.tzinfo is None:
             raise ValueError("naive time")
-        return moment, uuid.UUID(ident)
-    except (ValueError, TypeError, binascii.Error, orjson.JSONDecodeError) as exc:
+        # In UTC, so that a time the database cannot hold fails here, not in the query.
+        return moment.astimezone(UTC), uuid.UUID(ident)
+    except (ValueError, TypeError, OverflowError, binascii.Error) as exc:
         raise invalid_field("cursor", "This cursor is not one this API gave out.") from exc
 
 
@@ -89,3 +92,78 @@ async def paginate(
     stmt = stmt.order_by(created_col, id_col).limit(params.limit + 1)
     rows = (await session.exec(stmt)).all()
     return build_page(rows, params.limit, key)
+
+
+@dataclass(frozen=True)
+class SortKey:
+    """One column of a keyset ordering and how its cursor value is read back."""
+
+    column: Any
+    kind: str  # "time", "int", "float" or "uuid"
+
+
+def _encode_value(value: Any) -> Any:
+    if isinstance(value, datetime):
+        return value.isoformat()
+    if isinstance(value, uuid.UUID):
+        return str(value)
+    return value
+
+
+def _decode_value(kind: str, value: Any) -> Any:
+    if kind == "time":
+        moment = datetime.fromisoformat(value)
+        if moment.tzinfo is None:
+            raise ValueError("naive time")
+        return moment
+    if kind == "uuid":
+        return uuid.UUID(value)
+    if kind == "int":
+        if not isinstance(value, int) or isinstance(value, bool):
+            raise ValueError("not an integer")
+        return value
+    if not isinstance(value, int | float) or isinstance(value, bool):
+        raise ValueError("not a number")
+    return float(value)
+
+
+def encode_keys(values: Sequence[Any]) -> str:
+    raw = orjson.dumps([_encode_value(v) for v in values])
+    return base64.urlsafe_b64encode(raw).decode().rstrip("=")
+
+
+def decode_keys(cursor: str, keys: Sequence[SortKey]) -> list[Any]:
+    try:
+        padded = cursor + "=" * (-len(cursor) % 4)
+        values = orjson.loads(base64.urlsafe_b64decode(padded.encode()))
+        if not isinstance(values, list) or len(values) != len(keys):
+            raise ValueError("wrong shape")
+        return [_decode_value(k.kind, v) for k, v in zip(keys, values, strict=True)]
+    except (ValueError, TypeError, binascii.Error, orjson.JSONDecodeError) as exc:
+        raise invalid_field("cursor", "This cursor is not one this API gave out.") from exc
+
+
+async def paginate_keys(
+    session: AsyncSession,
+    stmt: Any,
+    keys: Sequence[SortKey],
+    params: PageParams,
+    *,
+    descending: bool,
+    values_of: Any,
+    item_of: Any = None,
+) -> Page[Any]:
+    """Keyset pagination over any uniform ordering (all ascending or all descending).
+    `values_of(row)` gives the row's sort values; `item_of(row)` what the page holds."""
+    columns = [k.column for k in keys]
+    if params.cursor is not None:
+        after = decode_keys(params.cursor, keys)
+        row_key, bound = tuple_(*columns), tuple_(*after)
+        stmt = stmt.where(row_key < bound if descending else row_key > bound)
+    order = [c.desc() if descending else c.asc() for c in columns]
+    rows = (await session.exec(stmt.order_by(*order).limit(params.limit + 1))).all()
+    kept = list(rows[: params.limit])
+    cursors = [encode_keys(values_of(r)) for r in kept]
+    more = len(rows) > params.limit
+    items = [item_of(r) for r in kept] if item_of else kept
+    return Page(items=items, cursors=cursors, next_cursor=cursors[-1] if more and kept else None)

@@ -1,0 +1,133 @@
+import uuid
+
+from fastapi import APIRouter, Request, Response, status
+
+from app.deps import ActorDep, CurrentActor, PageDep, SessionDep, page_out
+from app.models.common import Page
+from app.models.contributions import (
+    Collection,
+    CollectionCreate,
+    CollectionItem,
+    CollectionItemInput,
+    CollectionItemPublic,
+    CollectionPublic,
+    CollectionUpdate,
+    ContributionPublic,
+)
+from app.routers.domains import SlugPath
+from app.services import curation
+
+router = APIRouter(prefix="/api/v1", tags=["curation"])
+
+
+def collection_out(collection: Collection, items: list[CollectionItem]) -> CollectionPublic:
+    return CollectionPublic(
+        id=collection.id,
+        domain_id=collection.domain_id,
+        title=collection.title,
+        description=collection.description,
+        created_by_id=collection.created_by_id,
+        created_at=collection.created_at,
+        updated_at=collection.updated_at,
+        items=[CollectionItemPublic.model_validate(i) for i in items],
+    )
+
+
+@router.put(
+    "/contributions/{contribution_id}/curation",
+    response_model=ContributionPublic,
+    summary="Mark as curated: a practice worth keeping (knowledge brokers, convenors)",
+)
+async def curate(contribution_id: uuid.UUID, session: SessionDep, actor: CurrentActor) -> object:
+    return await curation.set_curated(session, actor, contribution_id, True)
+
+
+@router.delete(
+    "/contributions/{contribution_id}/curation",
+    response_model=ContributionPublic,
+    summary="Remove the curated mark",
+)
+async def uncurate(contribution_id: uuid.UUID, session: SessionDep, actor: CurrentActor) -> object:
+    return await curation.set_curated(session, actor, contribution_id, False)
+
+
+@router.post(
+    "/domains/{slug}/collections",
+    status_code=status.HTTP_201_CREATED,
+    response_model=CollectionPublic,
+    summary="Start a collection (knowledge brokers, convenors)",
+)
+async def create_collection(
+    slug: SlugPath, data: CollectionCreate, session: SessionDep, actor: CurrentActor
+) -> CollectionPublic:
+    return collection_out(await curation.create_collection(session, actor, slug, data), [])
+
+
+@router.get(
+    "/domains/{slug}/collections",
+    response_model=Page[CollectionPublic],
+    summary="A domain's collections, with their items in order",
+)
+async def list_collections(
+    slug: SlugPath,
+    request: Request,
+    response: Response,
+    session: SessionDep,
+    actor: ActorDep,
+    page: PageDep,
+) -> Page[CollectionPublic]:
+    result = await curation.list_collections(session, actor, slug, page)
+    items = await curation.items_of(session, [c.id for c in result.items])
+    return page_out(result, request, response, lambda c: collection_out(c, items[c.id]))
+
+
+@router.get("/collections/{collection_id}", response_model=CollectionPublic, summary="A collection")
+async def get_collection(
+    collection_id: uuid.UUID, session: SessionDep, actor: ActorDep
+) -> CollectionPublic:
+    return collection_out(*await curation.get_collection(session, actor, collection_id))
+
+
+@router.patch(
+    "/collections/{collection_id}", response_model=CollectionPublic, summary="Rename or describe"
+)
+async def update_collection(
+    collection_id: uuid.UUID, data: CollectionUpdate, session: SessionDep, actor: CurrentActor
+) -> CollectionPublic:
+    await curation.update_collection(session, actor, collection_id, data)
+    return collection_out(*await curation.get_collection(session, actor, collection_id))
+
+
+@router.delete(
+    "/collections/{collection_id}",
+    status_code=status.HTTP_204_NO_CONTENT,
+    summary="Delete a collection (its contributions stay)",
+)
+async def delete_collection(
+    collection_id: uuid.UUID, session: SessionDep, actor: CurrentActor
+) -> None:
+    await curation.delete_collection(session, actor, collection_id)
+
+
+@router.put(
+    "/collections/{collection_id}/items",
+    response_model=CollectionPublic,
+    summary="Add a contribution to a collection, or move it, or change its note",
+)
+async def put_item(
+    collection_id: uuid.UUID, data: CollectionItemInput, session: SessionDep, actor: CurrentActor
+) -> CollectionPublic:
+    await curation.put_item(session, actor, collection_id, data)
+    return collection_out(*await curation.get_collection(session, actor, collection_id))
+
+
+@router.delete(
+    "/collections/{collection_id}/items/{contribution_id}",
+    response_model=CollectionPublic,
+    summary="Take a contribution out of a collection",
+)
+async def remove_item(
+    collection_id: uuid.UUID, contribution_id: uuid.UUID, session: SessionDep, actor: CurrentActor
+) -> CollectionPublic:
+    await curation.remove_item(session, actor, collection_id, contribution_id)
+    return collection_out(*await curation.get_collection(session, actor, collection_id))

@@ -1,0 +1,91 @@
+import uuid
+
+from fastapi import APIRouter, Request, Response, status
+
+from app.deps import CurrentActor, PageDep, SessionDep, page_out
+from app.models.common import Page
+from app.models.contributions import (
+    ContributionPublic,
+    ModerationEventPublic,
+    ModerationInput,
+    ReportCreate,
+    ReportPublic,
+    ReportResolve,
+    ReportStatus,
+)
+from app.routers.domains import SlugPath
+from app.services import moderation
+
+router = APIRouter(prefix="/api/v1", tags=["moderation"])
+
+
+@router.post(
+    "/contributions/{contribution_id}/reports",
+    status_code=status.HTTP_201_CREATED,
+    response_model=ReportPublic,
+    summary="Report a contribution to the convenors (members)",
+)
+async def report(
+    contribution_id: uuid.UUID, data: ReportCreate, session: SessionDep, actor: CurrentActor
+) -> object:
+    return await moderation.report(session, actor, contribution_id, data)
+
+
+@router.get(
+    "/domains/{slug}/reports",
+    response_model=Page[ReportPublic],
+    summary="Reports in a domain (convenors); open ones by default",
+)
+async def list_reports(
+    slug: SlugPath,
+    request: Request,
+    response: Response,
+    session: SessionDep,
+    actor: CurrentActor,
+    page: PageDep,
+    status: ReportStatus | None = ReportStatus.open,
+) -> Page[ReportPublic]:
+    result = await moderation.list_reports(session, actor, slug, page, status)
+    return page_out(result, request, response, ReportPublic.model_validate)
+
+
+@router.post(
+    "/reports/{report_id}/resolve", response_model=ReportPublic, summary="Resolve or dismiss"
+)
+async def resolve_report(
+    report_id: uuid.UUID, data: ReportResolve, session: SessionDep, actor: CurrentActor
+) -> object:
+    return await moderation.resolve_report(session, actor, report_id, data)
+
+
+@router.post(
+    "/contributions/{contribution_id}/hide",
+    response_model=ContributionPublic,
+    summary="Hide a contribution from members (convenors); it is kept",
+)
+async def hide(
+    contribution_id: uuid.UUID, data: ModerationInput, session: SessionDep, actor: CurrentActor
+) -> object:
+    return await moderation.set_hidden(session, actor, contribution_id, True, data.reason)
+
+
+@router.post(
+    "/contributions/{contribution_id}/restore",
+    response_model=ContributionPublic,
+    summary="Show a hidden contribution again (convenors)",
+)
+async def restore(
+    contribution_id: uuid.UUID, data: ModerationInput, session: SessionDep, actor: CurrentActor
+) -> object:
+    return await moderation.set_hidden(session, actor, contribution_id, False, data.reason)
+
+
+@router.get(
+    "/contributions/{contribution_id}/moderation",
+    response_model=list[ModerationEventPublic],
+    summary="Who moderated or curated a contribution, and when (convenors)",
+)
+async def moderation_log(
+    contribution_id: uuid.UUID, session: SessionDep, actor: CurrentActor
+) -> object:
+    return await moderation.moderation_log(session, actor, contribution_id)

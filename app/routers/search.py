@@ -1,0 +1,57 @@
+from typing import Annotated
+
+from fastapi import APIRouter, Query, Request, Response
+from pydantic import BaseModel
+
+from app.deps import ActorDep, PageDep, SessionDep, page_out
+from app.models.common import Page
+from app.models.contributions import ContributionKind, ContributionPublic, SearchHit
+from app.services import search
+
+router = APIRouter(prefix="/api/v1/search", tags=["search"])
+
+Q = Annotated[
+    str,
+    Query(
+        min_length=1,
+        max_length=500,
+        description='Words are stemmed ("practising" finds "practice"); "quoted phrases" '
+        "match as phrases; -word excludes; OR alternates.",
+    ),
+]
+
+
+class TagCount(BaseModel):
+    tag: str
+    count: int
+
+
+@router.get("", response_model=Page[SearchHit], summary="Search contributions you may read")
+async def search_contributions(
+    q: Q,
+    request: Request,
+    response: Response,
+    session: SessionDep,
+    actor: ActorDep,
+    page: PageDep,
+    domain: Annotated[str | None, Query(max_length=64, description="Only this domain")] = None,
+    kind: ContributionKind | None = None,
+) -> Page[SearchHit]:
+    result = await search.search_contributions(
+        session, actor, q, page, domain_slug=domain, kind=kind
+    )
+    return page_out(
+        result,
+        request,
+        response,
+        lambda h: SearchHit(
+            contribution=ContributionPublic.model_validate(h.contribution),
+            rank=h.rank,
+            snippet_html=h.snippet_html,
+        ),
+    )
+
+
+@router.get("/tags", response_model=list[TagCount], summary="Tags in use, most used first")
+async def search_tags(q: Q, session: SessionDep, actor: ActorDep) -> list[TagCount]:
+    return [TagCount(tag=t, count=n) for t, n in await search.search_tags(session, actor, q)]
