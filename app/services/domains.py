@@ -74,19 +74,32 @@ async def _resolve_parent(
     return parent.id
 
 
+_SLUG_ATTEMPTS = 5
+
+
+async def _insert_with_free_slug(session: AsyncSession, domain: Domain, data: DomainCreate) -> None:
+    """A derived slug can be taken by a concurrent create between the check and the insert;
+    then derive again. A slug the caller chose is theirs to change."""
+    for attempt in range(_SLUG_ATTEMPTS):
+        slug = domain.slug = data.slug or await _free_slug(session, slugify(data.name))
+        try:
+            async with session.begin_nested():
+                session.add(domain)
+                await session.flush()
+            return
+        except IntegrityError as exc:
+            if data.slug or attempt == _SLUG_ATTEMPTS - 1:
+                await session.rollback()
+                raise Conflict(f"The slug '{slug}' is taken.", problem="slug-taken") from exc
+
+
 async def create_domain(session: AsyncSession, actor: Actor, data: DomainCreate) -> Domain:
     actor.require_write()
     fields = data.model_dump(exclude={"slug", "parent_slug"})
     domain = Domain(**fields, created_by_id=actor.person_id)
     if data.parent_slug:
         domain.parent_id = await _resolve_parent(session, actor, data.parent_slug, None)
-    domain.slug = data.slug or await _free_slug(session, slugify(data.name))
-    session.add(domain)
-    try:
-        await session.flush()
-    except IntegrityError as exc:
-        await session.rollback()
-        raise Conflict(f"The slug '{domain.slug}' is taken.", problem="slug-taken") from exc
+    await _insert_with_free_slug(session, domain, data)
     if actor.person_id is not None:
         membership = Membership(
             domain_id=domain.id,
@@ -194,11 +207,12 @@ async def update_domain(
         setattr(domain, field, value)
     domain.updated_at = utcnow()
     session.add(domain)
+    slug = domain.slug  # rollback expires the instance; reading it afterwards would need I/O
     try:
         await session.commit()
     except IntegrityError as exc:
         await session.rollback()
-        raise Conflict(f"The slug '{domain.slug}' is taken.", problem="slug-taken") from exc
+        raise Conflict(f"The slug '{slug}' is taken.", problem="slug-taken") from exc
     return domain
 
 

@@ -115,8 +115,10 @@ def _decode_value(kind: str, value: Any) -> Any:
         moment = datetime.fromisoformat(value)
         if moment.tzinfo is None:
             raise ValueError("naive time")
-        return moment
+        return moment.astimezone(UTC)
     if kind == "uuid":
+        if not isinstance(value, str):
+            raise TypeError("not a uuid")
         return uuid.UUID(value)
     if kind == "int":
         if not isinstance(value, int) or isinstance(value, bool):
@@ -139,7 +141,7 @@ def decode_keys(cursor: str, keys: Sequence[SortKey]) -> list[Any]:
         if not isinstance(values, list) or len(values) != len(keys):
             raise ValueError("wrong shape")
         return [_decode_value(k.kind, v) for k, v in zip(keys, values, strict=True)]
-    except (ValueError, TypeError, binascii.Error, orjson.JSONDecodeError) as exc:
+    except (ValueError, TypeError, OverflowError, binascii.Error) as exc:
         raise invalid_field("cursor", "This cursor is not one this API gave out.") from exc
 
 
