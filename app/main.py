@@ -9,7 +9,6 @@ from fastapi.openapi.docs import get_swagger_ui_html
 from fastapi.responses import HTMLResponse
 from fastapi.staticfiles import StaticFiles
 from sqlalchemy.ext.asyncio import AsyncEngine
-from strawberry.fastapi import GraphQLRouter
 from swagger_ui_bundle import swagger_ui_path
 
 from app import problems
@@ -18,6 +17,7 @@ from app.db import create_engine, create_sessionmaker
 from app.routers import api_keys, auth, domains, health, memberships, people
 from app.schema.build import build_schema
 from app.schema.context import get_context
+from app.schema.ide import ASSETS_URL, GraphQLApp, assets_dir
 from app.services.auth import Passwords
 
 log = logging.getLogger("cop_api")
@@ -66,7 +66,7 @@ def create_app(settings: Settings | None = None, engine: AsyncEngine | None = No
     for module in (health, auth, people, api_keys, domains, memberships):
         app.include_router(module.router)
 
-    graphql = GraphQLRouter(
+    graphql = GraphQLApp(
         build_schema(settings),
         context_getter=get_context,
         graphql_ide="graphiql" if settings.graphql_graphiql else None,
@@ -74,6 +74,7 @@ def create_app(settings: Settings | None = None, engine: AsyncEngine | None = No
     app.include_router(graphql, prefix="/graphql", include_in_schema=False)
 
     app.mount("/static/swagger", StaticFiles(directory=str(swagger_ui_path)), name="swagger")
+    app.mount(ASSETS_URL, StaticFiles(directory=assets_dir()), name="graphiql")
 
     @app.get("/docs", include_in_schema=False)
     async def docs() -> HTMLResponse:
@@ -83,6 +84,8 @@ def create_app(settings: Settings | None = None, engine: AsyncEngine | None = No
             swagger_js_url="/static/swagger/swagger-ui-bundle.js",
             swagger_css_url="/static/swagger/swagger-ui.css",
             swagger_favicon_url="/static/swagger/favicon-32x32.png",
+            # No badge from the public validator service: the page makes no outside calls.
+            swagger_ui_parameters={"validatorUrl": None},
         )
 
     return app

@@ -29,6 +29,7 @@ class DomainCreateInput:
     parent_slug: str | None = strawberry.UNSET
     lifecycle_stage: LifecycleStageEnum | None = strawberry.UNSET  # type: ignore[valid-type]
     timezone: str | None = strawberry.UNSET
+    code_of_conduct: str | None = strawberry.UNSET
 
 
 @strawberry.input
@@ -46,6 +47,7 @@ class DomainUpdateInput:
     parent_slug: str | None = strawberry.UNSET
     lifecycle_stage: LifecycleStageEnum | None = strawberry.UNSET  # type: ignore[valid-type]
     timezone: str | None = strawberry.UNSET
+    code_of_conduct: str | None = strawberry.UNSET
 
 
 def _without_nulls(data: dict[str, object]) -> dict[str, object]:

@@ -6,27 +6,44 @@ from typing import Any
 from graphql import GraphQLError
 from pydantic import ValidationError
 from sqlalchemy.exc import DBAPIError, IntegrityError
+from strawberry.exceptions import StrawberryInputCoercionError
 from strawberry.extensions import MaskErrors
+from strawberry.utils.str_converters import to_camel_case
 
-from app.errors import DomainError
+from app.errors import DomainError, FieldError
 from app.problems import problem_type
 from app.services.validation import field_errors
 
 log = logging.getLogger("cop_api")
 
 
+def _camel(field: str) -> str:
+    """Field errors name the GraphQL field (maxActiveMembers), not the model one."""
+    return ".".join(to_camel_case(part) for part in field.split("."))
+
+
+def _field_errors(errors: list[FieldError]) -> list[dict[str, str]]:
+    return [{**e.as_dict(), "field": _camel(e.field)} for e in errors]
+
+
 def _classify(error: GraphQLError) -> tuple[str, str, dict[str, Any]]:
     orig = error.original_error
+    if isinstance(orig, StrawberryInputCoercionError) or (
+        error.path is None and error.message.startswith("Variable '$")
+    ):
+        # A variable that its scalar refuses (a malformed UUID or DateTime): the client's
+        # mistake, found before execution; the message names the variable and the reason.
+        return "BAD_USER_INPUT", error.message, {}
     if isinstance(orig, DomainError):
         extra: dict[str, Any] = {"problemType": problem_type(orig.problem)}
         if orig.errors:
-            extra["fieldErrors"] = [e.as_dict() for e in orig.errors]
+            extra["fieldErrors"] = _field_errors(orig.errors)
         return orig.code, orig.detail, extra
     if isinstance(orig, ValidationError):
         return (
             "BAD_USER_INPUT",
             "The input is not valid; see fieldErrors.",
-            {"fieldErrors": [e.as_dict() for e in field_errors(orig)]},
+            {"fieldErrors": _field_errors(field_errors(orig))},
         )
     if isinstance(orig, IntegrityError):
         return "CONFLICT", "The change conflicts with existing data.", {}
@@ -36,8 +53,6 @@ def _classify(error: GraphQLError) -> tuple[str, str, dict[str, Any]]:
         message = error.message
         if message.startswith("Syntax Error"):
             return "GRAPHQL_PARSE_FAILED", message, {}
-        if message.startswith("Variable '$"):
-            return "BAD_USER_INPUT", message, {}
         return "GRAPHQL_VALIDATION_FAILED", message, {}
     log.error("unexpected GraphQL error", exc_info=orig)
     return "INTERNAL_SERVER_ERROR", "Unexpected error.", {}

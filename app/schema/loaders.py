@@ -9,6 +9,7 @@ from typing import TYPE_CHECKING, Any, TypeVar
 from strawberry.dataloader import DataLoader
 
 from app.db import session_scope
+from app.errors import DomainError
 from app.models.domains import Domain
 from app.models.people import Person
 from app.services import domains, memberships, people
@@ -53,16 +54,23 @@ class Loaders:
         found = await self._run(domains.domains_by_ids, list(ids))
         return [found.get(i) for i in ids]
 
+    # A group's error (a bad cursor, say) fails only the fields that asked with those
+    # arguments, not every field that happened to share the batch.
+
     async def _domain_members(self, keys: list[tuple[Any, ...]]) -> list[Any]:
         results: dict[tuple[Any, ...], Any] = {}
         for (params, status, role), group in grouped(keys, lambda k: k[1:]).items():
-            pages = await self._run(
-                memberships.members_for_domains,
-                [k[0] for k in group],
-                params,
-                status,
-                role,
-            )
+            pages: dict[uuid.UUID, Any]
+            try:
+                pages = await self._run(
+                    memberships.members_for_domains,
+                    [k[0] for k in group],
+                    params,
+                    status,
+                    role,
+                )
+            except DomainError as exc:
+                pages = {k[0]: exc for k in group}
             for key in group:
                 results[key] = pages[key[0]]
         return [results[k] for k in keys]
@@ -70,11 +78,15 @@ class Loaders:
     async def _person_memberships(self, keys: list[tuple[Any, ...]]) -> list[Any]:
         results: dict[tuple[Any, ...], Any] = {}
         for (params,), group in grouped(keys, lambda k: k[1:]).items():
-            pages = await self._run(
-                memberships.memberships_for_people, [k[0] for k in group], params
-            )
+            found: dict[uuid.UUID, Any]
+            try:
+                found = await self._run(
+                    memberships.memberships_for_people, [k[0] for k in group], params
+                )
+            except DomainError as exc:
+                found = {k[0]: exc for k in group}
             for key in group:
-                results[key] = pages[key[0]]
+                results[key] = found[key[0]]
         return [results[k] for k in keys]
 
     async def _membership_history(self, ids: list[uuid.UUID]) -> list[list[Any]]:

@@ -1,4 +1,5 @@
 import uuid
+from typing import Annotated
 
 import strawberry
 
@@ -15,6 +16,9 @@ from app.services.validation import parse
 class MembershipUpdateInput:
     status: MembershipStatusEnum | None = strawberry.UNSET  # type: ignore[valid-type]
     roles: list[RoleEnum] | None = strawberry.UNSET  # type: ignore[valid-type]
+    accept_code_of_conduct: bool = strawberry.field(
+        default=False, description="Required to accept an invitation to a domain with a code."
+    )
 
 
 @strawberry.type
@@ -31,11 +35,18 @@ class MembershipQuery:
 @strawberry.type
 class MembershipMutation:
     @strawberry.mutation(description="Join an open domain, or ask to join a 'request' one.")
-    async def join_domain(self, info: Info, slug: str) -> MembershipType:
+    async def join_domain(
+        self,
+        info: Info,
+        slug: str,
+        accept_code_of_conduct: Annotated[
+            bool,
+            strawberry.argument(description="Required to join a domain with a code of conduct."),
+        ] = False,
+    ) -> MembershipType:
+        data = MembershipCreate(accept_code_of_conduct=accept_code_of_conduct)
         async with info.context.session() as session:
-            membership = await memberships.join_or_invite(
-                session, info.context.actor, slug, MembershipCreate()
-            )
+            membership = await memberships.join_or_invite(session, info.context.actor, slug, data)
         return MembershipType.from_model(membership)
 
     @strawberry.mutation(description="Invite someone (convenors); they accept or decline.")

@@ -177,11 +177,8 @@ async def update_domain(
     domain = access.domain
     changes = data.model_dump(exclude_unset=True)
     required = {"name", "slug", "visibility", "join_policy", "lifecycle_stage", "timezone"}
-    nulled = [
-        f
-        for f in required | {"purpose", "description", "goals", "boundaries", "themes"}
-        if f in changes and changes[f] is None
-    ]
+    texts = {"purpose", "description", "goals", "boundaries", "themes", "code_of_conduct"}
+    nulled = [f for f in required | texts if f in changes and changes[f] is None]
     if nulled:
         raise Invalid(
             "These fields cannot be null.",

@@ -37,6 +37,7 @@ class DomainType:
     max_active_members: int | None
     lifecycle_stage: LifecycleStageEnum  # type: ignore[valid-type]
     timezone: str
+    code_of_conduct: str
     created_at: datetime
     updated_at: datetime
     archived_at: datetime | None
@@ -58,6 +59,7 @@ class DomainType:
             max_active_members=d.max_active_members,
             lifecycle_stage=d.lifecycle_stage,
             timezone=d.timezone,
+            code_of_conduct=d.code_of_conduct,
             created_at=d.created_at,
             updated_at=d.updated_at,
             archived_at=d.archived_at,

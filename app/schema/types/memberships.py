@@ -30,6 +30,7 @@ class MembershipType:
     updated_at: datetime
     joined_at: datetime | None
     left_at: datetime | None
+    conduct_accepted_at: datetime | None
 
     @classmethod
     def from_model(cls, m: Membership) -> "MembershipType":
@@ -43,12 +44,17 @@ class MembershipType:
             updated_at=m.updated_at,
             joined_at=m.joined_at,
             left_at=m.left_at,
+            conduct_accepted_at=m.conduct_accepted_at,
         )
 
     @strawberry.field
     async def person(self, info: Info) -> PersonType | None:
         person = await info.context.loaders.person.load(self.person_id)
-        return PersonType.from_model(person) if person else None
+        if person is None:
+            return None
+        actor = info.context.actor
+        private = actor.person_id == person.id or actor.can_admin
+        return PersonType.from_model(person, private=private)
 
     @strawberry.field
     async def domain(self, info: Info) -> DomainType | None:

@@ -1,0 +1,82 @@
+"""A nested field that can be refused for one item is nullable, so that refusing it nulls
+that field alone, not the item, the list, and everything above it."""
+
+import pytest
+from httpx import AsyncClient
+from sqlmodel.ext.asyncio.session import AsyncSession
+
+from tests.factories import add_member, gql, make_domain, make_person
+from tests.schema.support import ok
+
+TYPE = """query($name: String!) { __type(name: $name) {
+  fields { name type { kind } } } }"""
+
+
+@pytest.mark.parametrize(
+    ("type_name", "field"),
+    [
+        ("Domain", "members"),
+        ("Domain", "parent"),
+        ("Membership", "person"),
+        ("Membership", "domain"),
+        ("Person", "email"),
+    ],
+)
+async def test_refusable_fields_are_nullable(
+    client: AsyncClient, type_name: str, field: str
+) -> None:
+    fields = ok(await gql(client, TYPE, {"name": type_name}))["__type"]["fields"]
+    kinds = {f["name"]: f["type"]["kind"] for f in fields}
+    assert kinds[field] != "NON_NULL"
+
+
+async def test_one_refused_member_list_leaves_the_rest_of_the_list(
+    client: AsyncClient, session: AsyncSession
+) -> None:
+    amara = await make_person(session)
+    mei = await make_person(session)
+    mine = await make_domain(session, amara, name="Mine")
+    await make_domain(session, mei, name="Theirs")
+    await make_domain(session, amara, name="Also Mine")
+    assert mine.slug == "mine"
+    body = await gql(
+        client,
+        "{ domains { nodes { slug members { nodes { person { id } } } } } }",
+        as_=amara,
+    )
+    nodes = body["data"]["domains"]["nodes"]
+    assert [n["slug"] for n in nodes] == ["mine", "theirs", "also-mine"]
+    assert nodes[1]["members"] is None
+    assert (
+        nodes[0]["members"]["nodes"]
+        == nodes[2]["members"]["nodes"]
+        == [{"person": {"id": str(amara.id)}}]
+    )
+    assert [(e["path"], e["extensions"]["code"]) for e in body["errors"]] == [
+        (["domains", "nodes", 1, "members"], "FORBIDDEN")
+    ]
+
+
+async def test_membership_whose_domain_you_no_longer_see(
+    client: AsyncClient, session: AsyncSession
+) -> None:
+    """You left a private domain: your membership (history) stays yours, the domain does not."""
+    amara = await make_person(session)
+    mei = await make_person(session)
+    quiet = await make_domain(session, amara, name="Quiet Room", visibility="private")
+    await make_domain(session, amara, name="Open Room")
+    await add_member(session, quiet, mei)
+    ok(await gql(client, 'mutation { joinDomain(slug: "open-room") { id } }', as_=mei))
+    ok(
+        await gql(
+            client,
+            'mutation($p: UUID!) { endMembership(slug: "quiet-room", personId: $p) { id } }',
+            {"p": str(mei.id)},
+            as_=mei,
+        )
+    )
+    body = await gql(client, "{ me { memberships { nodes { status domain { slug } } } } }", as_=mei)
+    assert ok(body)["me"]["memberships"]["nodes"] == [
+        {"status": "left", "domain": None},
+        {"status": "active", "domain": {"slug": "open-room"}},
+    ]
