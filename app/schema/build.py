@@ -18,11 +18,14 @@ from strawberry.types import ExecutionContext
 from app.config import Settings
 from app.schema.domains import DomainMutation, DomainQuery
 from app.schema.errors import ErrorCodes
+from app.schema.gatherings import GatheringMutation, GatheringQuery
 from app.schema.memberships import MembershipMutation, MembershipQuery
 from app.schema.people import PeopleMutation, PeopleQuery
 
-Query = merge_types("Query", (PeopleQuery, DomainQuery, MembershipQuery))
-Mutation = merge_types("Mutation", (PeopleMutation, DomainMutation, MembershipMutation))
+Query = merge_types("Query", (PeopleQuery, DomainQuery, MembershipQuery, GatheringQuery))
+Mutation = merge_types(
+    "Mutation", (PeopleMutation, DomainMutation, MembershipMutation, GatheringMutation)
+)
 
 
 class QuietSchema(strawberry.Schema):

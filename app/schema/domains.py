@@ -96,21 +96,23 @@ class DomainQuery:
 @strawberry.type
 class DomainMutation:
     @strawberry.mutation(description="Create a domain; you become its convenor.")
-    async def create_domain(self, info: Info, input: DomainCreateInput) -> DomainType:
+    async def create_domain(self, info: Info, input: DomainCreateInput) -> DomainType | None:
         data = parse(DomainCreate, _without_nulls(input_data(input)))
         async with info.context.session() as session:
             domain = await domains.create_domain(session, info.context.actor, data)
         return DomainType.from_model(domain)
 
     @strawberry.mutation
-    async def update_domain(self, info: Info, slug: str, input: DomainUpdateInput) -> DomainType:
+    async def update_domain(
+        self, info: Info, slug: str, input: DomainUpdateInput
+    ) -> DomainType | None:
         data = parse(DomainUpdate, input_data(input))
         async with info.context.session() as session:
             domain = await domains.update_domain(session, info.context.actor, slug, data)
         return DomainType.from_model(domain)
 
     @strawberry.mutation(description="Archive a domain: hidden from lists, data kept.")
-    async def archive_domain(self, info: Info, slug: str) -> DomainType:
+    async def archive_domain(self, info: Info, slug: str) -> DomainType | None:
         async with info.context.session() as session:
             domain = await domains.archive_domain(session, info.context.actor, slug)
         return DomainType.from_model(domain)

@@ -5,7 +5,7 @@ from typing import Any
 
 from graphql import GraphQLError
 from pydantic import ValidationError
-from sqlalchemy.exc import DBAPIError, IntegrityError
+from sqlalchemy.exc import DBAPIError, IntegrityError, InterfaceError, OperationalError
 from strawberry.exceptions import StrawberryInputCoercionError
 from strawberry.extensions import MaskErrors
 from strawberry.utils.str_converters import to_camel_case
@@ -49,6 +49,11 @@ def _classify(error: GraphQLError) -> tuple[str, str, dict[str, Any]]:
         return "CONFLICT", "The change conflicts with existing data.", {}
     if isinstance(orig, DBAPIError) and str(getattr(orig.orig, "sqlstate", "")).startswith("22"):
         return "BAD_USER_INPUT", "A value could not be stored.", {}
+    if isinstance(orig, OperationalError | InterfaceError) or (
+        isinstance(orig, DBAPIError) and orig.connection_invalidated
+    ):
+        log.warning("database unavailable during a GraphQL request: %s", orig)
+        return "SERVICE_UNAVAILABLE", "The database is unavailable; try again shortly.", {}
     if orig is None:
         message = error.message
         if message.startswith("Syntax Error"):

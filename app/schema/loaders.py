@@ -4,6 +4,7 @@ sibling fields load concurrently and cannot share one AsyncSession."""
 import uuid
 from collections import defaultdict
 from collections.abc import Awaitable, Callable, Hashable
+from functools import partial
 from typing import TYPE_CHECKING, Any, TypeVar
 
 from strawberry.dataloader import DataLoader
@@ -12,7 +13,7 @@ from app.db import session_scope
 from app.errors import DomainError
 from app.models.domains import Domain
 from app.models.people import Person
-from app.services import domains, memberships, people
+from app.services import domains, gathering_batches, gatherings, memberships, people
 
 if TYPE_CHECKING:
     from app.schema.context import Context
@@ -41,6 +42,12 @@ class Loaders:
         # keys: (person_id, PageParams)
         self.person_memberships = DataLoader[tuple[Any, ...], Any](self._person_memberships)
         self.membership_history = DataLoader[uuid.UUID, list[Any]](self._membership_history)
+        # keys: (domain_id, PageParams, from, to, status)
+        self.domain_gatherings = DataLoader[tuple[Any, ...], Any](self._domain_gatherings)
+        # keys: (person_id, PageParams, from, to)
+        self.person_gatherings = DataLoader[tuple[Any, ...], Any](self._person_gatherings)
+        self.gathering_rsvps = DataLoader[uuid.UUID, Any](self._gathering_rsvps)
+        self.gathering_attendance = DataLoader[uuid.UUID, Any](self._gathering_attendance)
 
     async def _run(self, fn: Callable[..., Awaitable[V]], *args: Any) -> V:
         async with session_scope(self._ctx.sessionmaker) as session:
@@ -92,3 +99,48 @@ class Loaders:
     async def _membership_history(self, ids: list[uuid.UUID]) -> list[list[Any]]:
         found = await self._run(memberships.history_for_memberships, list(ids))
         return [found.get(i, []) for i in ids]
+
+    async def _grouped_pages(
+        self, keys: list[Key], fetch: Callable[[list[Any], Key], Awaitable[dict[Any, Any]]]
+    ) -> list[Any]:
+        """Pages for many parents: one fetch per distinct set of arguments; an error in one
+        set fails only the fields that asked with those arguments."""
+        results: dict[Key, Any] = {}
+        for args, group in grouped(keys, lambda k: k[1:]).items():
+            found: dict[Any, Any]
+            try:
+                found = await fetch([k[0] for k in group], args)
+            except DomainError as exc:
+                found = {k[0]: exc for k in group}
+            for key in group:
+                results[key] = found[key[0]]
+        return [results[k] for k in keys]
+
+    async def _domain_gatherings(self, keys: list[Key]) -> list[Any]:
+        async def fetch(ids: list[Any], args: Key) -> dict[Any, Any]:
+            return await self._run(gathering_batches.gatherings_for_domains, ids, *args)
+
+        return await self._grouped_pages(keys, fetch)
+
+    async def _person_gatherings(self, keys: list[Key]) -> list[Any]:
+        async def fetch(ids: list[Any], args: Key) -> dict[Any, Any]:
+            params, start, end = args
+            return {
+                person_id: await self._run(
+                    partial(
+                        gatherings.list_my_gatherings, start=start, end=end, person_id=person_id
+                    ),
+                    params,
+                )
+                for person_id in ids
+            }
+
+        return await self._grouped_pages(keys, fetch)
+
+    async def _gathering_rsvps(self, ids: list[uuid.UUID]) -> list[Any]:
+        found = await self._run(gathering_batches.rsvps_for_gatherings, list(ids))
+        return [found[i] for i in ids]
+
+    async def _gathering_attendance(self, ids: list[uuid.UUID]) -> list[Any]:
+        found = await self._run(gathering_batches.attendance_for_gatherings, list(ids))
+        return [found[i] for i in ids]

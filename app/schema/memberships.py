@@ -43,7 +43,7 @@ class MembershipMutation:
             bool,
             strawberry.argument(description="Required to join a domain with a code of conduct."),
         ] = False,
-    ) -> MembershipType:
+    ) -> MembershipType | None:
         data = MembershipCreate(accept_code_of_conduct=accept_code_of_conduct)
         async with info.context.session() as session:
             membership = await memberships.join_or_invite(session, info.context.actor, slug, data)
@@ -56,7 +56,7 @@ class MembershipMutation:
         slug: str,
         person_id: uuid.UUID,
         roles: list[RoleEnum] | None = None,  # type: ignore[valid-type]
-    ) -> MembershipType:
+    ) -> MembershipType | None:
         data = parse(MembershipCreate, {"person_id": person_id, "roles": roles})
         async with info.context.session() as session:
             membership = await memberships.join_or_invite(session, info.context.actor, slug, data)
@@ -67,7 +67,7 @@ class MembershipMutation:
     )
     async def update_membership(
         self, info: Info, slug: str, person_id: uuid.UUID, input: MembershipUpdateInput
-    ) -> MembershipType:
+    ) -> MembershipType | None:
         data = parse(MembershipUpdate, input_data(input))
         async with info.context.session() as session:
             membership = await memberships.update_membership(
@@ -76,7 +76,9 @@ class MembershipMutation:
         return MembershipType.from_model(membership)
 
     @strawberry.mutation(description="Leave (yourself) or remove someone (convenors).")
-    async def end_membership(self, info: Info, slug: str, person_id: uuid.UUID) -> MembershipType:
+    async def end_membership(
+        self, info: Info, slug: str, person_id: uuid.UUID
+    ) -> MembershipType | None:
         async with info.context.session() as session:
             membership = await memberships.end_membership(
                 session, info.context.actor, slug, person_id

@@ -29,17 +29,13 @@ class PersonUpdateInput:
     expertise: list[str] | None = strawberry.UNSET
     timezone: str | None = strawberry.UNSET
     password: str | None = strawberry.UNSET
+    share_participation: bool | None = strawberry.UNSET
 
 
 @strawberry.input
 class ApiKeyInput:
     name: str
     scopes: list[ApiKeyScopeEnum] | None = strawberry.UNSET  # type: ignore[valid-type]
-
-
-def _is_private(info: Info, person_id: uuid.UUID) -> bool:
-    actor = info.context.actor
-    return actor.person_id == person_id or actor.can_admin
 
 
 @strawberry.type
@@ -54,7 +50,7 @@ class PeopleQuery:
     async def person(self, info: Info, id: uuid.UUID) -> PersonType:
         async with info.context.session() as session:
             person = await people.get_person(session, info.context.actor, id)
-        return PersonType.from_model(person, private=_is_private(info, person.id))
+        return PersonType.for_viewer(person, info.context.actor)
 
     @strawberry.field(description="People you may see: yourself and those you share a domain with.")
     async def people(
@@ -69,7 +65,7 @@ class PeopleQuery:
             page = await people.list_people(
                 session, info.context.actor, page_params(first, after), q=q, expertise=expertise
             )
-        return connection(page, lambda p: PersonType.from_model(p, private=_is_private(info, p.id)))
+        return connection(page, lambda p: PersonType.for_viewer(p, info.context.actor))
 
     @strawberry.field(description="API keys (platform admins).")
     async def api_keys(
@@ -85,14 +81,14 @@ class PeopleQuery:
 @strawberry.type
 class PeopleMutation:
     @strawberry.mutation
-    async def register(self, info: Info, input: RegisterInput) -> PersonType:
+    async def register(self, info: Info, input: RegisterInput) -> PersonType | None:
         data = parse(PersonRegister, input_data(input))
         async with info.context.session() as session:
             person = await people.register(session, info.context.passwords, data)
         return PersonType.from_model(person, private=True)
 
     @strawberry.mutation(description="Log in with email and password.")
-    async def login(self, info: Info, email: str, password: str) -> TokenPairType:
+    async def login(self, info: Info, email: str, password: str) -> TokenPairType | None:
         async with info.context.session() as session:
             pair = await auth.login(
                 session, info.context.passwords, info.context.settings, email, password
@@ -100,13 +96,13 @@ class PeopleMutation:
         return TokenPairType(**pair.model_dump())
 
     @strawberry.mutation
-    async def refresh_token(self, info: Info, refresh_token: str) -> TokenPairType:
+    async def refresh_token(self, info: Info, refresh_token: str) -> TokenPairType | None:
         async with info.context.session() as session:
             pair = await auth.refresh(session, info.context.settings, refresh_token)
         return TokenPairType(**pair.model_dump())
 
     @strawberry.mutation
-    async def update_me(self, info: Info, input: PersonUpdateInput) -> PersonType:
+    async def update_me(self, info: Info, input: PersonUpdateInput) -> PersonType | None:
         data = parse(PersonUpdate, input_data(input))
         async with info.context.session() as session:
             person = await people.update_me(
@@ -115,14 +111,14 @@ class PeopleMutation:
         return PersonType.from_model(person, private=True)
 
     @strawberry.mutation(description="Create an API key; the secret is in `key`, shown once.")
-    async def create_api_key(self, info: Info, input: ApiKeyInput) -> ApiKeyType:
+    async def create_api_key(self, info: Info, input: ApiKeyInput) -> ApiKeyType | None:
         data = parse(ApiKeyCreate, input_data(input))
         async with info.context.session() as session:
             key, secret = await api_keys.create_api_key(session, info.context.actor, data)
         return ApiKeyType.from_model(key, secret)
 
     @strawberry.mutation
-    async def revoke_api_key(self, info: Info, id: uuid.UUID) -> ApiKeyType:
+    async def revoke_api_key(self, info: Info, id: uuid.UUID) -> ApiKeyType | None:
         async with info.context.session() as session:
             key = await api_keys.revoke_api_key(session, info.context.actor, id)
         return ApiKeyType.from_model(key)

@@ -21,6 +21,11 @@ from app.services.auth import Passwords
 from app.services.pagination import Page, PageParams, paginate
 
 
+def sees_private(actor: Actor, person_id: uuid.UUID) -> bool:
+    """Email and settings are shown to the person themselves and to platform admins."""
+    return actor.person_id == person_id or actor.can_admin
+
+
 def visible_people(actor: Actor) -> ColumnElement[bool]:
     if actor.can_read_all:
         return literal(True)

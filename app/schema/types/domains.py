@@ -9,6 +9,7 @@ from app.models.memberships import MembershipStatus, Role
 from app.schema.context import Info
 from app.schema.relay import Connection, connection, page_params
 from app.schema.types.enums import (
+    GatheringStatusEnum,
     JoinPolicyEnum,
     LifecycleStageEnum,
     MembershipStatusEnum,
@@ -17,7 +18,10 @@ from app.schema.types.enums import (
 )
 
 if TYPE_CHECKING:
+    from app.schema.types.gatherings import GatheringType
     from app.schema.types.memberships import MembershipType
+
+GatheringRef = Annotated["GatheringType", strawberry.lazy("app.schema.types.gatherings")]
 
 MembershipRef = Annotated["MembershipType", strawberry.lazy("app.schema.types.memberships")]
 
@@ -93,3 +97,21 @@ class DomainType:
             )
         )
         return connection(page, MembershipType.from_model)
+
+    @strawberry.field(description="Gatherings in a window (default: the next 90 days).")
+    async def gatherings(
+        self,
+        info: Info,
+        from_: Annotated[datetime | None, strawberry.argument(name="from")] = None,
+        to: datetime | None = None,
+        status: GatheringStatusEnum | None = None,  # type: ignore[valid-type]
+        first: int | None = None,
+        after: str | None = None,
+    ) -> Connection[GatheringRef] | None:
+        from app.schema.types.gatherings import GatheringType
+        from app.services.gatherings import to_public
+
+        page = await info.context.loaders.domain_gatherings.load(
+            (self.id, page_params(first, after), from_, to, status)
+        )
+        return connection(page, lambda v: GatheringType.from_public(to_public(v)))

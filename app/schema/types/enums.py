@@ -1,6 +1,15 @@
 import strawberry
 
 from app.models.domains import JoinPolicy, LifecycleStage, Visibility
+from app.models.gatherings import (
+    AttendanceSource,
+    EditScope,
+    GatheringStatus,
+    Modality,
+    RsvpResponse,
+    RsvpStatus,
+    SegmentKind,
+)
 from app.models.memberships import MembershipEventKind, MembershipStatus, Role
 from app.models.people import ApiKeyScope
 
@@ -11,3 +20,10 @@ MembershipStatusEnum = strawberry.enum(MembershipStatus, name="MembershipStatus"
 RoleEnum = strawberry.enum(Role, name="Role")
 MembershipEventKindEnum = strawberry.enum(MembershipEventKind, name="MembershipEventKind")
 ApiKeyScopeEnum = strawberry.enum(ApiKeyScope, name="ApiKeyScope")
+ModalityEnum = strawberry.enum(Modality, name="Modality")
+GatheringStatusEnum = strawberry.enum(GatheringStatus, name="GatheringStatus")
+SegmentKindEnum = strawberry.enum(SegmentKind, name="SegmentKind")
+RsvpResponseEnum = strawberry.enum(RsvpResponse, name="RsvpResponse")
+RsvpStatusEnum = strawberry.enum(RsvpStatus, name="RsvpStatus")
+AttendanceSourceEnum = strawberry.enum(AttendanceSource, name="AttendanceSource")
+EditScopeEnum = strawberry.enum(EditScope, name="EditScope")

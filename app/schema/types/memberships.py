@@ -50,11 +50,7 @@ class MembershipType:
     @strawberry.field
     async def person(self, info: Info) -> PersonType | None:
         person = await info.context.loaders.person.load(self.person_id)
-        if person is None:
-            return None
-        actor = info.context.actor
-        private = actor.person_id == person.id or actor.can_admin
-        return PersonType.from_model(person, private=private)
+        return PersonType.for_viewer(person, info.context.actor) if person else None
 
     @strawberry.field
     async def domain(self, info: Info) -> DomainType | None:

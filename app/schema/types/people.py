@@ -7,8 +7,11 @@ import strawberry
 from app.models.people import ApiKey, Person
 from app.schema.context import Info
 from app.schema.relay import Connection, connection, page_params
+from app.services import people
+from app.services.actors import Actor
 
 if TYPE_CHECKING:
+    from app.schema.types.gatherings import GatheringType
     from app.schema.types.memberships import MembershipType
 
 
@@ -22,6 +25,13 @@ class PersonType:
     created_at: datetime
     updated_at: datetime
     email: str | None = strawberry.field(description="Only for yourself and platform admins.")
+    share_participation: bool | None = strawberry.field(
+        default=None, description="Only for yourself and platform admins."
+    )
+
+    @classmethod
+    def for_viewer(cls, person: Person, actor: Actor) -> "PersonType":
+        return cls.from_model(person, private=people.sees_private(actor, person.id))
 
     @classmethod
     def from_model(cls, person: Person, *, private: bool = False) -> "PersonType":
@@ -34,6 +44,7 @@ class PersonType:
             created_at=person.created_at,
             updated_at=person.updated_at,
             email=person.email if private else None,
+            share_participation=person.share_participation if private else None,
         )
 
     @strawberry.field(description="The memberships of this person that you may see.")
@@ -46,6 +57,28 @@ class PersonType:
             (self.id, page_params(first, after))
         )
         return connection(page, MembershipType.from_model)
+
+    @strawberry.field(
+        description="Gatherings across this person's domains that you may see (an agenda)."
+    )
+    async def gatherings(
+        self,
+        info: Info,
+        from_: Annotated[datetime | None, strawberry.argument(name="from")] = None,
+        to: datetime | None = None,
+        first: int | None = None,
+        after: str | None = None,
+    ) -> (
+        Connection[Annotated["GatheringType", strawberry.lazy("app.schema.types.gatherings")]]
+        | None
+    ):
+        from app.schema.types.gatherings import GatheringType
+        from app.services.gatherings import to_public
+
+        page = await info.context.loaders.person_gatherings.load(
+            (self.id, page_params(first, after), from_, to)
+        )
+        return connection(page, lambda v: GatheringType.from_public(to_public(v)))
 
 
 @strawberry.type(name="TokenPair")

@@ -1,0 +1,195 @@
+import uuid
+from datetime import datetime
+
+import strawberry
+
+from app.models.gatherings import (
+    AttendanceInput,
+    GatheringCreate,
+    GatheringStatus,
+    GatheringUpdate,
+    RsvpInput,
+    SummaryInput,
+)
+from app.schema.context import Info
+from app.schema.inputs import input_data
+from app.schema.types.enums import (
+    EditScopeEnum,
+    ModalityEnum,
+    RsvpResponseEnum,
+    SegmentKindEnum,
+)
+from app.schema.types.gatherings import AttendanceType, GatheringType, RsvpType
+from app.services import calendars, gatherings, rsvps
+from app.services.validation import parse
+
+
+@strawberry.input
+class AgendaSegmentInput:
+    title: str
+    minutes: int
+    kind: SegmentKindEnum | None = strawberry.UNSET  # type: ignore[valid-type]
+
+
+@strawberry.input
+class GatheringInput:
+    title: str
+    start: datetime = strawberry.field(
+        description="Wall-clock time in `timezone` (an offset, if given, is converted)"
+    )
+    timezone: str
+    duration_minutes: int
+    theme: str | None = strawberry.UNSET
+    guiding_question: str | None = strawberry.UNSET
+    description: str | None = strawberry.UNSET
+    modality: ModalityEnum | None = strawberry.UNSET  # type: ignore[valid-type]
+    location: str | None = strawberry.UNSET
+    join_url: str | None = strawberry.UNSET
+    capacity: int | None = strawberry.UNSET
+    host_ids: list[uuid.UUID] | None = strawberry.UNSET
+    rotation_host_ids: list[uuid.UUID] | None = strawberry.UNSET
+    rrule: str | None = strawberry.UNSET
+    agenda: list[AgendaSegmentInput] | None = strawberry.UNSET
+
+
+@strawberry.input
+class GatheringUpdateInput:
+    title: str | None = strawberry.UNSET
+    theme: str | None = strawberry.UNSET
+    guiding_question: str | None = strawberry.UNSET
+    description: str | None = strawberry.UNSET
+    start: datetime | None = strawberry.UNSET
+    duration_minutes: int | None = strawberry.UNSET
+    modality: ModalityEnum | None = strawberry.UNSET  # type: ignore[valid-type]
+    location: str | None = strawberry.UNSET
+    join_url: str | None = strawberry.UNSET
+    capacity: int | None = strawberry.UNSET
+    host_ids: list[uuid.UUID] | None = strawberry.UNSET
+    agenda: list[AgendaSegmentInput] | None = strawberry.UNSET
+
+
+@strawberry.input
+class SummaryInputType:
+    summary: str
+    decisions: list[str] | None = strawberry.UNSET
+    follow_ups: list[str] | None = strawberry.UNSET
+
+
+@strawberry.type
+class FeedTokenType:
+    id: uuid.UUID
+    token: str = strawberry.field(description="Shown once.")
+    created_at: datetime
+
+
+def _data(obj: object) -> dict[str, object]:
+    """Input fields as sent, with nested agenda inputs turned into plain dicts and
+    explicit nulls on create treated as 'use the default'."""
+    data = input_data(obj)
+    if isinstance(data.get("agenda"), list):
+        data["agenda"] = [input_data(s) for s in data["agenda"]]  # type: ignore[union-attr]
+    return data
+
+
+async def _view(info: Info, gathering_id: uuid.UUID) -> GatheringType:
+    async with info.context.session() as session:
+        view = await gatherings.get_gathering(session, info.context.actor, gathering_id)
+    return GatheringType.from_public(gatherings.to_public(view))
+
+
+@strawberry.type
+class GatheringQuery:
+    @strawberry.field(description="One gathering (an occurrence of a series, or a one-off).")
+    async def gathering(self, info: Info, id: uuid.UUID) -> GatheringType:
+        return await _view(info, id)
+
+
+@strawberry.type
+class GatheringMutation:
+    @strawberry.mutation(description="Schedule a gathering or a recurring series.")
+    async def schedule_gathering(
+        self, info: Info, slug: str, input: GatheringInput
+    ) -> GatheringType | None:
+        data = parse(GatheringCreate, {k: v for k, v in _data(input).items() if v is not None})
+        async with info.context.session() as session:
+            first = await gatherings.create_gathering(session, info.context.actor, slug, data)
+        return await _view(info, first.id)
+
+    @strawberry.mutation(description="Change or move this occurrence, or it and the following.")
+    async def update_gathering(
+        self,
+        info: Info,
+        id: uuid.UUID,
+        input: GatheringUpdateInput,
+        scope: EditScopeEnum = "this",  # type: ignore[valid-type,assignment]
+    ) -> GatheringType | None:
+        data = parse(GatheringUpdate, _data(input))
+        async with info.context.session() as session:
+            await gatherings.update_gathering(session, info.context.actor, id, data, scope)
+        return await _view(info, id)
+
+    @strawberry.mutation(description="Cancel this occurrence, or it and the following.")
+    async def cancel_gathering(
+        self,
+        info: Info,
+        id: uuid.UUID,
+        scope: EditScopeEnum = "this",  # type: ignore[valid-type,assignment]
+    ) -> GatheringType | None:
+        data = GatheringUpdate(status=GatheringStatus.cancelled)
+        async with info.context.session() as session:
+            await gatherings.update_gathering(session, info.context.actor, id, data, scope)
+        return await _view(info, id)
+
+    @strawberry.mutation(description="RSVP; `going` beyond the capacity joins the waitlist.")
+    async def rsvp(
+        self,
+        info: Info,
+        id: uuid.UUID,
+        response: RsvpResponseEnum,  # type: ignore[valid-type]
+    ) -> RsvpType | None:
+        data = parse(RsvpInput, {"response": response})
+        async with info.context.session() as session:
+            row = await rsvps.set_rsvp(session, info.context.actor, id, data.response)
+        return RsvpType.from_model(row)
+
+    @strawberry.mutation(description="Withdraw an RSVP (yours, or anyone's for hosts).")
+    async def remove_rsvp(self, info: Info, id: uuid.UUID, person_id: uuid.UUID) -> bool | None:
+        async with info.context.session() as session:
+            await rsvps.remove_rsvp(session, info.context.actor, id, person_id)
+        return True
+
+    @strawberry.mutation(description="Record who attended, walk-ins included (hosts).")
+    async def record_attendance(
+        self, info: Info, id: uuid.UUID, person_ids: list[uuid.UUID]
+    ) -> list[AttendanceType] | None:
+        data = parse(AttendanceInput, {"person_ids": person_ids})
+        async with info.context.session() as session:
+            rows = await rsvps.record_attendance(session, info.context.actor, id, data.person_ids)
+        return [AttendanceType.from_model(a) for a in rows]
+
+    @strawberry.mutation(description="Check yourself in during the gathering.")
+    async def check_in(self, info: Info, id: uuid.UUID) -> AttendanceType | None:
+        async with info.context.session() as session:
+            row = await rsvps.check_in(session, info.context.actor, id)
+        return AttendanceType.from_model(row)
+
+    @strawberry.mutation(description="Write the summary and outcomes; completes the gathering.")
+    async def write_summary(
+        self, info: Info, id: uuid.UUID, input: SummaryInputType
+    ) -> GatheringType | None:
+        data = parse(SummaryInput, input_data(input))
+        async with info.context.session() as session:
+            await rsvps.write_summary(session, info.context.actor, id, data)
+        return await _view(info, id)
+
+    @strawberry.mutation(description="A secret calendar-feed token (shown once).")
+    async def create_feed_token(self, info: Info) -> FeedTokenType | None:
+        async with info.context.session() as session:
+            token, secret = await calendars.create_feed_token(session, info.context.actor)
+        return FeedTokenType(id=token.id, token=secret, created_at=token.created_at)
+
+    @strawberry.mutation
+    async def revoke_feed_token(self, info: Info, id: uuid.UUID) -> bool | None:
+        async with info.context.session() as session:
+            await calendars.revoke_feed_token(session, info.context.actor, id)
+        return True

@@ -1,0 +1,168 @@
+import uuid
+from datetime import datetime
+
+import strawberry
+
+from app.models.gatherings import Attendance, GatheringPublic, Rsvp, RsvpCounts
+from app.schema.context import Info
+from app.schema.types.domains import DomainType
+from app.schema.types.enums import (
+    AttendanceSourceEnum,
+    GatheringStatusEnum,
+    ModalityEnum,
+    RsvpStatusEnum,
+    SegmentKindEnum,
+)
+from app.schema.types.people import PersonType
+
+
+@strawberry.type(name="AgendaSegment")
+class AgendaSegmentType:
+    title: str
+    kind: SegmentKindEnum  # type: ignore[valid-type]
+    minutes: int
+
+
+@strawberry.type(name="Recurrence")
+class RecurrenceType:
+    series_id: uuid.UUID
+    rrule: str | None
+    index: int
+    original_start: datetime
+    is_exception: bool
+
+
+@strawberry.type(name="Rsvp")
+class RsvpType:
+    person_id: uuid.UUID
+    gathering_id: uuid.UUID
+    status: RsvpStatusEnum  # type: ignore[valid-type]
+    queued_at: datetime | None
+    created_at: datetime
+    updated_at: datetime
+
+    @classmethod
+    def from_model(cls, r: Rsvp) -> "RsvpType":
+        return cls(
+            person_id=r.person_id,
+            gathering_id=r.gathering_id,
+            status=r.status,
+            queued_at=r.queued_at,
+            created_at=r.created_at,
+            updated_at=r.updated_at,
+        )
+
+    @strawberry.field
+    async def person(self, info: Info) -> PersonType | None:
+        person = await info.context.loaders.person.load(self.person_id)
+        return PersonType.for_viewer(person, info.context.actor) if person else None
+
+
+@strawberry.type(name="RsvpCounts")
+class RsvpCountsType:
+    going: int
+    maybe: int
+    declined: int
+    waitlisted: int
+
+
+@strawberry.type(name="Rsvps")
+class RsvpsType:
+    counts: RsvpCountsType
+    mine: RsvpType | None
+    items: list[RsvpType] = strawberry.field(
+        description="Everyone's for hosts and convenors; your own for other members."
+    )
+
+    @classmethod
+    def from_summary(cls, counts: RsvpCounts, mine: Rsvp | None, items: list[Rsvp]) -> "RsvpsType":
+        return cls(
+            counts=RsvpCountsType(**counts.model_dump()),
+            mine=RsvpType.from_model(mine) if mine else None,
+            items=[RsvpType.from_model(r) for r in items],
+        )
+
+
+@strawberry.type(name="Attendance")
+class AttendanceType:
+    person_id: uuid.UUID
+    gathering_id: uuid.UUID
+    source: AttendanceSourceEnum  # type: ignore[valid-type]
+    walk_in: bool
+    created_at: datetime
+
+    @classmethod
+    def from_model(cls, a: Attendance) -> "AttendanceType":
+        return cls(
+            person_id=a.person_id,
+            gathering_id=a.gathering_id,
+            source=a.source,
+            walk_in=a.walk_in,
+            created_at=a.created_at,
+        )
+
+    @strawberry.field
+    async def person(self, info: Info) -> PersonType | None:
+        person = await info.context.loaders.person.load(self.person_id)
+        return PersonType.for_viewer(person, info.context.actor) if person else None
+
+
+@strawberry.type(name="Gathering")
+class GatheringType:
+    id: uuid.UUID
+    domain_id: uuid.UUID
+    title: str
+    theme: str
+    guiding_question: str
+    description: str
+    start: datetime
+    end: datetime
+    start_local: str
+    timezone: str
+    duration_minutes: int
+    modality: ModalityEnum  # type: ignore[valid-type]
+    location: str
+    join_url: str | None = strawberry.field(description="Only shown to members of the domain")
+    capacity: int | None
+    host_ids: list[uuid.UUID]
+    agenda: list[AgendaSegmentType]
+    status: GatheringStatusEnum  # type: ignore[valid-type]
+    recurrence: RecurrenceType
+    going_count: int
+    waitlist_count: int
+    my_rsvp: RsvpStatusEnum | None  # type: ignore[valid-type]
+    summary: str
+    decisions: list[str]
+    follow_ups: list[str]
+    summary_at: datetime | None
+    created_at: datetime
+    updated_at: datetime
+
+    @classmethod
+    def from_public(cls, p: GatheringPublic) -> "GatheringType":
+        fields = p.model_dump(exclude={"agenda", "recurrence"})
+        return cls(
+            **fields,
+            agenda=[AgendaSegmentType(**s.model_dump()) for s in p.agenda],
+            recurrence=RecurrenceType(**p.recurrence.model_dump()),
+        )
+
+    @strawberry.field(description="The hosts of this occurrence (rotation applied).")
+    async def hosts(self, info: Info) -> list[PersonType]:
+        people = await info.context.loaders.person.load_many(self.host_ids)
+        return [PersonType.for_viewer(p, info.context.actor) for p in people if p is not None]
+
+    @strawberry.field(description="RSVPs (members only; null with an error otherwise).")
+    async def rsvps(self, info: Info) -> RsvpsType | None:
+        counts, mine, items = await info.context.loaders.gathering_rsvps.load(self.id)
+        return RsvpsType.from_summary(counts, mine, items)
+
+    @strawberry.field(description="Who attended (respecting each person's privacy choice).")
+    async def attendees(self, info: Info) -> list[AttendanceType] | None:
+        rows = await info.context.loaders.gathering_attendance.load(self.id)
+        return [AttendanceType.from_model(a) for a in rows]
+
+    @strawberry.field
+    async def domain(self, info: Info) -> DomainType | None:
+        domain = await info.context.loaders.domain.load(self.domain_id)
+        return DomainType.from_model(domain) if domain else None

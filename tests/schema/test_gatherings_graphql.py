@@ -1,0 +1,141 @@
+"""Gatherings over GraphQL: the same services as REST, batched through loaders."""
+
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+from httpx import AsyncClient
+from sqlmodel.ext.asyncio.session import AsyncSession
+
+from app.models.domains import Domain
+from app.models.gatherings import GatheringCreate, Rsvp
+from app.models.people import Person
+from app.services import gatherings, rsvps
+from app.services.actors import Actor
+from tests.factories import actor_of, add_member, auth, error_codes, gql, make_domain, make_person
+from tests.schema.support import count, ok
+
+NESTED = """query($slug: String!) { domain(slug: $slug) {
+  gatherings(first: 100) { edges { node { title
+    hosts { displayName }
+    rsvps { counts { going } items { status person { displayName } } } } } } } }"""
+
+
+def _soon(days: int) -> datetime:
+    return (datetime.now(UTC) + timedelta(days=days)).replace(microsecond=0, tzinfo=None)
+
+
+async def _schedule(
+    session: AsyncSession, domain: Domain, host: Person, n: int, members: list[Person]
+) -> None:
+    for i in range(n):
+        g = await gatherings.create_gathering(
+            session,
+            actor_of(host),
+            domain.slug,
+            GatheringCreate(
+                title=f"Clinic {i}",
+                start=_soon(1 + i),
+                timezone="Europe/London",
+                duration_minutes=60,
+                host_ids=[host.id],
+            ),
+        )
+        for m in members:
+            await rsvps.set_rsvp(session, Actor(person_id=m.id), g.id, "going")
+
+
+async def _statements(counter: Any, client: AsyncClient, slug: str, viewer: Person) -> int:
+    counter.reset()
+    body = await gql(client, NESTED, {"slug": slug}, as_=viewer)
+    ok(body)
+    return int(counter.count)
+
+
+async def test_nested_gatherings_do_not_grow_with_data(
+    client: AsyncClient, session: AsyncSession, count_statements: Any
+) -> None:
+    convenor = await make_person(session)
+    members = [await make_person(session) for _ in range(3)]
+    domain = await make_domain(session, convenor)
+    for m in members:
+        await add_member(session, domain, m)
+    await _schedule(session, domain, convenor, 3, members)
+    small = await _statements(count_statements, client, domain.slug, convenor)
+    await _schedule(session, domain, convenor, 30, members)
+    body = await gql(client, NESTED, {"slug": domain.slug}, as_=convenor)
+    edges = ok(body)["domain"]["gatherings"]["edges"]
+    assert len(edges) == 33
+    assert all(len(e["node"]["rsvps"]["items"]) == 3 for e in edges)
+    assert all(e["node"]["hosts"][0]["displayName"] == convenor.display_name for e in edges)
+    large = await _statements(count_statements, client, domain.slug, convenor)
+    assert small == large, (small, large)
+
+
+async def test_schedule_rsvp_and_parity_with_rest(
+    client: AsyncClient, session: AsyncSession
+) -> None:
+    convenor = await make_person(session)
+    member = await make_person(session)
+    outsider = await make_person(session)
+    domain = await make_domain(session, convenor)
+    await add_member(session, domain, member)
+    body = await gql(
+        client,
+        """mutation($slug: String!, $input: GatheringInput!) {
+             scheduleGathering(slug: $slug, input: $input) { id title joinUrl
+               recurrence { rrule index } agenda { kind minutes } startLocal } }""",
+        {
+            "slug": domain.slug,
+            "input": {
+                "title": "Case clinic",
+                "start": "2027-03-04T18:00:00",
+                "timezone": "Europe/London",
+                "durationMinutes": 90,
+                "capacity": 1,
+                "joinUrl": "https://meet.example.org/c",
+                "modality": "online",
+                "rrule": "FREQ=WEEKLY;BYDAY=TH;COUNT=4",
+                "agenda": [{"title": "Check-in", "kind": "check_in", "minutes": 10}],
+            },
+        },
+        as_=convenor,
+    )
+    created = ok(body)["scheduleGathering"]
+    assert created["recurrence"] == {"rrule": "FREQ=WEEKLY;BYDAY=TH;COUNT=4", "index": 0}
+    assert created["startLocal"] == "2027-03-04T18:00:00"
+    gid = created["id"]
+    rsvp = """mutation($id: UUID!) { rsvp(id: $id, response: going) { status } }"""
+    assert ok(await gql(client, rsvp, {"id": gid}, as_=convenor))["rsvp"]["status"] == "going"
+    assert ok(await gql(client, rsvp, {"id": gid}, as_=member))["rsvp"]["status"] == "waitlisted"
+    denied = await gql(client, rsvp, {"id": gid}, as_=outsider)
+    assert error_codes(denied) == ["FORBIDDEN"]
+    assert await count(session, Rsvp) == 2
+
+    query = """query($id: UUID!) { gathering(id: $id) { id title joinUrl goingCount
+      waitlistCount myRsvp capacity status rsvps { counts { going waitlisted } } } }"""
+    as_member = ok(await gql(client, query, {"id": gid}, as_=member))["gathering"]
+    rest = (await client.get(f"/api/v1/gatherings/{gid}", headers=auth(member))).json()
+    assert as_member["joinUrl"] == rest["join_url"] == "https://meet.example.org/c"
+    assert (
+        (as_member["goingCount"], as_member["waitlistCount"])
+        == (rest["going_count"], rest["waitlist_count"])
+        == (1, 1)
+    )
+    assert as_member["myRsvp"] == rest["my_rsvp"] == "waitlisted"
+    as_outsider = await gql(client, query, {"id": gid}, as_=outsider)
+    assert as_outsider["data"]["gathering"]["joinUrl"] is None
+    assert error_codes(as_outsider) == ["FORBIDDEN"]  # rsvps are for members only
+
+
+async def test_bad_input_is_bad_user_input(client: AsyncClient, session: AsyncSession) -> None:
+    convenor = await make_person(session)
+    domain = await make_domain(session, convenor)
+    body = await gql(
+        client,
+        """mutation($slug: String!) { scheduleGathering(slug: $slug, input: {
+             title: "x", start: "2027-01-01T10:00:00", timezone: "Mars/Olympus",
+             durationMinutes: 30, rrule: "FREQ=SOMETIMES" }) { id } }""",
+        {"slug": domain.slug},
+        as_=convenor,
+    )
+    assert error_codes(body) == ["BAD_USER_INPUT"]
