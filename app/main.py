@@ -14,7 +14,20 @@ from swagger_ui_bundle import swagger_ui_path
 from app import problems
 from app.config import Settings, get_settings
 from app.db import create_engine, create_sessionmaker
-from app.routers import api_keys, auth, domains, health, memberships, people
+from app.routers import (
+    api_keys,
+    auth,
+    calendars,
+    contributions,
+    curation,
+    domains,
+    gatherings,
+    health,
+    memberships,
+    moderation,
+    people,
+    search,
+)
 from app.schema.build import build_schema
 from app.schema.context import get_context
 from app.schema.ide import ASSETS_URL, GraphQLApp, assets_dir
@@ -27,6 +40,12 @@ TAGS = [
     {"name": "people", "description": "Profiles and who you may see."},
     {"name": "domains", "description": "Communities and their shared domain of interest."},
     {"name": "memberships", "description": "Joining, invitations, roles and history."},
+    {"name": "gatherings", "description": "Regular meetings: cadence, RSVPs, attendance."},
+    {"name": "calendars", "description": "iCalendar feeds for calendar clients."},
+    {"name": "contributions", "description": "The shared repertoire: stories to practices."},
+    {"name": "curation", "description": "Curated contributions and ordered collections."},
+    {"name": "moderation", "description": "Reports, hiding and restoring, and their log."},
+    {"name": "search", "description": "Full-text search across what you may read."},
     {"name": "api keys", "description": "Service accounts for integrations."},
     {"name": "health", "description": "Liveness and readiness."},
 ]
@@ -63,7 +82,21 @@ def create_app(settings: Settings | None = None, engine: AsyncEngine | None = No
         app.state.sessionmaker = create_sessionmaker(engine)
 
     problems.install(app)
-    for module in (health, auth, people, api_keys, domains, memberships):
+    routers = (
+        health,
+        auth,
+        people,
+        api_keys,
+        domains,
+        memberships,
+        gatherings,
+        calendars,
+        contributions,
+        curation,
+        moderation,
+        search,
+    )
+    for module in routers:
         app.include_router(module.router)
 
     graphql = GraphQLApp(
