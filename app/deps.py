@@ -67,7 +67,8 @@ def get_page_params(
     ] = None,
 ) -> PageParams:
     settings: Settings = request.app.state.settings
-    return PageParams(limit=limit or settings.page_size_default, cursor=cursor)
+    size = min(limit or settings.page_size_default, settings.page_size_max)
+    return PageParams(limit=size, cursor=cursor)
 
 
 PageDep = Annotated[PageParams, Depends(get_page_params)]

@@ -1,0 +1,128 @@
+"""Schemathesis against the OpenAPI schema: whatever a client sends, the service answers
+with a 4xx or a 2xx that matches its own schema, never a 5xx.
+
+The app runs under uvicorn in a background thread with its own engine: schemathesis'
+clients are synchronous, and the test session's engine belongs to pytest's event loop."""
+
+import asyncio
+import socket
+import threading
+import time
+from collections.abc import Iterator
+from typing import Any
+
+import pytest
+import schemathesis
+import uvicorn
+from hypothesis import HealthCheck, settings
+from schemathesis.checks import not_a_server_error
+from schemathesis.specs.openapi.checks import response_schema_conformance
+from sqlalchemy import text
+from sqlalchemy.ext.asyncio import create_async_engine
+from sqlalchemy.pool import NullPool
+from sqlmodel import SQLModel
+from sqlmodel.ext.asyncio.session import AsyncSession
+
+from app.config import Settings
+from app.main import create_app
+from app.models.domains import DomainCreate
+from app.models.people import Person
+from app.services import domains
+from app.services.actors import Actor
+from app.services.auth import issue_access_token
+from tests.factories import SECRET
+
+CHECKS = [not_a_server_error, response_schema_conformance]
+TABLES = ", ".join(t.name for t in SQLModel.metadata.sorted_tables)
+
+
+def _run(database_url: str, work: Any) -> Any:
+    async def run() -> Any:
+        engine = create_async_engine(database_url, poolclass=NullPool)
+        try:
+            async with AsyncSession(engine, expire_on_commit=False) as session:
+                return await work(session)
+        finally:
+            await engine.dispose()
+
+    return asyncio.run(run())
+
+
+@pytest.fixture(scope="module")
+def base_url(settings: Settings) -> Iterator[str]:
+    sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+    sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+    sock.bind(("127.0.0.1", 0))
+    port = sock.getsockname()[1]
+    server = uvicorn.Server(
+        uvicorn.Config(create_app(settings), log_level="warning", lifespan="on", access_log=False)
+    )
+    thread = threading.Thread(target=server.run, kwargs={"sockets": [sock]}, daemon=True)
+    thread.start()
+    deadline = time.monotonic() + 30
+    while not server.started:
+        if not thread.is_alive() or time.monotonic() > deadline:
+            raise RuntimeError("the API server did not start")
+        time.sleep(0.02)
+    try:
+        yield f"http://127.0.0.1:{port}"
+    finally:
+        server.should_exit = True
+        thread.join(timeout=30)
+        sock.close()
+
+
+@pytest.fixture(scope="module")
+def people(settings: Settings, base_url: str) -> Iterator[dict[str, dict[str, str]]]:
+    """A platform admin, and a convenor of one public and one private domain."""
+
+    async def setup(session: AsyncSession) -> dict[str, dict[str, str]]:
+        admin = Person(email="fuzz-admin@example.org", display_name="Admin", is_platform_admin=True)
+        member = Person(email="fuzz-member@example.org", display_name="Member")
+        session.add_all([admin, member])
+        await session.commit()
+        convenor = Actor(person_id=member.id)
+        await domains.create_domain(session, convenor, DomainCreate(name="Open Domain"))
+        await domains.create_domain(
+            session, convenor, DomainCreate(name="Closed Domain", visibility="private")
+        )
+        return {
+            name: {"Authorization": f"Bearer {issue_access_token(person.id, settings)}"}
+            for name, person in (("admin", admin), ("member", member))
+        }
+
+    async def teardown(session: AsyncSession) -> None:
+        await session.exec(text(f"TRUNCATE {TABLES} CASCADE"))  # type: ignore[call-overload]
+        await session.commit()
+
+    assert settings.database_url
+    yield _run(settings.database_url, setup)
+    _run(settings.database_url, teardown)
+
+
+# The schema the service serves (generating it needs no database). As a platform admin,
+# every operation gets schemathesis' full treatment: schema examples, boundary values
+# ("coverage") and random fuzzing; as a convenor who is no admin, a lighter random pass
+# through the permission paths.
+OPENAPI = create_app(Settings(environment="test", secret_key=SECRET)).openapi()
+admin_schema = schemathesis.openapi.from_dict(OPENAPI)
+member_schema = schemathesis.openapi.from_dict(
+    OPENAPI, config=schemathesis.Config.from_dict({"phases": {"coverage": {"enabled": False}}})
+)
+QUICK = {"deadline": None, "suppress_health_check": list(HealthCheck), "database": None}
+
+
+@admin_schema.parametrize()
+@settings(max_examples=10, **QUICK)
+def test_as_platform_admin(
+    case: schemathesis.Case, base_url: str, people: dict[str, dict[str, str]]
+) -> None:
+    case.call_and_validate(base_url=base_url, headers=people["admin"], checks=CHECKS)
+
+
+@member_schema.parametrize()
+@settings(max_examples=5, **QUICK)
+def test_as_member(
+    case: schemathesis.Case, base_url: str, people: dict[str, dict[str, str]]
+) -> None:
+    case.call_and_validate(base_url=base_url, headers=people["member"], checks=CHECKS)
