@@ -14,6 +14,7 @@ import pytest
 from httpx import ASGITransport, AsyncClient
 from sqlalchemy import event, text
 from sqlalchemy.engine import make_url
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncEngine, create_async_engine
 from sqlmodel import SQLModel
 from sqlmodel.ext.asyncio.session import AsyncSession
@@ -67,6 +68,7 @@ def settings(database_url: str) -> Settings:
         password_hash_time_cost=1,
         db_pool_size=20,
         db_max_overflow=40,
+        webhooks_dispatcher_enabled=False,  # tests drive webhooks.Dispatcher themselves
     )
 
 
@@ -83,15 +85,26 @@ def app(settings: Settings, engine: AsyncEngine) -> Any:
 
 
 _TABLES = ", ".join(t.name for t in SQLModel.metadata.sorted_tables)
+_CHILDREN_FIRST = list(reversed(SQLModel.metadata.sorted_tables))
+
+
+async def _empty_tables(engine: AsyncEngine) -> None:
+    """DELETE, children first: on tables this small it is an order of magnitude faster
+    than TRUNCATE, which rewrites every table's files."""
+    try:
+        async with engine.begin() as conn:
+            for table in _CHILDREN_FIRST:
+                await conn.execute(table.delete())
+    except IntegrityError:  # a foreign-key cycle that no order can break
+        async with engine.begin() as conn:
+            await conn.execute(text(f"TRUNCATE {_TABLES} CASCADE"))
 
 
 @pytest.fixture(autouse=True)
 async def _clean_tables(request: pytest.FixtureRequest) -> AsyncIterator[None]:
     yield
     if "engine" in request.fixturenames:
-        engine: AsyncEngine = request.getfixturevalue("engine")
-        async with engine.begin() as conn:
-            await conn.execute(text(f"TRUNCATE {_TABLES} CASCADE"))
+        await _empty_tables(request.getfixturevalue("engine"))
 
 
 @pytest.fixture

@@ -51,7 +51,7 @@ async def test_private_domain_is_404_on_every_route_for_non_members(
     if status is not None:
         await add_member(session, domain, caller, status=status)
 
-    for target in (member, convenor, caller):
+    for target in (member, caller):
         hidden_routes = routes("hidden", str(target.id))
         missing_routes = routes("nowhere", str(target.id))
         for (method, url, body), (_, missing_url, _) in zip(

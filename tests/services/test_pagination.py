@@ -1,0 +1,98 @@
+"""Cursor handling: whatever a client sends as a cursor is either one we gave out or a
+field error, never an exception that becomes a 500."""
+
+import base64
+import uuid
+from datetime import UTC, datetime, timedelta, timezone
+from typing import Any
+
+import orjson
+import pytest
+
+from app.errors import Invalid
+from app.services.pagination import (
+    SortKey,
+    build_page,
+    decode_cursor,
+    decode_keys,
+    encode_cursor,
+    encode_keys,
+)
+
+
+def raw(value: Any) -> str:
+    return base64.urlsafe_b64encode(orjson.dumps(value)).decode().rstrip("=")
+
+
+def test_a_cursor_round_trips() -> None:
+    moment = datetime(2025, 3, 1, 12, 30, 15, 123456, tzinfo=timezone(timedelta(hours=2)))
+    ident = uuid.uuid4()
+    decoded = decode_cursor(encode_cursor(moment, ident))
+    assert decoded == (moment, ident)
+    assert decoded[0].tzinfo == UTC
+
+
+UUID = "00000000-0000-4000-8000-000000000000"
+
+
+@pytest.mark.parametrize(
+    "cursor",
+    [
+        "",
+        "%%%",
+        "é",
+        raw(None),
+        raw([]),
+        raw([1, 2]),
+        raw({"at": "2024-01-01T00:00:00+00:00", "id": UUID}),
+        raw(["2024-01-01T00:00:00+00:00", 5]),
+        raw([5, UUID]),
+        raw(["2024-01-01T00:00:00", UUID]),
+        raw(["yesterday", UUID]),
+        raw(["2024-01-01T00:00:00+00:00", "nope"]),
+        raw(["0001-01-01T00:00:00+14:00", UUID]),
+        raw(["9999-12-31T23:59:59-14:00", UUID]),
+    ],
+)
+def test_anything_else_is_a_cursor_field_error(cursor: str) -> None:
+    with pytest.raises(Invalid) as caught:
+        decode_cursor(cursor)
+    assert [e.field for e in caught.value.errors] == ["cursor"]
+
+
+KEYS = [SortKey(column=None, kind="time"), SortKey(column=None, kind="uuid")]
+
+
+def test_sort_keys_round_trip() -> None:
+    values = [datetime(2025, 1, 1, tzinfo=UTC), uuid.uuid4()]
+    assert decode_keys(encode_keys(values), KEYS) == values
+
+
+@pytest.mark.parametrize(
+    "values",
+    [
+        ["2024-01-01T00:00:00+00:00", 5],
+        ["2024-01-01T00:00:00+00:00", None],
+        ["0001-01-01T00:00:00+14:00", UUID],
+        ["2024-01-01T00:00:00+00:00"],
+        "not a list",
+    ],
+)
+def test_sort_keys_refuse_what_they_did_not_encode(values: Any) -> None:
+    with pytest.raises(Invalid):
+        decode_keys(raw(values), KEYS)
+
+
+def test_a_page_knows_whether_there_is_more() -> None:
+    class Row:
+        def __init__(self, n: int) -> None:
+            self.created_at = datetime(2025, 1, 1, tzinfo=UTC) + timedelta(seconds=n)
+            self.id = uuid.uuid4()
+
+    rows = [Row(n) for n in range(4)]
+    full = build_page(rows, 3)
+    assert full.items == rows[:3]
+    assert full.next_cursor == full.cursors[-1] == encode_cursor(rows[2].created_at, rows[2].id)
+    last = build_page(rows[:3], 3)
+    assert last.next_cursor is None and not last.has_next
+    assert build_page([], 3).next_cursor is None
