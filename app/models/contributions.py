@@ -4,7 +4,15 @@ from enum import StrEnum
 from typing import Annotated, Any
 
 import sqlalchemy as sa
-from pydantic import AnyHttpUrl, BaseModel, ConfigDict, Field, StringConstraints
+from pydantic import (
+    AfterValidator,
+    AnyHttpUrl,
+    BaseModel,
+    ConfigDict,
+    Field,
+    StringConstraints,
+    UrlConstraints,
+)
 from pydantic.config import JsonDict
 from sqlalchemy.dialects.postgresql import ARRAY, TSVECTOR
 from sqlmodel import Field as SQLField
@@ -288,6 +296,15 @@ ThemeList = Annotated[
     Field(max_length=20),
 ]
 Reason = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=5000)]
+# http(s) only, and no longer than the column holds.
+Url = Annotated[AnyHttpUrl, UrlConstraints(max_length=2000)]
+
+
+def _once(ids: list[uuid.UUID]) -> list[uuid.UUID]:
+    return list(dict.fromkeys(ids))
+
+
+Recipients = Annotated[list[uuid.UUID], Field(max_length=50), AfterValidator(_once)]
 
 _EXAMPLE: JsonDict = {
     "kind": "question",
@@ -304,16 +321,14 @@ class ContributionCreate(BaseModel):
     kind: ContributionKind
     title: Title | None = None
     body: Body = ""
-    url: AnyHttpUrl | None = Field(default=None, description="http(s); required for resources")
+    url: Url | None = Field(default=None, description="http(s); required for resources")
     tags: Annotated[TagList, Field(max_length=20)] = []
     themes: ThemeList = []
     gathering_id: uuid.UUID | None = None
     parent_id: uuid.UUID | None = Field(
         default=None, description="The question an answer answers, or what a reply replies to"
     )
-    recipient_ids: Annotated[list[uuid.UUID], Field(max_length=50)] = Field(
-        default=[], description="People an appreciation thanks"
-    )
+    recipient_ids: Recipients = Field(default=[], description="People an appreciation thanks")
     status: ContributionStatus = ContributionStatus.published
 
 
@@ -322,7 +337,7 @@ class ContributionUpdate(BaseModel):
 
     title: Title | None = None
     body: Body | None = None
-    url: AnyHttpUrl | None = None
+    url: Url | None = None
     tags: Annotated[TagList, Field(max_length=20)] | None = None
     themes: ThemeList | None = None
     status: ContributionStatus | None = Field(

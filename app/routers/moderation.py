@@ -64,9 +64,13 @@ async def resolve_report(
     summary="Hide a contribution from members (convenors); it is kept",
 )
 async def hide(
-    contribution_id: uuid.UUID, data: ModerationInput, session: SessionDep, actor: CurrentActor
+    contribution_id: uuid.UUID,
+    session: SessionDep,
+    actor: CurrentActor,
+    data: ModerationInput | None = None,
 ) -> object:
-    return await moderation.set_hidden(session, actor, contribution_id, True, data.reason)
+    reason = data.reason if data else ""
+    return await moderation.set_hidden(session, actor, contribution_id, True, reason)
 
 
 @router.post(
@@ -75,9 +79,13 @@ async def hide(
     summary="Show a hidden contribution again (convenors)",
 )
 async def restore(
-    contribution_id: uuid.UUID, data: ModerationInput, session: SessionDep, actor: CurrentActor
+    contribution_id: uuid.UUID,
+    session: SessionDep,
+    actor: CurrentActor,
+    data: ModerationInput | None = None,
 ) -> object:
-    return await moderation.set_hidden(session, actor, contribution_id, False, data.reason)
+    reason = data.reason if data else ""
+    return await moderation.set_hidden(session, actor, contribution_id, False, reason)
 
 
 @router.get(

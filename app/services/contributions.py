@@ -74,6 +74,16 @@ async def domain_of(session: AsyncSession, actor: Actor, domain_id: uuid.UUID) -
         raise NotFound("No such contribution.") from exc
 
 
+def visible_to(contribution: Contribution, access: DomainAccess) -> bool:
+    """Drafts are their author's alone; hidden content is for moderators."""
+    if contribution.hidden_at is not None and not is_moderator(access):
+        return False
+    return (
+        contribution.status != ContributionStatus.draft
+        or contribution.author_id == access.actor.person_id
+    )
+
+
 async def load_contribution(
     session: AsyncSession, actor: Actor, contribution_id: uuid.UUID, *, lock: bool = False
 ) -> tuple[Contribution, DomainAccess]:
@@ -84,12 +94,7 @@ async def load_contribution(
     if contribution is None:
         raise NotFound("No such contribution.")
     access = await domain_of(session, actor, contribution.domain_id)
-    hidden = contribution.hidden_at is not None and not is_moderator(access)
-    draft = (
-        contribution.status == ContributionStatus.draft
-        and contribution.author_id != actor.person_id
-    )
-    if hidden or draft:
+    if not visible_to(contribution, access):
         raise NotFound("No such contribution.")
     return contribution, access
 
@@ -140,10 +145,14 @@ async def _check_shape(
     if data.parent_id is None:
         return None
     parent = await session.get(Contribution, data.parent_id, with_for_update=True)
-    if parent is None or parent.domain_id != access.domain.id or parent.hidden_at is not None:
+    if parent is None or parent.domain_id != access.domain.id or not visible_to(parent, access):
         raise invalid_field("parent_id", "no such contribution in this domain", "not_found")
     if data.kind == K.answer and parent.kind != K.question:
         raise invalid_field("parent_id", "answers answer questions only", "not_a_question")
+    if parent.status == ContributionStatus.archived:
+        raise Conflict(
+            "The contribution you answer or reply to is archived.", problem="contribution-archived"
+        )
     return parent
 
 
@@ -161,12 +170,50 @@ async def create_contribution(
     )
     session.add(contribution)
     if parent is not None and data.kind == K.answer and data.status == ContributionStatus.published:
-        parent.answer_count += 1
-        if parent.first_answer_at is None and parent.author_id != actor.person_id:
-            parent.first_answer_at = contribution.created_at
-        session.add(parent)
+        await _answer_published(session, parent, contribution)
     await session.commit()
     return contribution
+
+
+async def _answer_published(
+    session: AsyncSession, question: Contribution, answer: Contribution
+) -> None:
+    """A question knows when someone other than the asker first answered it."""
+    if question.first_answer_at is None and question.author_id != answer.author_id:
+        question.first_answer_at = utcnow()
+    await refresh_answer_count(session, question)
+
+
+async def refresh_answer_count(session: AsyncSession, question: Contribution) -> None:
+    """The answers members can see: published and not hidden. Recounted (not bumped) so
+    publishing, archiving, hiding and restoring answers all keep it right."""
+    await session.flush()
+    question.answer_count = (
+        await session.exec(
+            select(func.count()).where(
+                col(Contribution.parent_id) == question.id,
+                col(Contribution.kind) == K.answer,
+                col(Contribution.status) == ContributionStatus.published,
+                col(Contribution.hidden_at).is_(None),
+            )
+        )
+    ).one()
+    session.add(question)
+
+
+async def answer_changed(
+    session: AsyncSession, answer: Contribution, *, published: bool = False
+) -> None:
+    """Keep the question in step after an answer is published, archived, hidden or restored."""
+    if answer.kind != K.answer or answer.parent_id is None:
+        return
+    question = await session.get(Contribution, answer.parent_id, with_for_update=True)
+    if question is None:
+        return
+    if published:
+        await _answer_published(session, question, answer)
+    else:
+        await refresh_answer_count(session, question)
 
 
 async def get_contribution(
@@ -181,7 +228,9 @@ async def update_contribution(
     contribution, access = await load_contribution(session, actor, contribution_id, lock=True)
     access.require_writable()
     changes = data.model_dump(exclude_unset=True)
-    if changes.get("status") == ContributionStatus.archived and set(changes) == {"status"}:
+    if changes.get("status") == ContributionStatus.archived:
+        if set(changes) != {"status"}:
+            raise invalid_field("status", "Archive on its own, without other changes.")
         return await archive_contribution(session, actor, contribution_id)
     if contribution.author_id is None or contribution.author_id != actor.person_id:
         raise Forbidden("Authors edit their own contributions.")
@@ -220,10 +269,16 @@ async def update_contribution(
             )
         )
         contribution.edited_at = utcnow()
+    publishing = (
+        changes.get("status") == ContributionStatus.published
+        and contribution.status == ContributionStatus.draft
+    )
     for field, value in changes.items():
         setattr(contribution, field, value)
     contribution.updated_at = utcnow()
     session.add(contribution)
+    if publishing:
+        await answer_changed(session, contribution, published=True)
     await session.commit()
     return contribution
 
@@ -247,6 +302,7 @@ async def archive_contribution(
                 action=ModerationAction.archived,
             )
         )
+        await answer_changed(session, contribution)
         await session.commit()
     return contribution
 

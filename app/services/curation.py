@@ -24,7 +24,7 @@ from app.models.contributions import (
 from app.models.domains import Domain
 from app.services.access import DomainAccess, domain_access
 from app.services.actors import Actor
-from app.services.contributions import is_curator, load_contribution
+from app.services.contributions import is_curator, load_contribution, visible_to
 from app.services.pagination import Page, PageParams, paginate
 
 
@@ -158,7 +158,11 @@ async def put_item(
     collection, access = await load_collection(session, actor, collection_id, lock=True)
     _require_curator(access)
     contribution = await session.get(Contribution, data.contribution_id)
-    if contribution is None or contribution.domain_id != collection.domain_id:
+    if (
+        contribution is None
+        or contribution.domain_id != collection.domain_id
+        or not visible_to(contribution, access)
+    ):
         raise invalid_field("contribution_id", "no such contribution in this domain", "not_found")
     items = list(
         await session.exec(
@@ -170,6 +174,10 @@ async def put_item(
     item = next((i for i in items if i.contribution_id == contribution.id), None)
     others = [i for i in items if i is not item]
     if item is None:
+        if contribution.status != ContributionStatus.published or contribution.hidden_at:
+            raise invalid_field(
+                "contribution_id", "only published contributions join a collection", "not_published"
+            )
         item = CollectionItem(
             collection_id=collection.id, contribution_id=contribution.id, position=0
         )

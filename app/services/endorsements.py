@@ -23,7 +23,7 @@ from app.models.contributions import (
 )
 from app.services.access import domain_access
 from app.services.actors import Actor
-from app.services.contributions import bump_counter, load_contribution
+from app.services.contributions import bump_counter, load_contribution, readable
 from app.services.pagination import Page, PageParams, paginate
 
 _COUNTER = {EndorsementKind.helpful: "helpful_count", EndorsementKind.applied: "applied_count"}
@@ -144,7 +144,7 @@ async def create_value_story(
                     select(Contribution.id).where(
                         col(Contribution.id).in_(wanted),
                         col(Contribution.domain_id) == access.domain.id,
-                        col(Contribution.hidden_at).is_(None),
+                        *readable(actor, moderator=False),
                     )
                 )
             ).all()

@@ -21,7 +21,7 @@ from app.models.contributions import (
 from app.models.domains import Domain
 from app.services.access import DomainAccess, domain_access
 from app.services.actors import Actor
-from app.services.contributions import is_moderator, load_contribution
+from app.services.contributions import answer_changed, is_moderator, load_contribution
 from app.services.pagination import Page, PageParams, paginate
 
 
@@ -83,6 +83,7 @@ async def _set_hidden(
             reason=reason,
         )
     )
+    await answer_changed(session, contribution)
 
 
 async def set_hidden(

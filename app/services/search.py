@@ -62,8 +62,13 @@ async def search_contributions(
     rank = cast(func.ts_rank_cd(vector, tsquery), Float).label("rank")
     # Highlighting works on the spelling-folded text, so "practising" lights up for
     # "practice"; the snippet shows the folded spelling.
-    document = func.cop_spelling(
-        func.coalesce(col(Contribution.title), "") + literal(" — ") + col(Contribution.body)
+    # Our markers are taken out of the text first, so only our own matches become <mark>.
+    document = func.translate(
+        func.cop_spelling(
+            func.coalesce(col(Contribution.title), "") + literal(" — ") + col(Contribution.body)
+        ),
+        literal(_START + _STOP, Text),
+        literal("", Text),
     )
     snippet = func.ts_headline(
         literal("english").cast(REGCONFIG), document, tsquery, literal(_HEADLINE, Text)
@@ -113,7 +118,7 @@ async def search_tags(
     )
     stmt = (
         select(inner.c.tag, func.count())
-        .where(inner.c.tag.ilike(f"%{needle}%"))
+        .where(inner.c.tag.icontains(needle, autoescape=True))
         .group_by(inner.c.tag)
         .order_by(func.count().desc(), inner.c.tag)
         .limit(limit)
