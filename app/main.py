@@ -14,8 +14,10 @@ from swagger_ui_bundle import swagger_ui_path
 from app import problems
 from app.config import Settings, get_settings
 from app.db import create_engine, create_sessionmaker
+from app.middleware import RequestIdMiddleware
 from app.routers import (
     api_keys,
+    audit,
     auth,
     calendars,
     contributions,
@@ -27,11 +29,13 @@ from app.routers import (
     moderation,
     people,
     search,
+    webhooks,
 )
 from app.schema.build import build_schema
 from app.schema.context import get_context
 from app.schema.ide import ASSETS_URL, GraphQLApp, assets_dir
 from app.services.auth import Passwords
+from app.services.webhooks import running as webhook_dispatcher
 
 log = logging.getLogger("cop_api")
 
@@ -46,6 +50,8 @@ TAGS = [
     {"name": "curation", "description": "Curated contributions and ordered collections."},
     {"name": "moderation", "description": "Reports, hiding and restoring, and their log."},
     {"name": "search", "description": "Full-text search across what you may read."},
+    {"name": "webhooks", "description": "Signed event deliveries to your own endpoints."},
+    {"name": "audit", "description": "Who changed what, when, from which request."},
     {"name": "api keys", "description": "Service accounts for integrations."},
     {"name": "health", "description": "Liveness and readiness."},
 ]
@@ -62,7 +68,8 @@ def create_app(settings: Settings | None = None, engine: AsyncEngine | None = No
                 raise RuntimeError("Set DATABASE_URL, or start with `cop-api serve`.")
             app.state.engine = create_engine(settings.database_url, settings)
             app.state.sessionmaker = create_sessionmaker(app.state.engine)
-        yield
+        async with webhook_dispatcher(app.state.sessionmaker, settings):
+            yield
         if owned:
             await app.state.engine.dispose()
 
@@ -82,6 +89,7 @@ def create_app(settings: Settings | None = None, engine: AsyncEngine | None = No
         app.state.sessionmaker = create_sessionmaker(engine)
 
     problems.install(app)
+    app.add_middleware(RequestIdMiddleware)
     routers = (
         health,
         auth,
@@ -95,6 +103,8 @@ def create_app(settings: Settings | None = None, engine: AsyncEngine | None = No
         curation,
         moderation,
         search,
+        webhooks,
+        audit,
     )
     for module in routers:
         app.include_router(module.router)

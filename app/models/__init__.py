@@ -11,19 +11,23 @@ from app.models.contributions import (
     ValueStory,
 )
 from app.models.domains import Domain
+from app.models.events import AuditEntry, Event
 from app.models.gatherings import Attendance, FeedToken, Gathering, GatheringSeries, Rsvp
 from app.models.memberships import Membership, MembershipEvent
 from app.models.people import ApiKey, Person, RefreshToken
+from app.models.webhooks import WebhookDelivery, WebhookSubscription
 
 __all__ = [
     "ApiKey",
     "Attendance",
+    "AuditEntry",
     "Collection",
     "CollectionItem",
     "Contribution",
     "ContributionRevision",
     "Domain",
     "Endorsement",
+    "Event",
     "FeedToken",
     "Gathering",
     "GatheringSeries",
@@ -35,4 +39,6 @@ __all__ = [
     "Report",
     "Rsvp",
     "ValueStory",
+    "WebhookDelivery",
+    "WebhookSubscription",
 ]

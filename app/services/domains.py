@@ -12,8 +12,22 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 
 from app.errors import Conflict, FieldError, Invalid, NotFound
 from app.models.base import utcnow
-from app.models.domains import Domain, DomainCreate, DomainUpdate, LifecycleStage, Visibility
-from app.models.memberships import Membership, MembershipEvent, MembershipEventKind, Role
+from app.models.domains import (
+    Domain,
+    DomainCreate,
+    DomainPublic,
+    DomainUpdate,
+    LifecycleStage,
+    Visibility,
+)
+from app.models.memberships import (
+    Membership,
+    MembershipEvent,
+    MembershipEventKind,
+    MembershipPublic,
+    Role,
+)
+from app.services import events
 from app.services.access import DomainAccess, domain_access, not_found, visible_domains
 from app.services.actors import Actor
 from app.services.pagination import Page, PageParams, paginate
@@ -100,6 +114,7 @@ async def create_domain(session: AsyncSession, actor: Actor, data: DomainCreate)
     if data.parent_slug:
         domain.parent_id = await _resolve_parent(session, actor, data.parent_slug, None)
     await _insert_with_free_slug(session, domain, data)
+    membership: Membership | None = None
     if actor.person_id is not None:
         membership = Membership(
             domain_id=domain.id,
@@ -119,8 +134,46 @@ async def create_domain(session: AsyncSession, actor: Actor, data: DomainCreate)
                 actor_id=actor.person_id,
             )
         )
+    await _publish(session, actor, "domain.created", domain)
+    if membership is not None:
+        await events.record(
+            session,
+            actor,
+            "membership.joined",
+            domain_id=domain.id,
+            resource_type="membership",
+            resource_id=membership.id,
+            payload=MembershipPublic.model_validate(membership).model_dump(mode="json"),
+        )
     await session.commit()
     return domain
+
+
+def _dump(domain: Domain) -> dict[str, Any]:
+    return DomainPublic.model_validate(domain).model_dump(mode="json")
+
+
+async def _publish(
+    session: AsyncSession,
+    actor: Actor,
+    type_: str,
+    domain: Domain,
+    *,
+    before: dict[str, Any] | None = None,
+    tombstone: bool = False,
+) -> None:
+    payload = _dump(domain)
+    await events.record(
+        session,
+        actor,
+        type_,
+        domain_id=domain.id,
+        resource_type="domain",
+        resource_id=domain.id,
+        payload=payload,
+        changes=events.diff(before, payload) if before is not None else None,
+        tombstone=tombstone,
+    )
 
 
 async def get_domain(session: AsyncSession, actor: Actor, slug: str) -> Domain:
@@ -175,6 +228,7 @@ async def update_domain(
     access = (await domain_access(session, actor, slug, lock=True)).require_manage()
     access.require_writable()
     domain = access.domain
+    before = _dump(domain)
     changes = data.model_dump(exclude_unset=True)
     required = {"name", "slug", "visibility", "join_policy", "lifecycle_stage", "timezone"}
     texts = {"purpose", "description", "goals", "boundaries", "themes", "code_of_conduct"}
@@ -206,6 +260,7 @@ async def update_domain(
     session.add(domain)
     slug = domain.slug  # rollback expires the instance; reading it afterwards would need I/O
     try:
+        await _publish(session, access.actor, "domain.updated", domain, before=before)
         await session.commit()
     except IntegrityError as exc:
         await session.rollback()
@@ -219,6 +274,7 @@ async def archive_domain(session: AsyncSession, actor: Actor, slug: str) -> Doma
     if domain.archived_at is None:
         domain.archived_at = domain.updated_at = utcnow()
         session.add(domain)
+        await _publish(session, access.actor, "domain.archived", domain, tombstone=True)
         await session.commit()
     return domain
 

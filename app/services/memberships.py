@@ -21,11 +21,13 @@ from app.models.memberships import (
     MembershipCreate,
     MembershipEvent,
     MembershipEventKind,
+    MembershipPublic,
     MembershipStatus,
     MembershipUpdate,
     Role,
 )
 from app.models.people import Person
+from app.services import events
 from app.services.access import DomainAccess, actor_memberships, domain_access, visible_domains
 from app.services.actors import Actor
 from app.services.pagination import Page, PageParams, after_cursor, build_page, paginate
@@ -96,6 +98,38 @@ def _record(session: AsyncSession, membership: Membership, kind: E, actor: Actor
             actor_id=actor.person_id,
         )
     )
+    session.info.setdefault(_KINDS, []).append(kind)
+
+
+# What `_record` noted during this write, for the one event `_publish` emits at its end.
+_KINDS = "membership_event_kinds"
+_EVENT_TYPES = {E.rejoined: "membership.joined", E.roles_changed: "membership.role_changed"}
+
+
+def _dump(membership: Membership) -> dict[str, Any]:
+    return MembershipPublic.model_validate(membership).model_dump(mode="json")
+
+
+async def _publish(
+    session: AsyncSession, actor: Actor, membership: Membership, before: dict[str, Any] | None
+) -> None:
+    """One event per write: named after its status change (a roles change alone is
+    `role_changed`); `changes` holds every field that moved, roles included."""
+    kinds: list[E] = session.info.pop(_KINDS, [])
+    if not kinds:
+        return
+    kind = next((k for k in reversed(kinds) if k != E.roles_changed), kinds[-1])
+    payload = _dump(membership)
+    await events.record(
+        session,
+        actor,
+        _EVENT_TYPES.get(kind, f"membership.{kind.value}"),
+        domain_id=membership.domain_id,
+        resource_type="membership",
+        resource_id=membership.id,
+        payload=payload,
+        changes=events.diff(before, payload) if before is not None else None,
+    )
 
 
 def _set_status(membership: Membership, status: S) -> None:
@@ -146,6 +180,7 @@ async def join_or_invite(
 ) -> Membership:
     """Without `person_id` (or with your own) you join; naming someone else invites them."""
     access = (await domain_access(session, actor, slug, lock=True)).require_writable()
+    session.info.pop(_KINDS, None)
     target = data.person_id or actor.person_id
     if target is None:
         raise Invalid(
@@ -155,6 +190,7 @@ async def join_or_invite(
         membership = await _join(session, access, target, data)
     else:
         membership = await _invite(session, access, target, data)
+    await _publish(session, actor, membership, None)
     await session.commit()
     return membership
 
@@ -246,6 +282,8 @@ async def update_membership(
 ) -> Membership:
     access = (await domain_access(session, actor, slug, lock=True)).require_writable()
     membership = await _visible_membership(session, access, person_id)
+    session.info.pop(_KINDS, None)
+    before = _dump(membership)
     changes = data.model_dump(exclude_unset=True)
     if changes.get("roles") is not None:
         await _change_roles(session, access, membership, data.roles or [])
@@ -255,6 +293,7 @@ async def update_membership(
         await _change_status(session, access, membership, data.status)
     membership.updated_at = utcnow()
     session.add(membership)
+    await _publish(session, actor, membership, before)
     await session.commit()
     return membership
 
@@ -266,6 +305,8 @@ async def end_membership(
     withdraws an invitation, or turns down a request to join."""
     access = (await domain_access(session, actor, slug, lock=True)).require_writable()
     membership = await _visible_membership(session, access, person_id)
+    session.info.pop(_KINDS, None)
+    before = _dump(membership)
     is_self = person_id == actor.person_id
     if membership.status in (S.left, S.removed, S.declined):
         raise Conflict("This membership has already ended.", problem="invalid-transition")
@@ -275,6 +316,7 @@ async def end_membership(
         target = S.declined if membership.status == S.requested else S.removed
     await _change_status(session, access, membership, target)
     session.add(membership)
+    await _publish(session, actor, membership, before)
     await session.commit()
     return membership
 

@@ -1,0 +1,99 @@
+import uuid
+from typing import Annotated
+
+from fastapi import APIRouter, Query, Request, Response, status
+
+from app.deps import CurrentActor, PageDep, SessionDep, SettingsDep, page_out
+from app.models.common import Page
+from app.models.webhooks import (
+    DeliveryPublic,
+    DeliveryStatus,
+    WebhookCreate,
+    WebhookCreated,
+    WebhookPublic,
+    WebhookUpdate,
+)
+from app.services import webhook_subscriptions as webhooks
+
+router = APIRouter(prefix="/api/v1/webhooks", tags=["webhooks"])
+
+
+@router.post(
+    "",
+    status_code=status.HTTP_201_CREATED,
+    response_model=WebhookCreated,
+    summary="Subscribe to a domain's events (convenors) or to all (admins); secret shown once",
+)
+async def create_webhook(
+    data: WebhookCreate, session: SessionDep, actor: CurrentActor, settings: SettingsDep
+) -> WebhookCreated:
+    subscription, secret = await webhooks.create_webhook(session, actor, settings, data)
+    return WebhookCreated(**WebhookPublic.model_validate(subscription).model_dump(), secret=secret)
+
+
+@router.get("", response_model=Page[WebhookPublic], summary="Webhooks I manage")
+async def list_webhooks(
+    request: Request,
+    response: Response,
+    session: SessionDep,
+    actor: CurrentActor,
+    page: PageDep,
+    domain: Annotated[str | None, Query(max_length=64, description="Only this domain's")] = None,
+) -> Page[WebhookPublic]:
+    result = await webhooks.list_webhooks(session, actor, page, domain_slug=domain)
+    return page_out(result, request, response, WebhookPublic.model_validate)
+
+
+@router.get("/{webhook_id}", response_model=WebhookPublic, summary="A webhook (no secret)")
+async def get_webhook(webhook_id: uuid.UUID, session: SessionDep, actor: CurrentActor) -> object:
+    return await webhooks.get_webhook(session, actor, webhook_id)
+
+
+@router.patch(
+    "/{webhook_id}",
+    response_model=WebhookPublic,
+    summary="Change a webhook; `active: true` re-enables a disabled one",
+)
+async def update_webhook(
+    webhook_id: uuid.UUID,
+    data: WebhookUpdate,
+    session: SessionDep,
+    actor: CurrentActor,
+    settings: SettingsDep,
+) -> object:
+    return await webhooks.update_webhook(session, actor, settings, webhook_id, data)
+
+
+@router.delete("/{webhook_id}", status_code=status.HTTP_204_NO_CONTENT, summary="Delete a webhook")
+async def delete_webhook(webhook_id: uuid.UUID, session: SessionDep, actor: CurrentActor) -> None:
+    await webhooks.delete_webhook(session, actor, webhook_id)
+
+
+@router.get(
+    "/{webhook_id}/deliveries",
+    response_model=Page[DeliveryPublic],
+    summary="The delivery log: attempts, status codes, times, response excerpts",
+)
+async def list_deliveries(
+    webhook_id: uuid.UUID,
+    request: Request,
+    response: Response,
+    session: SessionDep,
+    actor: CurrentActor,
+    page: PageDep,
+    status: DeliveryStatus | None = None,
+) -> Page[DeliveryPublic]:
+    result = await webhooks.list_deliveries(session, actor, webhook_id, page, status=status)
+    return page_out(result, request, response, lambda d: d)
+
+
+@router.post(
+    "/{webhook_id}/deliveries/{delivery_id}/redeliver",
+    status_code=status.HTTP_202_ACCEPTED,
+    response_model=DeliveryPublic,
+    summary="Send a delivered or abandoned delivery again",
+)
+async def redeliver(
+    webhook_id: uuid.UUID, delivery_id: uuid.UUID, session: SessionDep, actor: CurrentActor
+) -> DeliveryPublic:
+    return await webhooks.redeliver(session, actor, webhook_id, delivery_id)
