@@ -355,3 +355,4 @@ async def test_unknown_domain_is_404_on_every_route(
         problem(response, 404, "not-found")
     problem(await client.get(f"{API}/domains/{'x' * 65}"), 422)
     problem(await client.put(base, json={}), 405, "method-not-allowed")
+    problem(await client.get(f"{API}/no-such-thing"), 404, "not-found")
