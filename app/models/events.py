@@ -36,7 +36,7 @@ EVENT_TYPES: dict[str, str] = {
     "rsvp.changed": "Someone changed their answer, or moved up from the waitlist.",
     "rsvp.withdrawn": "Someone withdrew their answer.",
     "attendance.recorded": "Attendance at a gathering was recorded or checked in.",
-    "contribution.created": "A contribution was added to the shared repertoire.",
+    "contribution.created": "A contribution was published to the shared repertoire.",
     "contribution.updated": "A contribution was edited.",
     "contribution.archived": "A contribution was archived (a tombstone).",
     "contribution.answered": "A question received an answer.",
@@ -44,6 +44,7 @@ EVENT_TYPES: dict[str, str] = {
     "contribution.curated": "A knowledge broker curated (or uncurated) a contribution.",
     "contribution.hidden": "A moderator hid (or restored) a contribution.",
     "endorsement.created": "Someone endorsed a contribution.",
+    "endorsement.withdrawn": "Someone withdrew an endorsement (a tombstone).",
     "value_story.created": "A value story was linked to contributions.",
 }
 

@@ -34,6 +34,7 @@ from app.models.gatherings import Gathering
 from app.models.memberships import Role
 from app.services.access import DomainAccess, domain_access, visible_domains
 from app.services.actors import Actor
+from app.services.contribution_events import contribution_changed, dump
 from app.services.gatherings import active_member_ids
 from app.services.pagination import Page, PageParams, SortKey, paginate_keys
 from app.services.people import get_person
@@ -171,6 +172,9 @@ async def create_contribution(
     session.add(contribution)
     if parent is not None and data.kind == K.answer and data.status == ContributionStatus.published:
         await _answer_published(session, parent, contribution)
+    await contribution_changed(session, actor, "contribution.created", contribution)
+    if parent is not None and data.kind == K.answer and data.status == ContributionStatus.published:
+        await contribution_changed(session, actor, "contribution.answered", parent)
     await session.commit()
     return contribution
 
@@ -227,6 +231,7 @@ async def update_contribution(
 ) -> Contribution:
     contribution, access = await load_contribution(session, actor, contribution_id, lock=True)
     access.require_writable()
+    before = dump(contribution)
     changes = data.model_dump(exclude_unset=True)
     if changes.get("status") == ContributionStatus.archived:
         if set(changes) != {"status"}:
@@ -279,6 +284,12 @@ async def update_contribution(
     session.add(contribution)
     if publishing:
         await answer_changed(session, contribution, published=True)
+    type_ = "contribution.created" if publishing else "contribution.updated"
+    await contribution_changed(session, actor, type_, contribution, before=before)
+    if publishing and contribution.kind == K.answer and contribution.parent_id is not None:
+        question = await session.get(Contribution, contribution.parent_id)
+        if question is not None:
+            await contribution_changed(session, actor, "contribution.answered", question)
     await session.commit()
     return contribution
 
@@ -291,6 +302,7 @@ async def archive_contribution(
     own = contribution.author_id is not None and contribution.author_id == actor.person_id
     if not (own or is_curator(access)):
         raise Forbidden("Authors, convenors and knowledge brokers archive contributions.")
+    before = dump(contribution)
     if contribution.status != ContributionStatus.archived:
         contribution.status = ContributionStatus.archived
         contribution.updated_at = utcnow()
@@ -303,6 +315,9 @@ async def archive_contribution(
             )
         )
         await answer_changed(session, contribution)
+        await contribution_changed(
+            session, actor, "contribution.archived", contribution, before=before, tombstone=True
+        )
         await session.commit()
     return contribution
 
@@ -334,9 +349,11 @@ async def accept_answer(
         raise invalid_field("answer_id", "not an answer to this question", "not_an_answer")
     if answer.hidden_at is not None or answer.status != ContributionStatus.published:
         raise invalid_field("answer_id", "this answer is not published", "not_published")
+    before = dump(question)
     question.accepted_answer_id = answer.id
     question.updated_at = utcnow()
     session.add(question)
+    await contribution_changed(session, actor, "contribution.accepted", question, before=before)
     await session.commit()
     return question
 

@@ -15,6 +15,8 @@ from app.models.contributions import (
     CollectionCreate,
     CollectionItem,
     CollectionItemInput,
+    CollectionItemPublic,
+    CollectionPublic,
     CollectionUpdate,
     Contribution,
     ContributionStatus,
@@ -24,6 +26,7 @@ from app.models.contributions import (
 from app.models.domains import Domain
 from app.services.access import DomainAccess, domain_access
 from app.services.actors import Actor
+from app.services.contribution_events import contribution_changed, dump
 from app.services.contributions import is_curator, load_contribution, visible_to
 from app.services.pagination import Page, PageParams, paginate
 
@@ -42,6 +45,7 @@ async def set_curated(
     if curated and contribution.status != ContributionStatus.published:
         raise Conflict("Only published contributions are curated.", problem="not-published")
     if (contribution.curated_at is not None) != curated:
+        before = dump(contribution)
         contribution.curated_at = utcnow() if curated else None
         contribution.curated_by_id = actor.person_id if curated else None
         contribution.updated_at = utcnow()
@@ -52,6 +56,9 @@ async def set_curated(
                 actor_id=actor.person_id,
                 action=ModerationAction.curated if curated else ModerationAction.uncurated,
             )
+        )
+        await contribution_changed(
+            session, actor, "contribution.curated", contribution, before=before
         )
         await session.commit()
     return contribution
@@ -228,3 +235,17 @@ async def count_items(session: AsyncSession, collection_id: uuid.UUID) -> int:
             select(func.count()).where(col(CollectionItem.collection_id) == collection_id)
         )
     ).one()
+
+
+def collection_public(collection: Collection, items: list[CollectionItem]) -> CollectionPublic:
+    """A collection and its items as the API shows them."""
+    return CollectionPublic(
+        id=collection.id,
+        domain_id=collection.domain_id,
+        title=collection.title,
+        description=collection.description,
+        created_by_id=collection.created_by_id,
+        created_at=collection.created_at,
+        updated_at=collection.updated_at,
+        items=[CollectionItemPublic.model_validate(i) for i in items],
+    )

@@ -23,6 +23,7 @@ from app.models.contributions import (
 )
 from app.services.access import domain_access
 from app.services.actors import Actor
+from app.services.contribution_events import endorsement_changed, value_story_created
 from app.services.contributions import bump_counter, load_contribution, readable
 from app.services.pagination import Page, PageParams, paginate
 
@@ -66,18 +67,19 @@ async def endorse(
         await session.rollback()
         return await endorse(session, actor, contribution_id, data)
     await bump_counter(session, contribution.id, _COUNTER[EndorsementKind(data.kind)], 1)
+    await endorsement_changed(session, actor, "endorsement.created", endorsement, contribution)
     if data.kind == EndorsementKind.applied and data.note.strip():
-        session.add(
-            ValueStory(
-                domain_id=contribution.domain_id,
-                author_id=actor.person_id,
-                cycle=ValueCycle.applied,
-                title=f"Applied: {contribution.title or contribution.kind}"[:300],
-                story=data.note,
-                contribution_ids=[contribution.id],
-                endorsement_id=endorsement.id,
-            )
+        story = ValueStory(
+            domain_id=contribution.domain_id,
+            author_id=actor.person_id,
+            cycle=ValueCycle.applied,
+            title=f"Applied: {contribution.title or contribution.kind}"[:300],
+            story=data.note,
+            contribution_ids=[contribution.id],
+            endorsement_id=endorsement.id,
         )
+        session.add(story)
+        await value_story_created(session, actor, story)
     await session.commit()
     return endorsement, True
 
@@ -98,6 +100,9 @@ async def withdraw(
     ).one_or_none()
     if existing is None:
         raise NotFound("You have not endorsed this contribution that way.")
+    await endorsement_changed(
+        session, actor, "endorsement.withdrawn", existing, contribution, tombstone=True
+    )
     await session.delete(existing)
     await bump_counter(session, contribution.id, _COUNTER[kind], -1)
     await session.commit()
@@ -163,6 +168,7 @@ async def create_value_story(
         contribution_ids=wanted,
     )
     session.add(story)
+    await value_story_created(session, actor, story)
     await session.commit()
     return story
 

@@ -21,6 +21,7 @@ from app.models.contributions import (
 from app.models.domains import Domain
 from app.services.access import DomainAccess, domain_access
 from app.services.actors import Actor
+from app.services.contribution_events import contribution_changed, dump
 from app.services.contributions import answer_changed, is_moderator, load_contribution
 from app.services.pagination import Page, PageParams, paginate
 
@@ -91,9 +92,21 @@ async def set_hidden(
 ) -> Contribution:
     contribution, access = await load_contribution(session, actor, contribution_id, lock=True)
     _require_moderator(access)
+    before = dump(contribution)
     await _set_hidden(session, actor, contribution, hidden, reason)
+    await _hidden_changed(session, actor, contribution, before)
     await session.commit()
     return contribution
+
+
+async def _hidden_changed(
+    session: AsyncSession, actor: Actor, contribution: Contribution, before: dict[str, Any]
+) -> None:
+    """`contribution.hidden`, for hiding and for restoring alike (`hidden_at` says which)."""
+    if (before["hidden_at"] is None) != (contribution.hidden_at is None):
+        await contribution_changed(
+            session, actor, "contribution.hidden", contribution, before=before
+        )
 
 
 async def resolve_report(
@@ -121,7 +134,9 @@ async def resolve_report(
     contribution = await session.get(Contribution, row.contribution_id, with_for_update=True)
     assert contribution is not None
     if data.hide:
+        before = dump(contribution)
         await _set_hidden(session, actor, contribution, True, data.note)
+        await _hidden_changed(session, actor, contribution, before)
     session.add(
         ModerationEvent(
             contribution_id=contribution.id,
