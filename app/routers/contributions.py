@@ -69,11 +69,7 @@ async def list_contributions(
     q: Annotated[str | None, Query(max_length=500, description="Full-text search")] = None,
     sort: ContributionSort = ContributionSort.newest,
 ) -> Page[ContributionPublic]:
-    result = await contributions.list_contributions(
-        session,
-        actor,
-        slug,
-        page,
+    narrow = contributions.ContributionFilter(
         kind=kind,
         tag=tag,
         theme=theme,
@@ -87,6 +83,7 @@ async def list_contributions(
         q=q,
         sort=sort,
     )
+    result = await contributions.list_contributions(session, actor, slug, page, narrow)
     return page_out(result, request, response, ContributionPublic.model_validate)
 
 

@@ -5,11 +5,8 @@ from fastapi import APIRouter, Request, Response, status
 from app.deps import ActorDep, CurrentActor, PageDep, SessionDep, page_out
 from app.models.common import Page
 from app.models.contributions import (
-    Collection,
     CollectionCreate,
-    CollectionItem,
     CollectionItemInput,
-    CollectionItemPublic,
     CollectionPublic,
     CollectionUpdate,
     ContributionPublic,
@@ -18,19 +15,6 @@ from app.routers.domains import SlugPath
 from app.services import curation
 
 router = APIRouter(prefix="/api/v1", tags=["curation"])
-
-
-def collection_out(collection: Collection, items: list[CollectionItem]) -> CollectionPublic:
-    return CollectionPublic(
-        id=collection.id,
-        domain_id=collection.domain_id,
-        title=collection.title,
-        description=collection.description,
-        created_by_id=collection.created_by_id,
-        created_at=collection.created_at,
-        updated_at=collection.updated_at,
-        items=[CollectionItemPublic.model_validate(i) for i in items],
-    )
 
 
 @router.put(
@@ -60,7 +44,9 @@ async def uncurate(contribution_id: uuid.UUID, session: SessionDep, actor: Curre
 async def create_collection(
     slug: SlugPath, data: CollectionCreate, session: SessionDep, actor: CurrentActor
 ) -> CollectionPublic:
-    return collection_out(await curation.create_collection(session, actor, slug, data), [])
+    return curation.collection_public(
+        await curation.create_collection(session, actor, slug, data), []
+    )
 
 
 @router.get(
@@ -78,14 +64,14 @@ async def list_collections(
 ) -> Page[CollectionPublic]:
     result = await curation.list_collections(session, actor, slug, page)
     items = await curation.items_of(session, [c.id for c in result.items])
-    return page_out(result, request, response, lambda c: collection_out(c, items[c.id]))
+    return page_out(result, request, response, lambda c: curation.collection_public(c, items[c.id]))
 
 
 @router.get("/collections/{collection_id}", response_model=CollectionPublic, summary="A collection")
 async def get_collection(
     collection_id: uuid.UUID, session: SessionDep, actor: ActorDep
 ) -> CollectionPublic:
-    return collection_out(*await curation.get_collection(session, actor, collection_id))
+    return curation.collection_public(*await curation.get_collection(session, actor, collection_id))
 
 
 @router.patch(
@@ -95,7 +81,7 @@ async def update_collection(
     collection_id: uuid.UUID, data: CollectionUpdate, session: SessionDep, actor: CurrentActor
 ) -> CollectionPublic:
     await curation.update_collection(session, actor, collection_id, data)
-    return collection_out(*await curation.get_collection(session, actor, collection_id))
+    return curation.collection_public(*await curation.get_collection(session, actor, collection_id))
 
 
 @router.delete(
@@ -118,7 +104,7 @@ async def put_item(
     collection_id: uuid.UUID, data: CollectionItemInput, session: SessionDep, actor: CurrentActor
 ) -> CollectionPublic:
     await curation.put_item(session, actor, collection_id, data)
-    return collection_out(*await curation.get_collection(session, actor, collection_id))
+    return curation.collection_public(*await curation.get_collection(session, actor, collection_id))
 
 
 @router.delete(
@@ -130,4 +116,4 @@ async def remove_item(
     collection_id: uuid.UUID, contribution_id: uuid.UUID, session: SessionDep, actor: CurrentActor
 ) -> CollectionPublic:
     await curation.remove_item(session, actor, collection_id, contribution_id)
-    return collection_out(*await curation.get_collection(session, actor, collection_id))
+    return curation.collection_public(*await curation.get_collection(session, actor, collection_id))

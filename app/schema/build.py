@@ -16,15 +16,19 @@ from strawberry.tools import merge_types
 from strawberry.types import ExecutionContext
 
 from app.config import Settings
+from app.schema.contributions import ContributionMutation, ContributionQuery
 from app.schema.domains import DomainMutation, DomainQuery
 from app.schema.errors import ErrorCodes
 from app.schema.gatherings import GatheringMutation, GatheringQuery
 from app.schema.memberships import MembershipMutation, MembershipQuery
 from app.schema.people import PeopleMutation, PeopleQuery
 
-Query = merge_types("Query", (PeopleQuery, DomainQuery, MembershipQuery, GatheringQuery))
+Query = merge_types(
+    "Query", (PeopleQuery, DomainQuery, MembershipQuery, GatheringQuery, ContributionQuery)
+)
 Mutation = merge_types(
-    "Mutation", (PeopleMutation, DomainMutation, MembershipMutation, GatheringMutation)
+    "Mutation",
+    (PeopleMutation, DomainMutation, MembershipMutation, GatheringMutation, ContributionMutation),
 )
 
 

@@ -13,7 +13,14 @@ from app.db import session_scope
 from app.errors import DomainError
 from app.models.domains import Domain
 from app.models.people import Person
-from app.services import domains, gathering_batches, gatherings, memberships, people
+from app.services import (
+    contribution_batches,
+    domains,
+    gathering_batches,
+    gatherings,
+    memberships,
+    people,
+)
 
 if TYPE_CHECKING:
     from app.schema.context import Context
@@ -48,6 +55,12 @@ class Loaders:
         self.person_gatherings = DataLoader[tuple[Any, ...], Any](self._person_gatherings)
         self.gathering_rsvps = DataLoader[uuid.UUID, Any](self._gathering_rsvps)
         self.gathering_attendance = DataLoader[uuid.UUID, Any](self._gathering_attendance)
+        # keys: (domain_id, PageParams, ContributionFilter)
+        self.domain_contributions = DataLoader[tuple[Any, ...], Any](self._domain_contributions)
+        # keys: (parent_id, kind)
+        self.contribution_children = DataLoader[tuple[Any, ...], Any](self._children)
+        self.contribution_endorsements = DataLoader[uuid.UUID, Any](self._endorsements)
+        self.contribution = DataLoader[uuid.UUID, Any](self._contributions)
 
     async def _run(self, fn: Callable[..., Awaitable[V]], *args: Any) -> V:
         async with session_scope(self._ctx.sessionmaker) as session:
@@ -144,3 +157,23 @@ class Loaders:
     async def _gathering_attendance(self, ids: list[uuid.UUID]) -> list[Any]:
         found = await self._run(gathering_batches.attendance_for_gatherings, list(ids))
         return [found[i] for i in ids]
+
+    async def _domain_contributions(self, keys: list[Key]) -> list[Any]:
+        async def fetch(ids: list[Any], args: Key) -> dict[Any, Any]:
+            return await self._run(contribution_batches.contributions_for_domains, ids, *args)
+
+        return await self._grouped_pages(keys, fetch)
+
+    async def _children(self, keys: list[Key]) -> list[Any]:
+        async def fetch(ids: list[Any], args: Key) -> dict[Any, Any]:
+            return await self._run(contribution_batches.children_for, ids, *args)
+
+        return await self._grouped_pages(keys, fetch)
+
+    async def _endorsements(self, ids: list[uuid.UUID]) -> list[Any]:
+        found = await self._run(contribution_batches.endorsements_for, list(ids))
+        return [found[i] for i in ids]
+
+    async def _contributions(self, ids: list[uuid.UUID]) -> list[Any]:
+        found = await self._run(contribution_batches.contributions_by_ids, list(ids))
+        return [found.get(i) for i in ids]

@@ -6,6 +6,7 @@ contribute; authors edit their own (every edit keeps the previous version); conv
 and knowledge brokers archive any. Hidden content is seen by moderators only."""
 
 import uuid
+from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
@@ -417,67 +418,77 @@ def search_query(q: str) -> Any:
     return func.websearch_to_tsquery(literal("english").cast(REGCONFIG), func.cop_spelling(q))
 
 
+@dataclass(frozen=True)
+class ContributionFilter:
+    """What a list of contributions is narrowed to, and how it is sorted. Hashable, so
+    GraphQL loaders can batch the parents that ask for the same list."""
+
+    kind: ContributionKind | None = None
+    tag: str | None = None
+    theme: str | None = None
+    author_id: uuid.UUID | None = None
+    gathering_id: uuid.UUID | None = None
+    curated: bool | None = None
+    unanswered: bool = False
+    created_after: datetime | None = None
+    created_before: datetime | None = None
+    status: ContributionStatus | None = None
+    q: str | None = None
+    sort: ContributionSort = ContributionSort.newest
+
+    def conditions(self) -> list[Any]:
+        found: list[Any] = [
+            col(Contribution.status) == (self.status or ContributionStatus.published)
+        ]
+        if self.kind:
+            found.append(col(Contribution.kind) == self.kind)
+        if self.tag:
+            found.append(col(Contribution.tags).contains([self.tag.strip().lower()]))
+        if self.theme:
+            found.append(col(Contribution.themes).contains([self.theme]))
+        if self.author_id:
+            found.append(col(Contribution.author_id) == self.author_id)
+        if self.gathering_id:
+            found.append(col(Contribution.gathering_id) == self.gathering_id)
+        if self.curated is not None:
+            curated_at = col(Contribution.curated_at)
+            found.append(curated_at.is_not(None) if self.curated else curated_at.is_(None))
+        if self.unanswered:
+            found.append(
+                and_(
+                    col(Contribution.kind) == K.question,
+                    col(Contribution.first_answer_at).is_(None),
+                )
+            )
+        if self.created_after:
+            found.append(col(Contribution.created_at) >= self.created_after)
+        if self.created_before:
+            found.append(col(Contribution.created_at) < self.created_before)
+        if self.q and self.q.strip():
+            found.append(SEARCH_VECTOR.op("@@")(search_query(self.q)))
+        return found
+
+
 async def list_contributions(
     session: AsyncSession,
     actor: Actor,
     slug: str,
     params: PageParams,
-    *,
-    kind: ContributionKind | None = None,
-    tag: str | None = None,
-    theme: str | None = None,
-    author_id: uuid.UUID | None = None,
-    gathering_id: uuid.UUID | None = None,
-    curated: bool | None = None,
-    unanswered: bool = False,
-    created_after: datetime | None = None,
-    created_before: datetime | None = None,
-    status: ContributionStatus | None = None,
-    q: str | None = None,
-    sort: ContributionSort = ContributionSort.newest,
+    narrow: ContributionFilter = ContributionFilter(),
 ) -> Page[Contribution]:
     access = await domain_access(session, actor, slug)
     stmt: Any = select(Contribution).where(
         col(Contribution.domain_id) == access.domain.id,
         *readable(actor, moderator=is_moderator(access)),
+        *narrow.conditions(),
     )
-    stmt = stmt.where(col(Contribution.status) == (status or ContributionStatus.published))
-    filters: list[Any] = []
-    if kind:
-        filters.append(col(Contribution.kind) == kind)
-    if tag:
-        filters.append(col(Contribution.tags).contains([tag.strip().lower()]))
-    if theme:
-        filters.append(col(Contribution.themes).contains([theme]))
-    if author_id:
-        filters.append(col(Contribution.author_id) == author_id)
-    if gathering_id:
-        filters.append(col(Contribution.gathering_id) == gathering_id)
-    if curated is not None:
-        filters.append(
-            col(Contribution.curated_at).is_not(None)
-            if curated
-            else col(Contribution.curated_at).is_(None)
-        )
-    if unanswered:
-        filters.append(
-            and_(col(Contribution.kind) == K.question, col(Contribution.first_answer_at).is_(None))
-        )
-    if created_after:
-        filters.append(col(Contribution.created_at) >= created_after)
-    if created_before:
-        filters.append(col(Contribution.created_at) < created_before)
-    if q and q.strip():
-        filters.append(SEARCH_VECTOR.op("@@")(search_query(q)))
-    if filters:
-        stmt = stmt.where(*filters)
     return await paginate_keys(
         session,
         stmt,
-        sort_keys(sort),
+        sort_keys(narrow.sort),
         params,
         descending=True,
-        values_of=lambda c: sort_values(sort, c),
+        values_of=lambda c: sort_values(narrow.sort, c),
     )
 
 

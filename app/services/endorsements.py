@@ -121,20 +121,6 @@ async def list_endorsements(
     )
 
 
-async def endorsements_for(
-    session: AsyncSession, contribution_ids: list[uuid.UUID]
-) -> dict[uuid.UUID, list[Endorsement]]:
-    """Batch read for contributions the caller has already been shown."""
-    grouped: dict[uuid.UUID, list[Endorsement]] = {i: [] for i in contribution_ids}
-    for e in await session.exec(
-        select(Endorsement)
-        .where(col(Endorsement.contribution_id).in_(contribution_ids))
-        .order_by(col(Endorsement.created_at), col(Endorsement.id))
-    ):
-        grouped[e.contribution_id].append(e)
-    return grouped
-
-
 async def create_value_story(
     session: AsyncSession, actor: Actor, slug: str, data: ValueStoryCreate
 ) -> ValueStory:

@@ -9,6 +9,7 @@ from app.models.memberships import MembershipStatus, Role
 from app.schema.context import Info
 from app.schema.relay import Connection, connection, page_params
 from app.schema.types.enums import (
+    ContributionSortEnum,
     GatheringStatusEnum,
     JoinPolicyEnum,
     LifecycleStageEnum,
@@ -18,10 +19,13 @@ from app.schema.types.enums import (
 )
 
 if TYPE_CHECKING:
+    from app.schema.contributions import ContributionFilterInput
+    from app.schema.types.contributions import ContributionType
     from app.schema.types.gatherings import GatheringType
     from app.schema.types.memberships import MembershipType
 
 GatheringRef = Annotated["GatheringType", strawberry.lazy("app.schema.types.gatherings")]
+ContributionRef = Annotated["ContributionType", strawberry.lazy("app.schema.types.contributions")]
 
 MembershipRef = Annotated["MembershipType", strawberry.lazy("app.schema.types.memberships")]
 
@@ -115,3 +119,22 @@ class DomainType:
             (self.id, page_params(first, after), from_, to, status)
         )
         return connection(page, lambda v: GatheringType.from_public(to_public(v)))
+
+    @strawberry.field(description="The domain's contributions, filtered, searched and sorted.")
+    async def contributions(
+        self,
+        info: Info,
+        filter: Annotated["ContributionFilterInput", strawberry.lazy("app.schema.contributions")]
+        | None = None,
+        sort: ContributionSortEnum = "newest",  # type: ignore[valid-type,assignment]
+        first: int | None = None,
+        after: str | None = None,
+    ) -> Connection[ContributionRef] | None:
+        from app.schema.types.contributions import ContributionType
+        from app.services.contributions import ContributionFilter
+
+        narrow = filter.to_filter(sort) if filter else ContributionFilter(sort=sort)
+        page = await info.context.loaders.domain_contributions.load(
+            (self.id, page_params(first, after), narrow)
+        )
+        return connection(page, ContributionType.from_model)

@@ -1,5 +1,14 @@
 import strawberry
 
+from app.models.contributions import (
+    ContributionKind,
+    ContributionSort,
+    ContributionStatus,
+    EndorsementKind,
+    ModerationAction,
+    ReportStatus,
+    ValueCycle,
+)
 from app.models.domains import JoinPolicy, LifecycleStage, Visibility
 from app.models.gatherings import (
     AttendanceSource,
@@ -27,3 +36,10 @@ RsvpResponseEnum = strawberry.enum(RsvpResponse, name="RsvpResponse")
 RsvpStatusEnum = strawberry.enum(RsvpStatus, name="RsvpStatus")
 AttendanceSourceEnum = strawberry.enum(AttendanceSource, name="AttendanceSource")
 EditScopeEnum = strawberry.enum(EditScope, name="EditScope")
+ContributionKindEnum = strawberry.enum(ContributionKind, name="ContributionKind")
+ContributionStatusEnum = strawberry.enum(ContributionStatus, name="ContributionStatus")
+ContributionSortEnum = strawberry.enum(ContributionSort, name="ContributionSort")
+EndorsementKindEnum = strawberry.enum(EndorsementKind, name="EndorsementKind")
+ValueCycleEnum = strawberry.enum(ValueCycle, name="ValueCycle")
+ReportStatusEnum = strawberry.enum(ReportStatus, name="ReportStatus")
+ModerationActionEnum = strawberry.enum(ModerationAction, name="ModerationAction")

@@ -1,0 +1,402 @@
+import uuid
+from datetime import datetime
+
+import strawberry
+
+from app.models.contributions import (
+    CollectionCreate,
+    CollectionItemInput,
+    CollectionUpdate,
+    ContributionCreate,
+    ContributionUpdate,
+    EndorsementInput,
+    ReportCreate,
+    ReportResolve,
+    ValueStoryCreate,
+)
+from app.schema.context import Info
+from app.schema.inputs import input_data
+from app.schema.relay import Connection, connection, page_params
+from app.schema.types.contributions import (
+    CollectionType,
+    ContributionType,
+    EndorsementType,
+    ModerationEventType,
+    ReportType,
+    RevisionType,
+    SearchHitType,
+    TagCountType,
+    ValueStoryType,
+)
+from app.schema.types.enums import (
+    ContributionKindEnum,
+    ContributionStatusEnum,
+    EndorsementKindEnum,
+    ReportStatusEnum,
+    ValueCycleEnum,
+)
+from app.services import contributions, curation, endorsements, moderation, search
+from app.services.contributions import ContributionFilter
+from app.services.validation import parse
+
+
+@strawberry.input
+class ContributionFilterInput:
+    kind: ContributionKindEnum | None = None  # type: ignore[valid-type]
+    tag: str | None = None
+    theme: str | None = None
+    author_id: uuid.UUID | None = None
+    gathering_id: uuid.UUID | None = None
+    curated: bool | None = None
+    unanswered: bool = False
+    created_after: datetime | None = None
+    created_before: datetime | None = None
+    status: ContributionStatusEnum | None = None  # type: ignore[valid-type]
+    q: str | None = strawberry.field(default=None, description="Full-text search")
+
+    def to_filter(self, sort: str) -> ContributionFilter:
+        return ContributionFilter(**vars(self), sort=sort)  # type: ignore[arg-type]
+
+
+@strawberry.input
+class ContributionInput:
+    kind: ContributionKindEnum  # type: ignore[valid-type]
+    title: str | None = strawberry.UNSET
+    body: str | None = strawberry.UNSET
+    url: str | None = strawberry.UNSET
+    tags: list[str] | None = strawberry.UNSET
+    themes: list[str] | None = strawberry.UNSET
+    gathering_id: uuid.UUID | None = strawberry.UNSET
+    parent_id: uuid.UUID | None = strawberry.UNSET
+    recipient_ids: list[uuid.UUID] | None = strawberry.UNSET
+    status: ContributionStatusEnum | None = strawberry.UNSET  # type: ignore[valid-type]
+
+
+@strawberry.input
+class ContributionUpdateInput:
+    title: str | None = strawberry.UNSET
+    body: str | None = strawberry.UNSET
+    url: str | None = strawberry.UNSET
+    tags: list[str] | None = strawberry.UNSET
+    themes: list[str] | None = strawberry.UNSET
+    status: ContributionStatusEnum | None = strawberry.UNSET  # type: ignore[valid-type]
+
+
+@strawberry.input
+class ValueStoryInput:
+    cycle: ValueCycleEnum  # type: ignore[valid-type]
+    title: str
+    story: str
+    contribution_ids: list[uuid.UUID] | None = strawberry.UNSET
+
+
+@strawberry.input
+class CollectionInput:
+    title: str
+    description: str | None = strawberry.UNSET
+
+
+@strawberry.input
+class CollectionUpdateInput:
+    title: str | None = strawberry.UNSET
+    description: str | None = strawberry.UNSET
+
+
+@strawberry.input
+class CollectionItemInputType:
+    contribution_id: uuid.UUID
+    note: str | None = strawberry.UNSET
+    position: int | None = strawberry.UNSET
+
+
+@strawberry.input
+class ReportResolveInput:
+    status: ReportStatusEnum  # type: ignore[valid-type]
+    note: str | None = strawberry.UNSET
+    hide: bool | None = strawberry.UNSET
+
+
+def _sent(obj: object) -> dict[str, object]:
+    """On create, an explicit null means 'use the default', as an omitted field does."""
+    return {k: v for k, v in input_data(obj).items() if v is not None}
+
+
+async def _collection(info: Info, collection_id: uuid.UUID) -> CollectionType:
+    async with info.context.session() as session:
+        found, items = await curation.get_collection(session, info.context.actor, collection_id)
+    return CollectionType.from_public(curation.collection_public(found, items))
+
+
+@strawberry.type
+class ContributionQuery:
+    @strawberry.field
+    async def contribution(self, info: Info, id: uuid.UUID) -> ContributionType:
+        async with info.context.session() as session:
+            found = await contributions.get_contribution(session, info.context.actor, id)
+        return ContributionType.from_model(found)
+
+    @strawberry.field(
+        description='Full-text search: stemmed words, "quoted phrases", -exclusions, OR.'
+    )
+    async def search(
+        self,
+        info: Info,
+        q: str,
+        domain: str | None = None,
+        kind: ContributionKindEnum | None = None,  # type: ignore[valid-type]
+        first: int | None = None,
+        after: str | None = None,
+    ) -> Connection[SearchHitType]:
+        async with info.context.session() as session:
+            page = await search.search_contributions(
+                session,
+                info.context.actor,
+                q,
+                page_params(first, after),
+                domain_slug=domain,
+                kind=kind,
+            )
+        return connection(
+            page,
+            lambda h: SearchHitType(
+                contribution=ContributionType.from_model(h.contribution),
+                rank=h.rank,
+                snippet_html=h.snippet_html,
+            ),
+        )
+
+    @strawberry.field(description="Tags in use in what you may read, most used first.")
+    async def search_tags(self, info: Info, q: str) -> list[TagCountType]:
+        async with info.context.session() as session:
+            found = await search.search_tags(session, info.context.actor, q)
+        return [TagCountType(tag=t, count=n) for t, n in found]
+
+    @strawberry.field(description="A contribution and everything below it, in thread order.")
+    async def thread(self, info: Info, id: uuid.UUID) -> list[ContributionType]:
+        async with info.context.session() as session:
+            rows = await contributions.thread(session, info.context.actor, id)
+        return [ContributionType.from_model(c) for c, _ in rows]
+
+    @strawberry.field(description="Earlier versions of a contribution, oldest first.")
+    async def revisions(self, info: Info, id: uuid.UUID) -> list[RevisionType]:
+        async with info.context.session() as session:
+            rows = await contributions.list_revisions(session, info.context.actor, id)
+        return [RevisionType.from_model(r) for r in rows]
+
+    @strawberry.field(description="Appreciations that name a person.")
+    async def appreciations(
+        self, info: Info, person_id: uuid.UUID, first: int | None = None, after: str | None = None
+    ) -> Connection[ContributionType]:
+        async with info.context.session() as session:
+            page = await contributions.appreciations_for(
+                session, info.context.actor, person_id, page_params(first, after)
+            )
+        return connection(page, ContributionType.from_model)
+
+    @strawberry.field
+    async def value_stories(
+        self,
+        info: Info,
+        slug: str,
+        cycle: ValueCycleEnum | None = None,  # type: ignore[valid-type]
+        first: int | None = None,
+        after: str | None = None,
+    ) -> Connection[ValueStoryType]:
+        async with info.context.session() as session:
+            page = await endorsements.list_value_stories(
+                session, info.context.actor, slug, page_params(first, after), cycle
+            )
+        return connection(page, ValueStoryType.from_model)
+
+    @strawberry.field
+    async def collection(self, info: Info, id: uuid.UUID) -> CollectionType:
+        return await _collection(info, id)
+
+    @strawberry.field
+    async def collections(
+        self, info: Info, slug: str, first: int | None = None, after: str | None = None
+    ) -> Connection[CollectionType]:
+        async with info.context.session() as session:
+            page = await curation.list_collections(
+                session, info.context.actor, slug, page_params(first, after)
+            )
+            items = await curation.items_of(session, [c.id for c in page.items])
+        return connection(
+            page, lambda c: CollectionType.from_public(curation.collection_public(c, items[c.id]))
+        )
+
+    @strawberry.field(description="Reports in a domain (convenors); open ones by default.")
+    async def reports(
+        self,
+        info: Info,
+        slug: str,
+        status: ReportStatusEnum | None = "open",  # type: ignore[valid-type,assignment]
+        first: int | None = None,
+        after: str | None = None,
+    ) -> Connection[ReportType]:
+        async with info.context.session() as session:
+            page = await moderation.list_reports(
+                session, info.context.actor, slug, page_params(first, after), status
+            )
+        return connection(page, ReportType.from_model)
+
+    @strawberry.field(description="Who moderated or curated a contribution (convenors).")
+    async def moderation_log(self, info: Info, id: uuid.UUID) -> list[ModerationEventType]:
+        async with info.context.session() as session:
+            rows = await moderation.moderation_log(session, info.context.actor, id)
+        return [ModerationEventType.from_model(e) for e in rows]
+
+
+@strawberry.type
+class ContributionMutation:
+    @strawberry.mutation(description="Contribute to a domain's repertoire (active members).")
+    async def contribute(
+        self, info: Info, slug: str, input: ContributionInput
+    ) -> ContributionType | None:
+        data = parse(ContributionCreate, _sent(input))
+        async with info.context.session() as session:
+            found = await contributions.create_contribution(session, info.context.actor, slug, data)
+        return ContributionType.from_model(found)
+
+    @strawberry.mutation(description="Edit your contribution; the previous version is kept.")
+    async def update_contribution(
+        self, info: Info, id: uuid.UUID, input: ContributionUpdateInput
+    ) -> ContributionType | None:
+        data = parse(ContributionUpdate, input_data(input))
+        async with info.context.session() as session:
+            found = await contributions.update_contribution(session, info.context.actor, id, data)
+        return ContributionType.from_model(found)
+
+    @strawberry.mutation(description="Archive (author, convenors, knowledge brokers).")
+    async def archive_contribution(self, info: Info, id: uuid.UUID) -> ContributionType | None:
+        async with info.context.session() as session:
+            found = await contributions.archive_contribution(session, info.context.actor, id)
+        return ContributionType.from_model(found)
+
+    @strawberry.mutation(description="Accept an answer to a question (asker or convenor).")
+    async def accept_answer(
+        self, info: Info, question_id: uuid.UUID, answer_id: uuid.UUID
+    ) -> ContributionType | None:
+        async with info.context.session() as session:
+            found = await contributions.accept_answer(
+                session, info.context.actor, question_id, answer_id
+            )
+        return ContributionType.from_model(found)
+
+    @strawberry.mutation(description="Endorse: helpful, or applied in your own practice.")
+    async def endorse(
+        self,
+        info: Info,
+        id: uuid.UUID,
+        kind: EndorsementKindEnum,  # type: ignore[valid-type]
+        note: str | None = None,
+    ) -> EndorsementType | None:
+        data = parse(EndorsementInput, _sent({"kind": kind, "note": note}))
+        async with info.context.session() as session:
+            found, _ = await endorsements.endorse(session, info.context.actor, id, data)
+        return EndorsementType.from_model(found)
+
+    @strawberry.mutation
+    async def withdraw_endorsement(
+        self,
+        info: Info,
+        id: uuid.UUID,
+        kind: EndorsementKindEnum,  # type: ignore[valid-type]
+    ) -> bool | None:
+        async with info.context.session() as session:
+            await endorsements.withdraw(session, info.context.actor, id, kind)
+        return True
+
+    @strawberry.mutation(description="Record a value-creation story.")
+    async def record_value_story(
+        self, info: Info, slug: str, input: ValueStoryInput
+    ) -> ValueStoryType | None:
+        data = parse(ValueStoryCreate, _sent(input))
+        async with info.context.session() as session:
+            found = await endorsements.create_value_story(session, info.context.actor, slug, data)
+        return ValueStoryType.from_model(found)
+
+    @strawberry.mutation(description="Mark as curated (knowledge brokers, convenors).")
+    async def curate(self, info: Info, id: uuid.UUID) -> ContributionType | None:
+        async with info.context.session() as session:
+            found = await curation.set_curated(session, info.context.actor, id, True)
+        return ContributionType.from_model(found)
+
+    @strawberry.mutation
+    async def uncurate(self, info: Info, id: uuid.UUID) -> ContributionType | None:
+        async with info.context.session() as session:
+            found = await curation.set_curated(session, info.context.actor, id, False)
+        return ContributionType.from_model(found)
+
+    @strawberry.mutation
+    async def create_collection(
+        self, info: Info, slug: str, input: CollectionInput
+    ) -> CollectionType | None:
+        data = parse(CollectionCreate, _sent(input))
+        async with info.context.session() as session:
+            found = await curation.create_collection(session, info.context.actor, slug, data)
+        return await _collection(info, found.id)
+
+    @strawberry.mutation
+    async def update_collection(
+        self, info: Info, id: uuid.UUID, input: CollectionUpdateInput
+    ) -> CollectionType | None:
+        data = parse(CollectionUpdate, input_data(input))
+        async with info.context.session() as session:
+            await curation.update_collection(session, info.context.actor, id, data)
+        return await _collection(info, id)
+
+    @strawberry.mutation
+    async def delete_collection(self, info: Info, id: uuid.UUID) -> bool | None:
+        async with info.context.session() as session:
+            await curation.delete_collection(session, info.context.actor, id)
+        return True
+
+    @strawberry.mutation(description="Add a contribution to a collection, move it, or re-note it.")
+    async def put_collection_item(
+        self, info: Info, id: uuid.UUID, input: CollectionItemInputType
+    ) -> CollectionType | None:
+        data = parse(CollectionItemInput, _sent(input))
+        async with info.context.session() as session:
+            await curation.put_item(session, info.context.actor, id, data)
+        return await _collection(info, id)
+
+    @strawberry.mutation
+    async def remove_collection_item(
+        self, info: Info, id: uuid.UUID, contribution_id: uuid.UUID
+    ) -> CollectionType | None:
+        async with info.context.session() as session:
+            await curation.remove_item(session, info.context.actor, id, contribution_id)
+        return await _collection(info, id)
+
+    @strawberry.mutation(description="Report a contribution to the convenors.")
+    async def report(self, info: Info, id: uuid.UUID, reason: str) -> ReportType | None:
+        data = parse(ReportCreate, {"reason": reason})
+        async with info.context.session() as session:
+            found = await moderation.report(session, info.context.actor, id, data)
+        return ReportType.from_model(found)
+
+    @strawberry.mutation
+    async def resolve_report(
+        self, info: Info, id: uuid.UUID, input: ReportResolveInput
+    ) -> ReportType | None:
+        data = parse(ReportResolve, _sent(input))
+        async with info.context.session() as session:
+            found = await moderation.resolve_report(session, info.context.actor, id, data)
+        return ReportType.from_model(found)
+
+    @strawberry.mutation(description="Hide from members (convenors); kept for moderators.")
+    async def hide_contribution(
+        self, info: Info, id: uuid.UUID, reason: str = ""
+    ) -> ContributionType | None:
+        async with info.context.session() as session:
+            found = await moderation.set_hidden(session, info.context.actor, id, True, reason)
+        return ContributionType.from_model(found)
+
+    @strawberry.mutation
+    async def restore_contribution(
+        self, info: Info, id: uuid.UUID, reason: str = ""
+    ) -> ContributionType | None:
+        async with info.context.session() as session:
+            found = await moderation.set_hidden(session, info.context.actor, id, False, reason)
+        return ContributionType.from_model(found)
