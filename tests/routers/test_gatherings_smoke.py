@@ -40,24 +40,34 @@ async def test_series_rsvp_calendar(client: AsyncClient, session: AsyncSession) 
     assert items[0]["start"].endswith("16:00:00Z") and items[3]["start"].endswith("17:00:00Z")
     r = await client.post(
         f"/api/v1/domains/{domain.slug}/gatherings",
-        json={"title": "Soon", "start": start.isoformat(), "timezone": "UTC",
-              "duration_minutes": 60, "capacity": 1},
+        json={
+            "title": "Soon",
+            "start": start.isoformat(),
+            "timezone": "UTC",
+            "duration_minutes": 60,
+            "capacity": 1,
+        },
         headers=auth(convenor),
     )
     gid = r.json()["id"]
-    r1 = await client.put(f"/api/v1/gatherings/{gid}/rsvp", json={"response": "going"},
-                          headers=auth(convenor))
-    r2 = await client.put(f"/api/v1/gatherings/{gid}/rsvp", json={"response": "going"},
-                          headers=auth(member))
+    r1 = await client.put(
+        f"/api/v1/gatherings/{gid}/rsvp", json={"response": "going"}, headers=auth(convenor)
+    )
+    r2 = await client.put(
+        f"/api/v1/gatherings/{gid}/rsvp", json={"response": "going"}, headers=auth(member)
+    )
     assert (r1.json()["status"], r2.json()["status"]) == ("going", "waitlisted")
-    r = await client.put(f"/api/v1/gatherings/{gid}/rsvp", json={"response": "declined"},
-                         headers=auth(convenor))
+    r = await client.put(
+        f"/api/v1/gatherings/{gid}/rsvp", json={"response": "declined"}, headers=auth(convenor)
+    )
     r = await client.get(f"/api/v1/gatherings/{gid}/rsvps", headers=auth(member))
     assert r.json()["mine"]["status"] == "going", r.json()
     third = items[2]["id"]
-    r = await client.patch(f"/api/v1/gatherings/{third}?scope=following",
-                           json={"start": "2026-10-29T19:00:00", "theme": "later"},
-                           headers=auth(convenor))
+    r = await client.patch(
+        f"/api/v1/gatherings/{third}?scope=following",
+        json={"start": "2026-10-29T19:00:00", "theme": "later"},
+        headers=auth(convenor),
+    )
     assert r.status_code == 200, r.text
     r = await client.delete(f"/api/v1/gatherings/{items[1]['id']}", headers=auth(convenor))
     assert r.json()["status"] == "cancelled"
