@@ -1,6 +1,7 @@
 """FastAPI dependencies, as `Annotated` aliases the routers declare."""
 
 from collections.abc import AsyncIterator, Callable, Sequence
+from datetime import UTC, datetime
 from typing import Annotated, Any, TypeVar
 
 from fastapi import Depends, Query, Request, Response
@@ -65,10 +66,19 @@ def get_page_params(
     cursor: Annotated[
         str | None, Query(max_length=200, description="`next_cursor` of the previous page.")
     ] = None,
+    updated_since: Annotated[
+        datetime | None,
+        Query(
+            description="Only items changed at or after this time, in the order they changed "
+            "(for keeping a copy in step; removals come through /api/v1/changes)."
+        ),
+    ] = None,
 ) -> PageParams:
     settings: Settings = request.app.state.settings
     size = min(limit or settings.page_size_default, settings.page_size_max)
-    return PageParams(limit=size, cursor=cursor)
+    if updated_since is not None and updated_since.tzinfo is None:
+        updated_since = updated_since.replace(tzinfo=UTC)
+    return PageParams(limit=size, cursor=cursor, updated_since=updated_since)
 
 
 PageDep = Annotated[PageParams, Depends(get_page_params)]

@@ -20,6 +20,7 @@ from app.routers import (
     audit,
     auth,
     calendars,
+    changes,
     contributions,
     curation,
     domains,
@@ -50,6 +51,7 @@ TAGS = [
     {"name": "curation", "description": "Curated contributions and ordered collections."},
     {"name": "moderation", "description": "Reports, hiding and restoring, and their log."},
     {"name": "search", "description": "Full-text search across what you may read."},
+    {"name": "changes", "description": "A change feed with tombstones, for keeping copies."},
     {"name": "webhooks", "description": "Signed event deliveries to your own endpoints."},
     {"name": "audit", "description": "Who changed what, when, from which request."},
     {"name": "api keys", "description": "Service accounts for integrations."},
@@ -103,6 +105,7 @@ def create_app(settings: Settings | None = None, engine: AsyncEngine | None = No
         curation,
         moderation,
         search,
+        changes,
         webhooks,
         audit,
     )

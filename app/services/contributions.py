@@ -482,6 +482,16 @@ async def list_contributions(
         *readable(actor, moderator=is_moderator(access)),
         *narrow.conditions(),
     )
+    if params.updated_since is not None:
+        stmt = stmt.where(col(Contribution.updated_at) >= params.updated_since)
+        return await paginate_keys(
+            session,
+            stmt,
+            [SortKey(col(Contribution.updated_at), "time"), SortKey(col(Contribution.id), "uuid")],
+            params,
+            descending=False,
+            values_of=lambda c: [c.updated_at, c.id],
+        )
     return await paginate_keys(
         session,
         stmt,

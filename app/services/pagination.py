@@ -24,6 +24,16 @@ T = TypeVar("T")
 class PageParams:
     limit: int = 20
     cursor: str | None = None
+    updated_since: datetime | None = None
+    """For keeping a copy in step: only rows changed at or after this time, oldest change
+    first. A row changed again while a client pages moves behind the cursor and is seen
+    again, so a sync never misses an update; removals come through the change feed."""
+
+
+@dataclass(frozen=True)
+class _Stamp:
+    created_at: datetime
+    id: uuid.UUID
 
 
 @dataclass
@@ -86,12 +96,24 @@ async def paginate(
     params: PageParams,
     key: Any = None,
 ) -> Page[Any]:
+    if params.updated_since is not None:
+        created_col, key = _update_order(id_col)
+        stmt = stmt.where(created_col >= params.updated_since)
     condition = after_cursor(created_col, id_col, params.cursor)
     if condition is not None:
         stmt = stmt.where(condition)
     stmt = stmt.order_by(created_col, id_col).limit(params.limit + 1)
     rows = (await session.exec(stmt)).all()
     return build_page(rows, params.limit, key)
+
+
+def _update_order(id_col: Any) -> tuple[Any, Any]:
+    """The column that says when a row last changed (its creation, for rows that never
+    change), and how to read it back for the cursor."""
+    model = id_col.class_
+    changed = getattr(model, "updated_at", None) or model.created_at
+    name = changed.key
+    return changed, lambda row: _Stamp(getattr(row, name), row.id)
 
 
 @dataclass(frozen=True)

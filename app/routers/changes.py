@@ -1,0 +1,53 @@
+import uuid
+from datetime import datetime
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Query
+from pydantic import BaseModel, Field
+
+from app.deps import CurrentActor, SessionDep
+from app.services import changes
+
+router = APIRouter(prefix="/api/v1/changes", tags=["changes"])
+
+
+class ChangePublic(BaseModel):
+    cursor: str = Field(description="Resume after this change")
+    event: str = Field(description="The event type, e.g. membership.joined")
+    type: str = Field(description="The resource type, e.g. membership")
+    id: uuid.UUID = Field(description="The resource's id")
+    domain_id: uuid.UUID | None
+    changed_at: datetime
+    deleted_at: datetime | None = Field(description="Set on tombstones: the resource is gone")
+    data: dict[str, Any] | None = Field(
+        description="The resource as the REST API showed it; null on tombstones"
+    )
+
+
+class ChangeFeed(BaseModel):
+    items: list[ChangePublic]
+    next_cursor: str = Field(description="Pass as since_cursor; returned even when empty")
+    has_more: bool
+
+
+@router.get("", response_model=ChangeFeed, summary="Changes since a cursor, removals included")
+async def list_changes(
+    session: SessionDep,
+    actor: CurrentActor,
+    since_cursor: Annotated[
+        str | None, Query(max_length=200, description="`next_cursor` of the previous call")
+    ] = None,
+    limit: Annotated[int, Query(ge=1, le=changes.MAX_LIMIT)] = 100,
+    domain: Annotated[str | None, Query(max_length=64, description="Only this domain")] = None,
+    types: Annotated[
+        list[str] | None, Query(description="Only these resource types (repeatable)")
+    ] = None,
+) -> ChangeFeed:
+    page = await changes.list_changes(
+        session, actor, since_cursor=since_cursor, limit=limit, domain_slug=domain, types=types
+    )
+    return ChangeFeed(
+        items=[ChangePublic(**vars(c)) for c in page.items],
+        next_cursor=page.next_cursor,
+        has_more=page.has_more,
+    )
