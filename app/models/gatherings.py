@@ -4,7 +4,15 @@ from enum import StrEnum
 from typing import Annotated, Any
 
 import sqlalchemy as sa
-from pydantic import AnyHttpUrl, BaseModel, ConfigDict, Field, StringConstraints
+from pydantic import (
+    AfterValidator,
+    AnyHttpUrl,
+    BaseModel,
+    ConfigDict,
+    Field,
+    StringConstraints,
+    UrlConstraints,
+)
 from pydantic.config import JsonDict
 from sqlalchemy.dialects.postgresql import ARRAY, JSONB
 from sqlmodel import Field as SQLField
@@ -215,7 +223,16 @@ Title = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, ma
 ShortText = Annotated[str, StringConstraints(max_length=200)]
 LongText = Annotated[str, StringConstraints(max_length=10_000)]
 Minutes = Annotated[int, Field(ge=1, le=60 * 24 * 7)]
-HttpUrl = Annotated[AnyHttpUrl, Field(description="http(s) only")]
+HttpUrl = Annotated[AnyHttpUrl, UrlConstraints(max_length=2000), Field(description="http(s) only")]
+
+
+def _check_year(value: datetime) -> datetime:
+    if not 1970 <= value.year <= 2999:
+        raise ValueError("a gathering starts between the years 1970 and 2999")
+    return value
+
+
+Start = Annotated[datetime, AfterValidator(_check_year)]
 Item = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=1000)]
 
 
@@ -257,7 +274,7 @@ class GatheringCreate(BaseModel):
     theme: ShortText = ""
     guiding_question: LongText = ""
     description: LongText = ""
-    start: datetime
+    start: Start
     timezone: TimeZoneName
     duration_minutes: Minutes
     modality: Modality = Modality.in_person
@@ -286,7 +303,7 @@ class GatheringUpdate(BaseModel):
     theme: ShortText | None = None
     guiding_question: LongText | None = None
     description: LongText | None = None
-    start: datetime | None = None
+    start: Start | None = None
     duration_minutes: Minutes | None = None
     modality: Modality | None = None
     location: Annotated[str, StringConstraints(max_length=500)] | None = None
@@ -392,7 +409,7 @@ class RsvpList(BaseModel):
     counts: RsvpCounts
     mine: RsvpPublic | None
     items: list[RsvpPublic] = Field(
-        description="Everyone's RSVPs for hosts and convenors; for members, those who share"
+        description="Everyone's RSVPs for hosts and convenors; for other members, their own"
     )
 
 
@@ -404,6 +421,14 @@ class AttendancePublic(BaseModel):
     source: AttendanceSource
     walk_in: bool
     created_at: datetime
+
+
+class FeedTokenPublic(BaseModel):
+    model_config = ConfigDict(from_attributes=True)
+
+    id: uuid.UUID
+    created_at: datetime
+    revoked_at: datetime | None
 
 
 class FeedTokenCreated(BaseModel):

@@ -4,7 +4,7 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Query, Request, Response, status
 
 from app.deps import ActorDep, CurrentActor, SessionDep
-from app.models.gatherings import FeedTokenCreated
+from app.models.gatherings import FeedTokenCreated, FeedTokenPublic
 from app.routers.domains import SlugPath
 from app.services import calendars
 
@@ -60,6 +60,15 @@ async def create_feed_token(
     return FeedTokenCreated(
         id=token.id, token=secret, personal_feed_url=str(url), created_at=token.created_at
     )
+
+
+@router.get(
+    "/people/me/feed-tokens",
+    response_model=list[FeedTokenPublic],
+    summary="My calendar links (without their secrets), revoked ones included",
+)
+async def list_feed_tokens(session: SessionDep, actor: CurrentActor) -> object:
+    return await calendars.list_feed_tokens(session, actor)
 
 
 @router.delete(

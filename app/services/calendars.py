@@ -8,6 +8,7 @@ from collections import defaultdict
 from datetime import UTC, datetime, timedelta
 
 from icalendar import Calendar, Event, vRecur
+from sqlalchemy import or_
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
@@ -117,7 +118,11 @@ async def _calendar(
         occurrences: dict[uuid.UUID, list[Gathering]] = defaultdict(list)
         for g in await session.exec(
             select(Gathering)
-            .where(col(Gathering.domain_id).in_(domain_ids), col(Gathering.start_at) >= since)
+            .where(
+                col(Gathering.domain_id).in_(domain_ids),
+                # An occurrence moved far back still answers for its slot in the rule.
+                or_(col(Gathering.start_at) >= since, col(Gathering.original_start) >= since),
+            )
             .order_by(col(Gathering.original_start))
         ):
             occurrences[g.series_id].append(g)

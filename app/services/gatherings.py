@@ -12,7 +12,7 @@ from sqlalchemy import func
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
-from app.errors import FieldError, Forbidden, Invalid, NotFound, invalid_field
+from app.errors import Conflict, FieldError, Forbidden, Invalid, NotFound, invalid_field
 from app.models.base import utcnow
 from app.models.domains import Domain
 from app.models.gatherings import (
@@ -119,11 +119,14 @@ async def create_gathering(
     await _check_hosts(session, domain.id, "host_ids", data.host_ids)
     await _check_hosts(session, domain.id, "rotation_host_ids", data.rotation_host_ids)
     start = recurrence.local_start(data.start, data.timezone)
-    starts = recurrence.expand(data.rrule, start)
+    rule = recurrence.normalize(data.rrule, start) if data.rrule else None
+    starts = recurrence.expand(rule, start)
     series = GatheringSeries(
         domain_id=domain.id,
-        rrule=data.rrule.removeprefix("RRULE:") if data.rrule else None,
-        dtstart=start.astimezone(UTC),
+        rrule=rule,
+        # The first occurrence, not the requested start: a DTSTART the rule does not
+        # generate (a Wednesday for BYDAY=TH) is an extra occurrence in calendar clients.
+        dtstart=starts[0].astimezone(UTC),
         timezone=data.timezone,
         duration_minutes=data.duration_minutes,
         rotation_host_ids=data.rotation_host_ids,
@@ -175,6 +178,18 @@ async def load_gathering(
     return gathering, access
 
 
+async def lock_gathering(session: AsyncSession, gathering_id: uuid.UUID) -> Gathering:
+    """Take the row lock on an occurrence and read it afresh."""
+    return (
+        await session.exec(
+            select(Gathering)
+            .where(col(Gathering.id) == gathering_id)
+            .with_for_update()
+            .execution_options(populate_existing=True)
+        )
+    ).one()
+
+
 def _aware(moment: datetime | None) -> datetime | None:
     if moment is None or moment.tzinfo is not None:
         return moment
@@ -184,10 +199,15 @@ def _aware(moment: datetime | None) -> datetime | None:
 def parse_window(
     start: datetime | None, end: datetime | None, *, default_days: int = 90
 ) -> tuple[datetime, datetime]:
-    """A time window, `from` defaulting to now and `to` to `default_days` later.
-    Times without an offset are UTC."""
-    lo = _aware(start) or utcnow()
-    hi = _aware(end) or lo + timedelta(days=default_days)
+    """A time window: `from` defaults to now (or to `default_days` before `to`), `to` to
+    `default_days` after `from`. Times without an offset are UTC."""
+    lo, hi = _aware(start), _aware(end)
+    span = timedelta(days=default_days)
+    try:
+        lo = lo or (hi - span if hi is not None else utcnow())
+        hi = hi or lo + span
+    except OverflowError as exc:
+        raise invalid_field("from", "The window falls outside the calendar.", "window") from exc
     if hi <= lo:
         raise invalid_field("to", "`to` must be after `from`.", "window_order")
     if hi - lo > MAX_WINDOW:
@@ -238,11 +258,18 @@ async def list_my_gatherings(
     end: datetime | None = None,
     person_id: uuid.UUID | None = None,
 ) -> Page[GatheringView]:
-    """A personal agenda: occurrences across the domains a person is an active member of."""
+    """A personal agenda: occurrences across the domains a person is an active member of
+    (archived domains aside, as in the personal calendar feed)."""
     who = person_id or actor.require_person()
     lo, hi = parse_window(start, end)
-    domains = select(Membership.domain_id).where(
-        col(Membership.person_id) == who, col(Membership.status) == MembershipStatus.active
+    domains = (
+        select(Membership.domain_id)
+        .join(Domain, col(Domain.id) == col(Membership.domain_id))
+        .where(
+            col(Membership.person_id) == who,
+            col(Membership.status) == MembershipStatus.active,
+            col(Domain.archived_at).is_(None),
+        )
     )
     stmt: Any = select(Gathering).where(col(Gathering.domain_id).in_(domains))
     if who != actor.person_id:
@@ -400,7 +427,7 @@ async def update_gathering(
     calendar clients expect (the first half gets an UNTIL)."""
     from app.services.rsvps import going_count, promote_waitlist
 
-    gathering, access = await load_gathering(session, actor, gathering_id, lock=True)
+    gathering, access = await load_gathering(session, actor, gathering_id)
     access.require_writable()
     if not can_host(access, gathering):
         raise Forbidden("Only hosts and convenors change a gathering.")
@@ -419,40 +446,20 @@ async def update_gathering(
         changes["join_url"] = str(changes["join_url"])
     if "agenda" in changes:
         changes["agenda"] = [s.model_dump(mode="json") for s in data.agenda or []]
-    series = await session.get(GatheringSeries, gathering.series_id, with_for_update=True)
-    assert series is not None
-    targets = [gathering]
-    if scope == EditScope.following:
-        targets = list(
-            await session.exec(
-                select(Gathering)
-                .where(
-                    col(Gathering.series_id) == series.id,
-                    col(Gathering.original_start) >= gathering.original_start,
-                )
-                .order_by(col(Gathering.original_start))
-                .with_for_update()
-            )
-        )
-    delta = None
-    if "start" in changes:
-        zone_local = recurrence.local_start(gathering.start_at, gathering.timezone)
-        new_local = recurrence.local_start(changes.pop("start"), gathering.timezone)
-        delta = new_local.replace(tzinfo=None) - zone_local.replace(tzinfo=None)
-        if (
-            scope == EditScope.following
-            and series.rrule
-            and delta.days != 0
-            and "BY" in series.rrule
-        ):
-            raise invalid_field(
-                "start",
-                "Moving the day of a series with BYDAY-style rules: schedule a new series.",
-                "series_day_change",
-            )
+    series, targets = await _lock_targets(session, gathering, scope)
+    new_start, delta = _start_change(changes, gathering, series, scope)
+    status = changes.pop("status", None)
+    if status is not None and gathering.status == GatheringStatus.completed:
+        raise invalid_field("status", "A completed gathering cannot be cancelled or reinstated.")
     now = utcnow()
     for target in targets:
-        _apply(target, changes, delta)
+        _apply(target, changes)
+        if status is not None and target.status != GatheringStatus.completed:
+            target.status = status
+        if target is gathering and new_start is not None:
+            target.start_at = new_start.astimezone(UTC)
+        elif delta:
+            target.start_at = _shift(target.start_at, target.timezone, delta)
         _check_agenda(target.agenda, target.duration_minutes)
         if target.capacity is not None:
             going = await going_count(session, target.id)
@@ -462,14 +469,12 @@ async def update_gathering(
                     f"{going} people are already going; the capacity cannot be lower.",
                     "below_going",
                 )
-        if target.status == GatheringStatus.completed and changes.get("status"):
-            raise invalid_field("status", "A completed gathering cannot be cancelled.")
         target.updated_at = now
         if scope == EditScope.this:
             target.is_exception = True
         session.add(target)
     if scope == EditScope.following:
-        await _resplit(session, series, targets, actor)
+        await _resplit(session, series, targets, actor, delta)
     series.sequence += 1
     series.updated_at = now
     session.add(series)
@@ -481,30 +486,122 @@ async def update_gathering(
     return gathering
 
 
-def _apply(target: Gathering, changes: dict[str, Any], delta: timedelta | None) -> None:
+async def _lock_targets(
+    session: AsyncSession, gathering: Gathering, scope: EditScope
+) -> tuple[GatheringSeries, list[Gathering]]:
+    """Lock the series, then its occurrences in order of original start: every write
+    that touches several occurrences takes its locks in this order, so concurrent edits
+    queue instead of deadlocking (an RSVP locks a single occurrence). A split committed
+    meanwhile may have moved the occurrence to a new series: then lock that one."""
+    for _ in range(3):
+        series = (
+            await session.exec(
+                select(GatheringSeries)
+                .where(col(GatheringSeries.id) == gathering.series_id)
+                .with_for_update()
+                .execution_options(populate_existing=True)
+            )
+        ).one()
+        fresh = (
+            await session.exec(
+                select(Gathering)
+                .where(col(Gathering.id) == gathering.id)
+                .with_for_update()
+                .execution_options(populate_existing=True)
+            )
+        ).one()
+        if fresh.series_id != series.id:
+            continue
+        if scope == EditScope.this:
+            return series, [fresh]
+        targets = list(
+            await session.exec(
+                select(Gathering)
+                .where(
+                    col(Gathering.series_id) == series.id,
+                    col(Gathering.original_start) >= fresh.original_start,
+                )
+                .order_by(col(Gathering.original_start))
+                .with_for_update()
+                .execution_options(populate_existing=True)
+            )
+        )
+        return series, targets
+    raise Conflict("The series keeps changing; read it again and retry.")
+
+
+def _start_change(
+    changes: dict[str, Any], gathering: Gathering, series: GatheringSeries, scope: EditScope
+) -> tuple[datetime | None, timedelta | None]:
+    """The new start in the gathering's zone, and the wall-clock shift it makes. For the
+    following occurrences the shift is measured from where the rule put this one."""
+    if "start" not in changes:
+        return None, None
+    new_start = recurrence.local_start(changes.pop("start"), gathering.timezone)
+    following = scope == EditScope.following
+    anchor = recurrence.local_start(
+        gathering.original_start if following else gathering.start_at, gathering.timezone
+    )
+    delta = new_start.replace(tzinfo=None) - anchor.replace(tzinfo=None)
+    day_shift_ok = series.rrule is None or (
+        recurrence.frequency(series.rrule) in ("DAILY", "WEEKLY")
+        and not recurrence.has_by_parts(series.rrule)
+    )
+    if following and new_start.date() != anchor.date() and not day_shift_ok:
+        raise invalid_field(
+            "start",
+            "Moving the day of a series with BYDAY-style or monthly rules: schedule a new "
+            "series, or move single occurrences.",
+            "series_day_change",
+        )
+    return new_start, delta
+
+
+def _shift(moment: datetime, tz: str, delta: timedelta) -> datetime:
+    """`moment` moved by `delta` on the wall clock of `tz` (18:00 + 1 day is 18:00)."""
+    local = recurrence.local_start(moment, tz).replace(tzinfo=None)
+    return recurrence.local_start(local + delta, tz).astimezone(UTC)
+
+
+def _apply(target: Gathering, changes: dict[str, Any]) -> None:
     for field, value in changes.items():
         setattr(target, field, value)
-    if delta:
-        local = recurrence.local_start(target.start_at, target.timezone).replace(tzinfo=None)
-        target.start_at = recurrence.local_start(local + delta, target.timezone).astimezone(UTC)
 
 
 async def _resplit(
-    session: AsyncSession, series: GatheringSeries, targets: list[Gathering], actor: Actor
+    session: AsyncSession,
+    series: GatheringSeries,
+    targets: list[Gathering],
+    actor: Actor,
+    delta: timedelta | None,
 ) -> None:
     first = targets[0]
-    if first.original_start == series.dtstart:
+    starts = [
+        _shift(t.original_start, series.timezone, delta) if delta else t.original_start
+        for t in targets
+    ]
+    earlier = (
+        await session.exec(
+            select(func.count()).where(
+                col(Gathering.series_id) == series.id,
+                col(Gathering.original_start) < first.original_start,
+            )
+        )
+    ).one()
+    if not earlier:
         # From the first occurrence on: the whole series changes; no split needed.
-        series.dtstart = first.start_at
+        series.dtstart = starts[0]
         series.duration_minutes = first.duration_minutes
-        await _realign(series, targets)
+        if series.rrule:
+            series.rrule = recurrence.ending(series.rrule, len(targets), starts[-1])
+        await _realign(session, series, targets, in_place=True)
         return
     if series.rrule is None:
         return
     new_series = GatheringSeries(
         domain_id=series.domain_id,
-        rrule=recurrence.continue_with(series.rrule, len(targets)),
-        dtstart=first.start_at,
+        rrule=recurrence.ending(series.rrule, len(targets), starts[-1]),
+        dtstart=starts[0],
         timezone=series.timezone,
         duration_minutes=first.duration_minutes,
         rotation_host_ids=series.rotation_host_ids,
@@ -516,17 +613,28 @@ async def _resplit(
     for index, target in enumerate(targets):
         target.series_id = new_series.id
         target.sequence_index = index
-    await _realign(new_series, targets)
+    await _realign(session, new_series, targets, in_place=False)
 
 
-async def _realign(series: GatheringSeries, targets: list[Gathering]) -> None:
+_PARKED = datetime(1900, 1, 1, tzinfo=UTC)
+
+
+async def _realign(
+    session: AsyncSession, series: GatheringSeries, targets: list[Gathering], *, in_place: bool
+) -> None:
     """After a split or a whole-series move, each occurrence's original start is what the
     (new) rule generates; only occurrences moved on their own stay exceptions."""
     starts = recurrence.expand(
         series.rrule, recurrence.local_start(series.dtstart, series.timezone)
     )
-    for target, start in zip(targets, [*starts, *([None] * len(targets))], strict=False):
-        generated = start.astimezone(UTC) if start is not None else target.start_at
-        target.original_start = generated
+    generated = [s.astimezone(UTC) for s in starts]
+    if in_place and any(t.original_start != g for t, g in zip(targets, generated, strict=False)):
+        # Occurrences keep their series, and (series, original start) is unique row by
+        # row: park them on distinct placeholder times first so no two clash mid-update.
+        for index, target in enumerate(targets):
+            target.original_start = _PARKED + timedelta(seconds=index)
+        await session.flush()
+    for target, start in zip(targets, [*generated, *([None] * len(targets))], strict=False):
+        target.original_start = start if start is not None else target.start_at
         if not target.is_exception:
-            target.start_at = generated
+            target.start_at = target.original_start

@@ -6,7 +6,7 @@ waitlist order hold however many requests arrive at once."""
 import uuid
 from datetime import datetime, timedelta
 
-from sqlalchemy import func
+from sqlalchemy import and_, func, literal
 from sqlalchemy.dialects.postgresql import insert
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
@@ -27,7 +27,12 @@ from app.models.gatherings import (
 from app.models.people import Person
 from app.services.access import DomainAccess
 from app.services.actors import Actor
-from app.services.gatherings import active_member_ids, can_host, load_gathering
+from app.services.gatherings import (
+    active_member_ids,
+    can_host,
+    load_gathering,
+    lock_gathering,
+)
 
 CHECK_IN_EARLY = timedelta(minutes=15)
 
@@ -77,7 +82,7 @@ async def promote_waitlist(session: AsyncSession, gathering: Gathering) -> list[
 
 
 async def _require_member(access: DomainAccess) -> None:
-    access.actor.require_write()
+    access.require_writable()
     if not access.is_active_member:
         raise Forbidden("Only members of the domain can RSVP or check in.")
 
@@ -85,17 +90,15 @@ async def _require_member(access: DomainAccess) -> None:
 async def set_rsvp(
     session: AsyncSession, actor: Actor, gathering_id: uuid.UUID, response: RsvpResponse
 ) -> Rsvp:
-    gathering, access = await load_gathering(session, actor, gathering_id, lock=True)
+    gathering, access = await load_gathering(session, actor, gathering_id)
     await _require_member(access)
-    _require_open(gathering)
     person_id = actor.require_person()
-    rsvp = (
-        await session.exec(
-            select(Rsvp).where(
-                col(Rsvp.gathering_id) == gathering.id, col(Rsvp.person_id) == person_id
-            )
-        )
-    ).one_or_none()
+    _require_open(gathering)
+    # The checks above need no lock; what follows is serialised per occurrence, so it is
+    # kept to a few statements: 200 people answering at once queue through it.
+    gathering = await lock_gathering(session, gathering.id)
+    _require_open(gathering)
+    rsvp, going = await _standing(session, gathering.id, person_id)
     now = utcnow()
     previous = rsvp.status if rsvp is not None else None
     if rsvp is None:
@@ -103,10 +106,7 @@ async def set_rsvp(
     if response == RsvpResponse.going:
         if previous in (RsvpStatus.going, RsvpStatus.waitlisted):
             return rsvp
-        full = (
-            gathering.capacity is not None
-            and await going_count(session, gathering.id) >= gathering.capacity
-        )
+        full = gathering.capacity is not None and going >= gathering.capacity
         rsvp.status = RsvpStatus.waitlisted if full else RsvpStatus.going
         rsvp.queued_at = now
     else:
@@ -119,6 +119,29 @@ async def set_rsvp(
         await promote_waitlist(session, gathering)
     await session.commit()
     return rsvp
+
+
+async def _standing(
+    session: AsyncSession, gathering_id: uuid.UUID, person_id: uuid.UUID
+) -> tuple[Rsvp | None, int]:
+    """The person's RSVP and how many are going, in one statement (under the lock)."""
+    going = (
+        select(func.count())
+        .where(col(Rsvp.gathering_id) == gathering_id, col(Rsvp.status) == RsvpStatus.going)
+        .scalar_subquery()
+    )
+    one = select(literal(1).label("one")).subquery()
+    row = (
+        await session.exec(
+            select(Rsvp, going)
+            .select_from(one)
+            .outerjoin(
+                Rsvp,
+                and_(col(Rsvp.gathering_id) == gathering_id, col(Rsvp.person_id) == person_id),
+            )
+        )
+    ).one()
+    return row[0], int(row[1])
 
 
 async def remove_rsvp(
@@ -141,7 +164,7 @@ async def remove_rsvp(
     was_going = rsvp.status == RsvpStatus.going
     await session.delete(rsvp)
     await session.flush()
-    if was_going:
+    if was_going and gathering.status == GatheringStatus.scheduled:
         await promote_waitlist(session, gathering)
     await session.commit()
 
@@ -149,7 +172,7 @@ async def remove_rsvp(
 async def list_rsvps(
     session: AsyncSession, actor: Actor, gathering_id: uuid.UUID
 ) -> tuple[RsvpCounts, Rsvp | None, list[Rsvp]]:
-    """Hosts and convenors see everyone; members see the counts and their own."""
+    """Hosts and convenors see everyone; other members see the counts and their own."""
     gathering, access = await load_gathering(session, actor, gathering_id)
     if not (access.is_active_member or access.actor.can_read_all):
         raise Forbidden("Only members of the domain see RSVPs.")
@@ -162,8 +185,9 @@ async def list_rsvps(
     )
     counts = RsvpCounts(**{s.value: sum(1 for r in rows if r.status == s) for s in RsvpStatus})
     mine = next((r for r in rows if r.person_id == actor.person_id), None)
-    visible = rows if can_host(access, gathering) or actor.can_read_all else []
-    return counts, mine, visible
+    if can_host(access, gathering) or actor.can_read_all:
+        return counts, mine, rows
+    return counts, mine, [mine] if mine is not None else []
 
 
 async def record_attendance(
@@ -225,7 +249,9 @@ async def _insert_attendance(
                 select(Rsvp.person_id).where(
                     col(Rsvp.gathering_id) == gathering.id,
                     col(Rsvp.person_id).in_(person_ids),
-                    col(Rsvp.status).in_([RsvpStatus.going, RsvpStatus.maybe]),
+                    col(Rsvp.status).in_(
+                        [RsvpStatus.going, RsvpStatus.maybe, RsvpStatus.waitlisted]
+                    ),
                 )
             )
         ).all()
