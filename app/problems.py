@@ -64,6 +64,7 @@ CATALOGUE: dict[str, str] = {
     "not-a-question": "Only questions accept answers.",
     "not-published": "Only published contributions can be curated.",
     "report-closed": "The report is already resolved or dismissed.",
+    "concurrent-update": "A concurrent request changed the same data; retrying succeeds.",
     "validation-error": "The input is not valid; `errors` lists each field and why.",
     "invalid-data": "The database refused a value (for example a NUL character in text).",
     "precondition-failed": "The resource changed since you read it.",
@@ -72,6 +73,10 @@ CATALOGUE: dict[str, str] = {
     "service-unavailable": "A dependency (the database) is unreachable; try again shortly.",
     "internal-error": "Something failed on our side. It was logged.",
 }
+
+
+# Deadlocks and serialisation failures: nobody's mistake, and a retry succeeds.
+TRANSIENT_SQLSTATES = frozenset({"40001", "40P01"})
 
 
 def problem_type(slug: str) -> str:
@@ -199,6 +204,15 @@ def install(app: FastAPI) -> None:
                 "Invalid data",
                 "A value could not be stored (for example text with a NUL character).",
                 instance=request.url.path,
+            )
+        if sqlstate and str(sqlstate) in TRANSIENT_SQLSTATES:
+            return problem_response(
+                409,
+                "concurrent-update",
+                "Concurrent update",
+                "Another request changed the same data at the same moment; retry the request.",
+                instance=request.url.path,
+                headers={"Retry-After": "1"},
             )
         log.exception("database error on %s", request.url.path)
         if not (exc.connection_invalidated or isinstance(exc, OperationalError | InterfaceError)):

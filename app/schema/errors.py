@@ -11,7 +11,7 @@ from strawberry.extensions import MaskErrors
 from strawberry.utils.str_converters import to_camel_case
 
 from app.errors import DomainError, FieldError
-from app.problems import problem_type
+from app.problems import TRANSIENT_SQLSTATES, problem_type
 from app.services.validation import field_errors
 
 log = logging.getLogger("cop_api")
@@ -47,6 +47,14 @@ def _classify(error: GraphQLError) -> tuple[str, str, dict[str, Any]]:
         )
     if isinstance(orig, IntegrityError):
         return "CONFLICT", "The change conflicts with existing data.", {}
+    if isinstance(orig, DBAPIError) and str(getattr(orig.orig, "sqlstate", "")) in (
+        TRANSIENT_SQLSTATES
+    ):
+        return (
+            "CONFLICT",
+            "A concurrent request changed the same data; retry.",
+            {"problemType": problem_type("concurrent-update")},
+        )
     if isinstance(orig, DBAPIError) and str(getattr(orig.orig, "sqlstate", "")).startswith("22"):
         return "BAD_USER_INPUT", "A value could not be stored.", {}
     if isinstance(orig, OperationalError | InterfaceError) or (
