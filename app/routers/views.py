@@ -1,0 +1,133 @@
+from datetime import datetime
+from typing import Annotated, Literal
+
+from fastapi import APIRouter, Query, Response
+
+from app.deps import ActorDep, CurrentActor, SessionDep
+from app.models.views import (
+    CommunityView,
+    ComparisonHistory,
+    ComparisonView,
+    HistoryInterval,
+    NetworkView,
+)
+from app.routers.domains import SlugPath
+from app.services.views import community, comparison, network
+from app.services.views.params import ViewParams, view_params
+
+router = APIRouter(prefix="/api/v1", tags=["views"])
+
+GRAPHML = "application/graphml+xml"
+
+Since = Annotated[
+    datetime | None, Query(description="Start of the window (default: 180 days before `until`)")
+]
+Until = Annotated[datetime | None, Query(description="End of the window (default: now)")]
+Layers = Annotated[
+    list[str] | None,
+    Query(
+        description="reply, appreciation, endorsement, coattendance (default: all four); "
+        "membership in the cross-domain view. Repeat it or give a comma list.",
+    ),
+]
+MinCoattendance = Annotated[
+    int, Query(ge=1, le=1000, description="Shared gatherings that make a co-attendance tie")
+]
+MinShared = Annotated[
+    int, Query(ge=1, le=1000, description="Shared domains that make a membership tie")
+]
+Format = Annotated[Literal["json", "graphml"], Query(description="`graphml` for Gephi")]
+
+_GRAPHML_RESPONSE = {200: {"content": {GRAPHML: {}}, "description": "The network"}}
+
+
+def _network_response(view: NetworkView, fmt: str) -> NetworkView | Response:
+    if fmt == "graphml":
+        return Response(network.graphml(view), media_type=GRAPHML)
+    return view
+
+
+@router.get(
+    "/domains/{slug}/views/network",
+    response_model=NetworkView,
+    responses=_GRAPHML_RESPONSE,  # type: ignore[arg-type]
+    summary="A domain's members as a network: nodes, links, brokers and whole-graph figures",
+)
+async def domain_network(
+    slug: SlugPath,
+    session: SessionDep,
+    actor: ActorDep,
+    since: Since = None,
+    until: Until = None,
+    layers: Layers = None,
+    min_coattendance: MinCoattendance = 2,
+    format: Format = "json",
+) -> object:
+    params = view_params(since, until, layers, min_coattendance)
+    return _network_response(await network.domain_network(session, actor, slug, params), format)
+
+
+@router.get(
+    "/views/network",
+    response_model=NetworkView,
+    responses=_GRAPHML_RESPONSE,  # type: ignore[arg-type]
+    summary="The network across every domain whose members you may see",
+)
+async def cross_domain_network(
+    session: SessionDep,
+    actor: CurrentActor,
+    since: Since = None,
+    until: Until = None,
+    layers: Layers = None,
+    min_coattendance: MinCoattendance = 2,
+    min_shared_domains: MinShared = 2,
+    format: Format = "json",
+) -> object:
+    params = view_params(
+        since, until, layers, min_coattendance, min_shared_domains, cross_domain=True
+    )
+    return _network_response(await network.cross_domain_network(session, actor, params), format)
+
+
+def _params(since: datetime | None, until: datetime | None) -> ViewParams:
+    return view_params(since, until)
+
+
+@router.get(
+    "/domains/{slug}/views/community",
+    response_model=CommunityView,
+    summary="A domain as a community: domain, community and practice indicators",
+)
+async def community_view(
+    slug: SlugPath, session: SessionDep, actor: ActorDep, since: Since = None, until: Until = None
+) -> object:
+    return await community.community_view(session, actor, slug, _params(since, until))
+
+
+@router.get(
+    "/domains/{slug}/views/comparison",
+    response_model=ComparisonView,
+    summary="Network score and community score side by side, with a diagnosis",
+)
+async def comparison_view(
+    slug: SlugPath, session: SessionDep, actor: ActorDep, since: Since = None, until: Until = None
+) -> object:
+    return await comparison.comparison_view(session, actor, slug, _params(since, until))
+
+
+@router.get(
+    "/domains/{slug}/views/comparison/history",
+    response_model=ComparisonHistory,
+    summary="The two scores over time, one point per month (or quarter)",
+)
+async def comparison_history(
+    slug: SlugPath,
+    session: SessionDep,
+    actor: ActorDep,
+    since: Annotated[
+        datetime | None, Query(description="Start (default: 12 months before `until`)")
+    ] = None,
+    until: Until = None,
+    interval: HistoryInterval = HistoryInterval.month,
+) -> object:
+    return await comparison.comparison_history(session, actor, slug, since, until, interval)

@@ -1,0 +1,533 @@
+"""The diagnosis: the network and the community side by side, never merged.
+
+Two scores in [0, 1], each the mean of its components (those that could be computed), so a
+convenor sees why: the network score measures reach and flow, the community score
+persistence and shared ownership. A score at or above 0.5 counts as strong; the quadrant
+follows from the two. Recommendations come from the source texts (`shared/seeds`) and each
+names the figure that triggered it."""
+
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+
+import sqlalchemy as sa
+from sqlalchemy.dialects.postgresql import ARRAY
+from sqlmodel.ext.asyncio.session import AsyncSession
+
+from app.errors import FieldError, Invalid
+from app.models.domains import Domain
+from app.models.views import (
+    DOMAIN_LAYERS,
+    ComparisonHistory,
+    ComparisonPoint,
+    ComparisonView,
+    HistoryInterval,
+    HubDependence,
+    ParticipationLevel,
+    Quadrant,
+    Recommendation,
+    Score,
+    ScoreComponent,
+    Window,
+)
+from app.services.actors import Actor
+from app.services.views import cache, interactions
+from app.services.views.community import (
+    CommunityFigures,
+    add_months,
+    community_figures,
+    month_start,
+    share,
+)
+from app.services.views.graphs import component_after_removal
+from app.services.views.interactions import VISIBLE, gather_rows
+from app.services.views.network import Network, build_network, member_domain
+from app.services.views.params import ViewParams, parse_window
+
+STRONG = 0.5
+MAX_POINTS = 60
+
+_OTHER_DOMAINS = sa.text(
+    f"""
+    SELECT c.author_id FROM contributions c
+    WHERE c.domain_id <> :domain AND c.author_id = ANY(:people) AND {VISIBLE}
+      AND c.created_at >= :since AND c.created_at < :until
+    UNION
+    SELECT e.person_id FROM endorsements e
+    WHERE e.person_id = ANY(:people) AND e.created_at >= :since AND e.created_at < :until
+      AND EXISTS (SELECT 1 FROM contributions c
+                  WHERE c.id = e.contribution_id AND c.domain_id <> :domain)
+    UNION
+    SELECT a.person_id FROM attendance a JOIN gatherings g ON g.id = a.gathering_id
+    WHERE a.person_id = ANY(:people) AND g.domain_id <> :domain AND g.status <> 'cancelled'
+      AND g.start_at >= :since AND g.start_at < :until AND g.start_at <= now()
+    """
+).bindparams(sa.bindparam("people", type_=ARRAY(sa.Uuid())))
+
+
+@dataclass
+class Diagnosis:
+    network: Network
+    community: CommunityFigures
+    network_score: Score
+    community_score: Score
+    quadrant: Quadrant | None
+    figures: dict[str, float | None]
+
+
+def _component(name: str, value: float | None, meaning: str) -> ScoreComponent:
+    return ScoreComponent(name=name, value=value, meaning=meaning)
+
+
+def _score(components: list[ScoreComponent]) -> Score:
+    values = [c.value for c in components if c.value is not None]
+    return Score(value=sum(values) / len(values) if values else None, components=components)
+
+
+def quadrant(network: float | None, community: float | None) -> Quadrant | None:
+    if network is None or community is None:
+        return None
+    if network >= STRONG and community >= STRONG:
+        return Quadrant.both
+    if network >= STRONG:
+        return Quadrant.network
+    if community >= STRONG:
+        return Quadrant.community
+    return Quadrant.fragmented
+
+
+async def diagnose(
+    session: AsyncSession, domain: Domain, params: ViewParams, *, with_brokers: bool = True
+) -> Diagnosis:
+    """Both scores for a window, on the default layers (cached until new activity)."""
+    params = ViewParams(params.since, params.until, DOMAIN_LAYERS)
+    return await cache.cached(
+        session,
+        ("diagnosis", domain.id, params, with_brokers),
+        [domain.id],
+        lambda: _diagnose(session, domain, params, with_brokers=with_brokers),
+    )
+
+
+async def _diagnose(
+    session: AsyncSession, domain: Domain, params: ViewParams, *, with_brokers: bool
+) -> Diagnosis:
+    network = await build_network(session, [domain.id], params, with_brokers=with_brokers)
+    community = await community_figures(session, domain, params)
+    members = sorted(p for p, ds in community.levels.members.items() if domain.id in ds)
+    before = params.previous
+    results = await gather_rows(
+        session,
+        [
+            (
+                _OTHER_DOMAINS,
+                {
+                    "domain": domain.id,
+                    "people": members,
+                    "since": params.since,
+                    "until": params.until,
+                },
+            ),
+            *interactions.tie_queries([domain.id], before),
+        ],
+    )
+    outward = {row[0] for row in results[0]}
+    previous_ties = interactions.ties_from(before, results[1:])
+    previous_pairs = {(a, b) if a < b else (b, a) for a, b, *_ in previous_ties}
+    people = network.people
+    current_pairs = {(people[i], people[j]) for i, j in network.data.edges}
+
+    f = network.figures
+    view = community.view
+    active = len(community.active_members)
+    core_share = (
+        min(1.0, len(f.main_core) / active)
+        if active and f.main_core_k > 0
+        else 0.0
+        if active
+        else None
+    )
+    network_components = [
+        _component(
+            "largest_component_share",
+            f.largest_component_share,
+            "Share of people in the largest connected group",
+        ),
+        _component(
+            "global_efficiency",
+            f.global_efficiency if f.n > 1 else None,
+            "How easily anything can flow between any two people",
+        ),
+        _component(
+            "mean_effective_size_over_degree",
+            f.mean_efficiency,
+            "How little people's contacts overlap (non-redundant ties)",
+        ),
+        _component("bridging_share", f.bridging_share, "Share of ties between different clusters"),
+        _component(
+            "links_to_other_domains",
+            share(len(outward & set(members)), len(members)),
+            "Share of members also active in another domain",
+        ),
+    ]
+    community_components = [
+        _component(
+            "edge_persistence",
+            share(len(previous_pairs & current_pairs), len(previous_pairs)),
+            "Share of the previous window's ties still there",
+        ),
+        _component(
+            "active_3_of_6_months",
+            community.steady_share,
+            "Share of members active in at least 3 of the last 6 months",
+        ),
+        _component("reciprocity", community.reciprocity, "Share of interactions returned"),
+        _component(
+            "main_core_over_active_members",
+            core_share,
+            "Size of the most tightly knit group over the active members",
+        ),
+        _component("topic_focus", view.domain_facet.topic_focus, "How focused on shared topics"),
+        _component(
+            "reuse_rate", view.practice.reuse_rate, "Share of the repertoire applied by others"
+        ),
+        _component(
+            "answered_question_rate",
+            view.practice.questions.answered_rate,
+            "Share of questions answered by someone else within 30 days",
+        ),
+    ]
+    network_score = _score(network_components)
+    community_score = _score(community_components)
+    levels = {lc.level: lc for lc in view.community.levels}
+    figures: dict[str, float | None] = {
+        c.name: c.value for c in network_components + community_components
+    }
+    figures.update(
+        {
+            "gatherings_held": view.community.rhythm.held,
+            "gathering_gap_cv": view.community.rhythm.gap_cv,
+            "core_share": levels[ParticipationLevel.core].share,
+            "on_theme_share": view.domain_facet.on_theme_share,
+            "curated_share": view.practice.curated_share,
+            "members": view.community.members,
+            "value_stories": sum(c.count for c in view.practice.value_stories),
+            "degree_centralization": f.degree_centralization,
+        }
+    )
+    return Diagnosis(
+        network,
+        community,
+        network_score,
+        community_score,
+        quadrant(network_score.value, community_score.value),
+        figures,
+    )
+
+
+def hub_dependence(diagnosis: Diagnosis) -> HubDependence:
+    f = diagnosis.network.figures
+    view = diagnosis.community.view
+    removed, after = component_after_removal(diagnosis.network.data, f)
+    before = len(f.largest_component)
+    shrink = 1 - after / before if before else None
+    removed_inside = len(set(removed) & set(f.largest_component))
+    rest = before - removed_inside
+    reasons = []
+    if f.degree_centralization is not None and f.degree_centralization >= 0.5:
+        reasons.append("degree_centralization")
+    factor = view.community.contributor_absence_factor
+    if factor is not None and factor <= 2 and view.community.contributors >= 5:
+        reasons.append("contributor_absence_factor")
+    if rest >= 5 and after < 0.8 * rest:
+        reasons.append("largest_component_shrink")
+    rhythm, leadership = view.community.rhythm, view.community.leadership
+    top_host = leadership.top_host_share
+    if rhythm.held >= 3 and top_host is not None and top_host >= 0.75:
+        reasons.append("top_host_share")
+    return HubDependence(
+        degree_centralization=f.degree_centralization,
+        contributor_absence_factor=factor,
+        contributors=view.community.contributors,
+        removed=[diagnosis.network.people[v] for v in removed],
+        largest_component_before=before,
+        largest_component_after=after,
+        largest_component_shrink=shrink,
+        hub_dependent=bool(reasons),
+        reasons=reasons,
+    )
+
+
+@dataclass(frozen=True)
+class Rule:
+    code: str
+    figure: str
+    threshold: float
+    below: bool  # fires when the figure is below the threshold (else above)
+    quadrants: frozenset[Quadrant | None]
+    advice: str
+    source: str
+
+
+NOT_YET = frozenset({Quadrant.network, Quadrant.fragmented, None})
+EVERYWHERE = frozenset({*Quadrant, None})
+
+RULES = [
+    Rule(
+        "regular_rhythm",
+        "gatherings_held",
+        3,
+        True,
+        NOT_YET,
+        "Schedule regular gatherings with a cadence people can expect and remember.",
+        "seed 002, tip 4: schedule regular gatherings",
+    ),
+    Rule(
+        "regular_rhythm",
+        "gathering_gap_cv",
+        0.5,
+        False,
+        NOT_YET,
+        "Keep gatherings to a steady rhythm; irregular gaps make them easy to forget.",
+        "seed 002, tip 4: a regular cadence and expected rhythm",
+    ),
+    Rule(
+        "clearer_domain",
+        "topic_focus",
+        0.4,
+        True,
+        NOT_YET,
+        "Clarify the purpose and value of the community, and work on themes that come "
+        "from the members.",
+        "seed 002, tips 2 and 10; seed 001: the domain",
+    ),
+    Rule(
+        "clearer_domain",
+        "on_theme_share",
+        0.5,
+        True,
+        NOT_YET,
+        "Most contributions sit outside the declared themes: revisit the themes with the "
+        "members, or steer conversations back to them.",
+        "seed 002, tip 10: work thematically",
+    ),
+    Rule(
+        "core_group",
+        "core_share",
+        0.1,
+        True,
+        NOT_YET,
+        "Engage a dedicated core group to design how the community runs.",
+        "seed 001: the third step, a dedicated core group",
+    ),
+    Rule(
+        "invite_the_same_people",
+        "edge_persistence",
+        0.3,
+        True,
+        NOT_YET,
+        "Invite the same individuals each time so that trust can build.",
+        "seed 002, tip 5: invite the same individuals",
+    ),
+    Rule(
+        "start_small",
+        "largest_component_share",
+        0.5,
+        True,
+        frozenset({Quadrant.fragmented, None}),
+        "Start small: talk with potential members about their challenges and find a few "
+        "who will invest in the community.",
+        "seed 001: the first steps; seed 004: start small and be patient",
+    ),
+    Rule(
+        "affinity_groups",
+        "members",
+        150,
+        False,
+        frozenset({Quadrant.network, Quadrant.fragmented}),
+        "Keep it small: form affinity groups within the larger community and convene the "
+        "whole group from time to time.",
+        "seed 002, tip 9: keep it small",
+    ),
+    Rule(
+        "link_outward",
+        "links_to_other_domains",
+        0.2,
+        True,
+        frozenset({Quadrant.community}),
+        "Connect outward: invite another community from time to time, visit, and bring in "
+        "an outside perspective.",
+        "seed 002: learning and tip 5; seed 001: visits",
+    ),
+    Rule(
+        "link_outward",
+        "bridging_share",
+        0.1,
+        True,
+        frozenset({Quadrant.community}),
+        "Ties stay within tight clusters: mix people across groups in gatherings.",
+        "seed 004: connect people who might not otherwise interact",
+    ),
+    Rule(
+        "appreciation",
+        "reciprocity",
+        0.2,
+        True,
+        EVERYWHERE,
+        "Encourage affirmation and appreciation; start by sharing stories of success.",
+        "seed 002, tip 6: encourage affirmation and appreciation",
+    ),
+    Rule(
+        "answer_questions",
+        "answered_question_rate",
+        0.5,
+        True,
+        EVERYWHERE,
+        "Make sure questions get answered: problem solving and requests for information "
+        "are how a practice grows.",
+        "seed 001: activities that develop a practice",
+    ),
+    Rule(
+        "knowledge_broker",
+        "curated_share",
+        0.1,
+        True,
+        EVERYWHERE,
+        "Name a knowledge broker who keeps the shared space organised and findable.",
+        "seed 002, tip 7: a dedicated knowledge broker",
+    ),
+    Rule(
+        "record_value",
+        "value_stories",
+        1,
+        True,
+        frozenset({Quadrant.both, Quadrant.community}),
+        "Record value stories: what was useful, what changed in practice, what followed.",
+        "Wenger, Trayner and de Laat (2011): cycles of value creation",
+    ),
+]
+
+HUB_RULE = (
+    "share_leadership",
+    "Share leadership and rotate it: a small team, and hosts taking turns, so that the "
+    "group does not rely on one person.",
+    "seed 002, tip 1: share leadership; seed 004: without making the network reliant on you",
+)
+HUB_THRESHOLDS = {
+    "degree_centralization": 0.5,
+    "contributor_absence_factor": 2,
+    "largest_component_shrink": 0.2,
+    "top_host_share": 0.75,
+}
+
+
+def recommendations(diagnosis: Diagnosis, hub: HubDependence) -> list[Recommendation]:
+    found: list[Recommendation] = []
+    seen: set[str] = set()
+    for rule in RULES:
+        value = diagnosis.figures.get(rule.figure)
+        if value is None or diagnosis.quadrant not in rule.quadrants or rule.code in seen:
+            continue
+        fires = value < rule.threshold if rule.below else value > rule.threshold
+        if fires:
+            seen.add(rule.code)
+            found.append(
+                Recommendation(
+                    code=rule.code,
+                    advice=rule.advice,
+                    figure=rule.figure,
+                    value=value,
+                    threshold=rule.threshold,
+                    source=rule.source,
+                )
+            )
+    if hub.reasons:
+        figure = hub.reasons[0]
+        values: dict[str, float | None] = {
+            "degree_centralization": hub.degree_centralization,
+            "contributor_absence_factor": hub.contributor_absence_factor,
+            "largest_component_shrink": hub.largest_component_shrink,
+            "top_host_share": diagnosis.community.view.community.leadership.top_host_share,
+        }
+        code, advice, source = HUB_RULE
+        found.insert(
+            0,
+            Recommendation(
+                code=code,
+                advice=advice,
+                figure=figure,
+                value=values[figure],
+                threshold=HUB_THRESHOLDS[figure],
+                source=source,
+            ),
+        )
+    return found
+
+
+async def comparison_view(
+    session: AsyncSession, actor: Actor, slug: str, params: ViewParams
+) -> ComparisonView:
+    domain = await member_domain(session, actor, slug)
+    diagnosis = await diagnose(session, domain, params)
+    hub = hub_dependence(diagnosis)
+    return ComparisonView(
+        domain=domain.slug,
+        window=Window(since=params.since, until=params.until),
+        threshold=STRONG,
+        network_score=diagnosis.network_score,
+        community_score=diagnosis.community_score,
+        quadrant=diagnosis.quadrant,
+        hub_dependence=hub,
+        recommendations=recommendations(diagnosis, hub),
+    )
+
+
+def periods(
+    since: datetime, until: datetime, interval: HistoryInterval
+) -> list[tuple[datetime, datetime]]:
+    """Calendar months (or quarters) in UTC touching the window, clipped to it."""
+    step = 1 if interval == HistoryInterval.month else 3
+    start = since.astimezone(UTC).date().replace(day=1)
+    if step == 3:
+        start = start.replace(month=(start.month - 1) // 3 * 3 + 1)
+    found = []
+    while month_start(start) < until:
+        following = add_months(start, step)
+        found.append((max(since, month_start(start)), min(until, month_start(following))))
+        start = following
+    return found
+
+
+async def comparison_history(
+    session: AsyncSession,
+    actor: Actor,
+    slug: str,
+    since: datetime | None,
+    until: datetime | None,
+    interval: HistoryInterval,
+) -> ComparisonHistory:
+    lo, hi = parse_window(since, until, default=timedelta(days=365))
+    domain = await member_domain(session, actor, slug)
+    spans = periods(lo, hi, interval)
+    if len(spans) > MAX_POINTS:
+        raise Invalid(
+            f"That is {len(spans)} points; at most {MAX_POINTS}. Shorten the window or "
+            "choose a longer interval.",
+            errors=[FieldError("since", "too many points", "too_many_points")],
+        )
+    points = []
+    for a, b in spans:
+        diagnosis = await diagnose(
+            session, domain, ViewParams(a, b, DOMAIN_LAYERS), with_brokers=False
+        )
+        points.append(
+            ComparisonPoint(
+                since=a,
+                until=b,
+                network_score=diagnosis.network_score,
+                community_score=diagnosis.community_score,
+                quadrant=diagnosis.quadrant,
+            )
+        )
+    return ComparisonHistory(
+        domain=domain.slug, interval=interval, window=Window(since=lo, until=hi), points=points
+    )

@@ -1,0 +1,356 @@
+"""The network view: the relationships among participants as nodes and links.
+
+Who may see it: the network names people and who interacts with whom, so like a domain's
+member list it is for the domain's active members (and platform admins and API keys);
+anyone else who may see a public domain gets 403, and a domain they may not see is 404.
+The cross-domain view covers the (not archived) domains the caller is an active member of;
+platform admins and API keys see all of them."""
+
+import uuid
+from collections import defaultdict
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+import networkx as nx
+from sqlmodel import col, select
+from sqlmodel.ext.asyncio.session import AsyncSession
+
+from app.models.domains import Domain
+from app.models.views import (
+    DIRECTED_LAYERS,
+    Bridge,
+    Broker,
+    BrokerReason,
+    Layer,
+    LayerWeight,
+    MainCore,
+    NetworkLink,
+    NetworkMetrics,
+    NetworkNode,
+    NetworkView,
+    Window,
+)
+from app.services.access import domain_access, member_readable_domain_ids
+from app.services.actors import Actor
+from app.services.views import cache, compute, interactions
+from app.services.views.graphs import GraphFigures, GraphInput
+from app.services.views.levels import LevelTable, level_table_from
+from app.services.views.levels import level_queries as level_queries_for
+from app.services.views.params import ViewParams
+
+# layer -> [weight, a to b, b to a] for a link (a, b) with a < b
+LinkLayers = dict[Layer, list[int]]
+
+
+@dataclass
+class Network:
+    """A built network: the people (sorted by id, their index is their node), the links
+    of the undirected projection, the figures computed on it, and the participation
+    levels at the end of the window."""
+
+    people: list[uuid.UUID]
+    members: dict[uuid.UUID, set[uuid.UUID]]
+    links: dict[tuple[int, int], LinkLayers]
+    data: GraphInput
+    figures: GraphFigures
+    levels: LevelTable
+
+
+@dataclass(frozen=True)
+class Tuning:
+    """Where exact computation gives way to estimates, and where it moves to worker
+    processes (tests lower both to check every path)."""
+
+    exact_limit: int = 5000
+    sample_size: int = 200
+    offload_above: int = compute.OFFLOAD_ABOVE
+
+
+DEFAULT_TUNING = Tuning()
+LAYER_ORDER = {layer: i for i, layer in enumerate(Layer)}
+
+
+async def build_network(
+    session: AsyncSession,
+    domain_ids: Sequence[uuid.UUID],
+    params: ViewParams,
+    *,
+    cross_domain: bool = False,
+    with_brokers: bool = True,
+    tuning: Tuning = DEFAULT_TUNING,
+) -> Network:
+    """The network of these domains in the window (cached until new activity)."""
+    key = ("network", tuple(domain_ids), params, cross_domain, with_brokers, tuning)
+    return await cache.cached(
+        session,
+        key,
+        domain_ids,
+        lambda: _build_network(
+            session,
+            domain_ids,
+            params,
+            cross_domain=cross_domain,
+            with_brokers=with_brokers,
+            tuning=tuning,
+        ),
+        lambda network: network.data.n + len(network.data.edges),
+    )
+
+
+async def _build_network(
+    session: AsyncSession,
+    domain_ids: Sequence[uuid.UUID],
+    params: ViewParams,
+    *,
+    cross_domain: bool,
+    with_brokers: bool,
+    tuning: Tuning,
+) -> Network:
+    tie_queries = interactions.tie_queries(domain_ids, params)
+    level_queries = level_queries_for(domain_ids, params.until)
+    results = await interactions.gather_rows(
+        session,
+        [
+            interactions.members_during_query(domain_ids, params.since, params.until),
+            *level_queries,
+            *tie_queries,
+        ],
+    )
+    members = interactions.by_person(results[0])
+    levels = level_table_from(params.until, results[1 : 1 + len(level_queries)])
+    ties = interactions.ties_from(params, results[1 + len(level_queries) :], members)
+
+    people = sorted(set(members) | {t[0] for t in ties} | {t[1] for t in ties})
+    index = {p: i for i, p in enumerate(people)}
+    links: dict[tuple[int, int], LinkLayers] = {}
+    link_domains: dict[tuple[int, int], set[uuid.UUID]] = defaultdict(set)
+    arcs: set[tuple[int, int]] = set()
+    for a, b, layer, weight, domains in ties:
+        i, j = index[a], index[b]
+        key = (i, j) if i < j else (j, i)
+        entry = links.setdefault(key, {}).setdefault(layer, [0, 0, 0])
+        entry[0] += weight
+        if layer in DIRECTED_LAYERS:
+            arcs.add((i, j))
+            entry[1 if i < j else 2] += weight
+        if cross_domain:
+            link_domains[key].update(domains)
+    edges = sorted(links)
+    domains_linked: list[int] | None = None
+    if cross_domain:
+        per_person: list[set[uuid.UUID]] = [set() for _ in people]
+        for (i, j), ds in link_domains.items():
+            per_person[i].update(ds)
+            per_person[j].update(ds)
+        domains_linked = [len(ds) for ds in per_person]
+    data = GraphInput(
+        n=len(people),
+        edges=edges,
+        weights=[sum(e[0] for e in links[key].values()) for key in edges],
+        arcs=sorted(arcs),
+        exact_limit=tuning.exact_limit,
+        sample_size=tuning.sample_size,
+        with_brokers=with_brokers,
+        domains_linked=domains_linked,
+    )
+    figures = await compute.figures(data, offload_above=tuning.offload_above)
+    return Network(people, members, links, data, figures, levels)
+
+
+def _metrics(network: Network) -> NetworkMetrics:
+    f, people = network.figures, network.people
+    return NetworkMetrics(
+        node_count=f.n,
+        edge_count=f.m,
+        directed_edge_count=f.arcs,
+        density=f.density,
+        transitivity=f.transitivity,
+        average_clustering=f.average_clustering,
+        components=f.components,
+        largest_component_size=len(f.largest_component),
+        largest_component_share=f.largest_component_share,
+        isolates=f.isolates,
+        isolates_share=f.isolates_share,
+        degree_centralization=f.degree_centralization,
+        degree_assortativity=f.degree_assortativity,
+        diameter=f.diameter,
+        average_shortest_path_length=f.average_shortest_path_length,
+        global_efficiency=f.global_efficiency,
+        main_core=MainCore(
+            k=f.main_core_k, size=len(f.main_core), members=[people[v] for v in f.main_core]
+        ),
+        communities=f.communities,
+        modularity=f.modularity,
+        bridges=[Bridge(source=people[a], target=people[b]) for a, b in f.bridges],
+        reciprocity=f.reciprocity,
+        estimated_from_sources=f.sampled,
+    )
+
+
+def _link(network: Network, key: tuple[int, int]) -> NetworkLink:
+    """Built without re-validation (the values are ours and of the right types): a large
+    network has hundreds of thousands of links."""
+    layers = network.links[key]
+    return NetworkLink.model_construct(
+        source=network.people[key[0]],
+        target=network.people[key[1]],
+        weight=sum(e[0] for e in layers.values()),
+        layers=[
+            LayerWeight.model_construct(
+                layer=layer,
+                weight=e[0],
+                source_to_target=e[1] if layer in DIRECTED_LAYERS else None,
+                target_to_source=e[2] if layer in DIRECTED_LAYERS else None,
+            )
+            for layer, e in sorted(layers.items(), key=lambda item: LAYER_ORDER[item[0]])
+        ],
+    )
+
+
+async def shape_view(
+    session: AsyncSession,
+    network: Network,
+    domains: Sequence[Domain],
+    params: ViewParams,
+    *,
+    cross_domain: bool,
+) -> NetworkView:
+    f, people = network.figures, network.people
+    names = await interactions.display_names(session, people)
+    slugs = {d.id: d.slug for d in domains}
+    nodes = [
+        NetworkNode.model_construct(
+            id=p,
+            display_name=names.get(p, ""),
+            participation_level=network.levels.highest(p),
+            degree=f.degree[v],
+            in_degree=f.in_degree[v],
+            out_degree=f.out_degree[v],
+            weighted_degree=f.weighted_degree[v],
+            betweenness=f.betweenness[v],
+            constraint=f.constraint[v],
+            effective_size=f.effective_size[v],
+            core_number=f.core_number[v],
+            community=f.community[v],
+            broker=v in f.brokers,
+            domains=sorted(slugs[d] for d in network.members.get(p, ()) if d in slugs),
+        )
+        for v, p in enumerate(people)
+    ]
+    brokers = [
+        Broker(
+            person_id=people[v],
+            display_name=names.get(people[v], ""),
+            reasons=[BrokerReason(r) for r in reasons],
+            betweenness=f.betweenness[v],
+            constraint=f.constraint[v],
+            communities_linked=f.communities_linked[v],
+            domains_linked=network.data.domains_linked[v] if network.data.domains_linked else 1,
+        )
+        for v, reasons in sorted(f.brokers.items(), key=lambda i: (-f.betweenness[i[0]], i[0]))
+    ]
+    return NetworkView(
+        domain=None if cross_domain else domains[0].slug,
+        domains=sorted(slugs.values()),
+        window=Window(since=params.since, until=params.until),
+        layers=list(params.layers),
+        min_coattendance=params.min_coattendance,
+        min_shared_domains=params.min_shared_domains if cross_domain else None,
+        metrics=_metrics(network),
+        brokers=brokers,
+        nodes=nodes,
+        links=[_link(network, key) for key in network.data.edges],
+    )
+
+
+async def member_domain(session: AsyncSession, actor: Actor, slug: str) -> Domain:
+    """The domain, if the caller may read its members (404 if hidden, else 403)."""
+    access = await domain_access(session, actor, slug)
+    access.require_read_members()
+    return access.domain
+
+
+async def readable_domains(session: AsyncSession, actor: Actor) -> list[Domain]:
+    actor.require_authenticated()
+    stmt = select(Domain).where(col(Domain.archived_at).is_(None))
+    if not actor.can_read_all:
+        stmt = stmt.where(col(Domain.id).in_(member_readable_domain_ids(actor)))
+    return list(await session.exec(stmt.order_by(col(Domain.slug))))
+
+
+async def domain_network(
+    session: AsyncSession,
+    actor: Actor,
+    slug: str,
+    params: ViewParams,
+    *,
+    tuning: Tuning = DEFAULT_TUNING,
+) -> NetworkView:
+    domain = await member_domain(session, actor, slug)
+    return await _view(session, [domain], params, cross_domain=False, tuning=tuning)
+
+
+async def cross_domain_network(
+    session: AsyncSession, actor: Actor, params: ViewParams, *, tuning: Tuning = DEFAULT_TUNING
+) -> NetworkView:
+    domains = await readable_domains(session, actor)
+    return await _view(session, domains, params, cross_domain=True, tuning=tuning)
+
+
+async def _view(
+    session: AsyncSession,
+    domains: Sequence[Domain],
+    params: ViewParams,
+    *,
+    cross_domain: bool,
+    tuning: Tuning,
+) -> NetworkView:
+    ids = [d.id for d in domains]
+
+    async def build() -> NetworkView:
+        network = await build_network(
+            session, ids, params, cross_domain=cross_domain, tuning=tuning
+        )
+        return await shape_view(session, network, domains, params, cross_domain=cross_domain)
+
+    key = ("network-view", tuple(ids), params, cross_domain, tuning)
+    return await cache.cached(
+        session, key, ids, build, lambda view: len(view.nodes) + len(view.links)
+    )
+
+
+def graphml(view: NetworkView) -> str:
+    """GraphML for Gephi and friends; absent figures are left out rather than written."""
+    graph = nx.Graph()
+    for node in view.nodes:
+        attributes = {
+            "label": node.display_name,
+            "participation_level": node.participation_level,
+            "degree": node.degree,
+            "in_degree": node.in_degree,
+            "out_degree": node.out_degree,
+            "weighted_degree": node.weighted_degree,
+            "betweenness": node.betweenness,
+            "constraint": node.constraint,
+            "effective_size": node.effective_size,
+            "core_number": node.core_number,
+            "community": node.community,
+            "broker": node.broker,
+            "domains": ",".join(node.domains),
+        }
+        graph.add_node(
+            str(node.id),
+            **{
+                k: str(v) if k == "participation_level" else v
+                for k, v in attributes.items()
+                if v is not None
+            },
+        )
+    for link in view.links:
+        graph.add_edge(
+            str(link.source),
+            str(link.target),
+            weight=link.weight,
+            layers=",".join(layer.layer.value for layer in link.layers),
+        )
+    return "\n".join(nx.generate_graphml(graph))

@@ -1,0 +1,142 @@
+"""The parameters every view takes, checked once for REST and GraphQL alike."""
+
+from collections.abc import Iterable
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+
+from app.errors import FieldError, Invalid
+from app.models.base import utcnow
+from app.models.views import DOMAIN_LAYERS, Layer
+
+DEFAULT_DAYS = 180
+MAX_WINDOW = timedelta(days=3653)
+LEVEL_WINDOW = timedelta(days=180)
+MONTH = timedelta(days=30)
+
+
+@dataclass(frozen=True)
+class ViewParams:
+    since: datetime
+    until: datetime
+    layers: tuple[Layer, ...]
+    min_coattendance: int = 2
+    min_shared_domains: int = 2
+
+    @property
+    def previous(self) -> "ViewParams":
+        """The window of the same length just before this one."""
+        span = self.until - self.since
+        return ViewParams(
+            self.since - span,
+            self.since,
+            self.layers,
+            self.min_coattendance,
+            self.min_shared_domains,
+        )
+
+    def with_window(self, since: datetime, until: datetime) -> "ViewParams":
+        return ViewParams(since, until, self.layers, self.min_coattendance, self.min_shared_domains)
+
+
+def _aware(moment: datetime | None) -> datetime | None:
+    if moment is None or moment.tzinfo is not None:
+        return moment
+    return moment.replace(tzinfo=UTC)
+
+
+def next_hour() -> datetime:
+    """The default end of a window: the next full hour, so that a default window stays
+    the same for up to an hour (and views of it can be cached); nothing is recorded in
+    the future, so it covers everything up to now."""
+    now = utcnow()
+    return now.replace(minute=0, second=0, microsecond=0) + timedelta(hours=1)
+
+
+def _outside() -> Invalid:
+    return Invalid(
+        "The window falls outside the calendar.",
+        errors=[FieldError("since", "outside the calendar", "window")],
+    )
+
+
+def parse_window(
+    since: datetime | None, until: datetime | None, *, default: timedelta
+) -> tuple[datetime, datetime]:
+    """`until` defaults to the next full hour, `since` to `default` before `until`. Naive
+    times are UTC."""
+    hi = _aware(until) or next_hour()
+    lo = _aware(since)
+    try:
+        lo = lo or hi - default
+    except OverflowError as exc:
+        raise _outside() from exc
+    if lo >= hi:
+        raise Invalid(
+            "`since` must be before `until`.",
+            errors=[FieldError("since", "must be before `until`", "window_order")],
+        )
+    if hi - lo > MAX_WINDOW:
+        raise Invalid(
+            "A window spans at most 10 years.",
+            errors=[FieldError("since", "the window spans more than 10 years", "window_too_long")],
+        )
+    try:
+        # The previous window, the level windows and month boundaries must exist too.
+        lo - (hi - lo) - 2 * LEVEL_WINDOW - MONTH
+        hi + 2 * LEVEL_WINDOW
+    except OverflowError as exc:
+        raise _outside() from exc
+    return lo, hi
+
+
+def parse_layers(raw: Iterable[str] | None, *, cross_domain: bool) -> tuple[Layer, ...]:
+    """Accepts repeated values and comma lists alike (`layers=reply,appreciation`)."""
+    names = [n.strip() for item in (raw or []) for n in item.split(",") if n.strip()]
+    if not names:
+        return DOMAIN_LAYERS
+    allowed = {layer.value for layer in Layer}
+    unknown = [n for n in names if n not in allowed]
+    if unknown:
+        raise Invalid(
+            f"Unknown layer: {', '.join(unknown)}.",
+            errors=[
+                FieldError(
+                    "layers",
+                    f"unknown: {', '.join(unknown)}; choose from {', '.join(sorted(allowed))}",
+                    "unknown_layer",
+                )
+            ],
+        )
+    layers = tuple(dict.fromkeys(Layer(n) for n in names))
+    if Layer.membership in layers and not cross_domain:
+        raise Invalid(
+            "The membership layer links people across domains; use the cross-domain network.",
+            errors=[FieldError("layers", "membership is for the cross-domain view", "layer_scope")],
+        )
+    return tuple(sorted(layers, key=list(Layer).index))
+
+
+def view_params(
+    since: datetime | None = None,
+    until: datetime | None = None,
+    layers: Iterable[str] | None = None,
+    min_coattendance: int = 2,
+    min_shared_domains: int = 2,
+    *,
+    cross_domain: bool = False,
+) -> ViewParams:
+    errors: list[FieldError] = []
+    if not 1 <= min_coattendance <= 1000:
+        errors.append(FieldError("min_coattendance", "between 1 and 1000", "out_of_range"))
+    if not 1 <= min_shared_domains <= 1000:
+        errors.append(FieldError("min_shared_domains", "between 1 and 1000", "out_of_range"))
+    if errors:
+        raise Invalid("The view parameters are not valid; see `errors`.", errors=errors)
+    lo, hi = parse_window(since, until, default=timedelta(days=DEFAULT_DAYS))
+    return ViewParams(
+        lo,
+        hi,
+        parse_layers(layers, cross_domain=cross_domain),
+        min_coattendance,
+        min_shared_domains,
+    )
