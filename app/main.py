@@ -14,7 +14,6 @@ from swagger_ui_bundle import swagger_ui_path
 from app import problems
 from app.config import Settings, get_settings
 from app.db import create_engine, create_sessionmaker
-from app.idempotency import IdempotencyMiddleware
 from app.middleware import RequestIdMiddleware
 from app.routers import (
     api_keys,
@@ -27,7 +26,6 @@ from app.routers import (
     domains,
     gatherings,
     health,
-    imports,
     memberships,
     moderation,
     people,
@@ -38,7 +36,6 @@ from app.routers import (
 from app.schema.build import build_schema
 from app.schema.context import get_context
 from app.schema.ide import ASSETS_URL, GraphQLApp, assets_dir
-from app.services import import_jobs
 from app.services.auth import Passwords
 from app.services.webhooks import running as webhook_dispatcher
 
@@ -58,7 +55,6 @@ TAGS = [
     {"name": "changes", "description": "A change feed with tombstones, for keeping copies."},
     {"name": "webhooks", "description": "Signed event deliveries to your own endpoints."},
     {"name": "audit", "description": "Who changed what, when, from which request."},
-    {"name": "import and export", "description": "Members in bulk; whole domains as JSON."},
     {"name": "api keys", "description": "Service accounts for integrations."},
     {"name": "health", "description": "Liveness and readiness."},
 ]
@@ -75,10 +71,7 @@ def create_app(settings: Settings | None = None, engine: AsyncEngine | None = No
                 raise RuntimeError("Set DATABASE_URL, or start with `cop-api serve`.")
             app.state.engine = create_engine(settings.database_url, settings)
             app.state.sessionmaker = create_sessionmaker(app.state.engine)
-        async with (
-            webhook_dispatcher(app.state.sessionmaker, settings),
-            import_jobs.running(app.state.jobs, app.state.sessionmaker),
-        ):
+        async with webhook_dispatcher(app.state.sessionmaker, settings):
             yield
         if owned:
             await app.state.engine.dispose()
@@ -94,14 +87,11 @@ def create_app(settings: Settings | None = None, engine: AsyncEngine | None = No
     )
     app.state.settings = settings
     app.state.passwords = Passwords(settings.password_hash_time_cost)
-    app.state.jobs = import_jobs.JobRunner()
     if engine is not None:
         app.state.engine = engine
         app.state.sessionmaker = create_sessionmaker(engine)
 
     problems.install(app)
-    # Outermost last: request ids wrap idempotency, so a replayed response gets its own id.
-    app.add_middleware(IdempotencyMiddleware)
     app.add_middleware(RequestIdMiddleware)
     routers = (
         health,
@@ -119,7 +109,6 @@ def create_app(settings: Settings | None = None, engine: AsyncEngine | None = No
         changes,
         webhooks,
         audit,
-        imports,
         views,
     )
     for module in routers:
