@@ -48,6 +48,8 @@ class Person(SQLModel, table=True):
 
     id: uuid.UUID = id_field()
     email: str = SQLField(max_length=320, unique=True)
+    # The person's id in an outside directory (an LMS, an intranet), set by imports.
+    external_id: str | None = SQLField(default=None, max_length=255, unique=True)
     display_name: str = SQLField(max_length=120)
     bio: str = SQLField(default="", sa_type=sa.Text, sa_column_kwargs={"server_default": ""})
     expertise: list[str] = text_list_field(sa.String(64))
