@@ -1,0 +1,136 @@
+"""The diagnosis: two separate scores with their components, hub dependence, the quadrant,
+recommendations that name their figure, and the history."""
+
+from datetime import UTC, datetime, timedelta
+from itertools import pairwise
+
+import pytest
+from httpx import AsyncClient
+from sqlmodel.ext.asyncio.session import AsyncSession
+
+from app.models.views import HistoryInterval, Quadrant
+from app.services.views.comparison import RULES, periods, quadrant
+from tests.factories import auth
+from tests.views.support import World
+
+API = "/api/v1"
+PAST = datetime.now(UTC) - timedelta(days=20)
+
+NETWORK = {
+    "largest_component_share",
+    "global_efficiency",
+    "mean_effective_size_over_degree",
+    "bridging_share",
+    "links_to_other_domains",
+}
+COMMUNITY = {
+    "edge_persistence",
+    "active_3_of_6_months",
+    "reciprocity",
+    "main_core_over_active_members",
+    "topic_focus",
+    "reuse_rate",
+    "answered_question_rate",
+}
+
+
+async def test_a_hub_dependent_star(client: AsyncClient, session: AsyncSession) -> None:
+    """Eight people who each reply to one hub: the network hangs on one person."""
+    world = await World.create(session, 9)
+    hub, *spokes = world.people
+    for spoke in spokes:
+        await world.reply(spoke, hub, at=PAST)
+    r = await client.get(f"{API}/domains/{world.domain.slug}/views/comparison", headers=auth(hub))
+    assert r.status_code == 200, r.text
+    view = r.json()
+    network = {c["name"]: c["value"] for c in view["network_score"]["components"]}
+    community = {c["name"]: c["value"] for c in view["community_score"]["components"]}
+    assert set(network) == NETWORK and set(community) == COMMUNITY
+    values = [v for v in network.values() if v is not None]
+    assert view["network_score"]["value"] == pytest.approx(sum(values) / len(values))
+    assert network["largest_component_share"] == pytest.approx(9 / 10)  # the convenor is apart
+    assert network["bridging_share"] == 0  # one community
+    assert network["mean_effective_size_over_degree"] == pytest.approx(1.0)  # no triangles
+    assert community["edge_persistence"] is None  # nothing in the previous window
+    assert community["reciprocity"] == 0
+
+    hub_check = view["hub_dependence"]
+    assert hub_check["hub_dependent"] is True
+    assert hub_check["removed"][0] == str(hub.id)
+    assert hub_check["largest_component_before"] == 9
+    assert hub_check["largest_component_after"] == 1
+    assert hub_check["largest_component_shrink"] == pytest.approx(1 - 1 / 9)
+    n = 10
+    assert hub_check["degree_centralization"] == pytest.approx(
+        ((8 - 8) + 8 * (8 - 1) + (8 - 0)) / ((n - 1) * (n - 2))
+    )
+    assert {"degree_centralization", "largest_component_shrink"} <= set(hub_check["reasons"])
+    first = view["recommendations"][0]
+    assert first["code"] == "share_leadership"
+    assert first["figure"] in hub_check["reasons"]
+    for recommendation in view["recommendations"]:
+        assert recommendation["figure"] and recommendation["source"]
+    codes = {r["code"] for r in view["recommendations"]}
+    assert "appreciation" in codes  # reciprocity 0 is below 0.2
+    assert view["quadrant"] in {q.value for q in Quadrant}
+
+
+def test_quadrants_and_rules() -> None:
+    assert quadrant(0.7, 0.7) == Quadrant.both
+    assert quadrant(0.7, 0.2) == Quadrant.network
+    assert quadrant(0.2, 0.5) == Quadrant.community
+    assert quadrant(0.1, 0.1) == Quadrant.fragmented
+    assert quadrant(None, 0.9) is None
+    assert all(rule.source and rule.advice for rule in RULES)
+
+
+def test_periods_are_calendar_months_clipped_to_the_window() -> None:
+    since = datetime(2025, 1, 15, tzinfo=UTC)
+    until = datetime(2025, 4, 10, tzinfo=UTC)
+    months = periods(since, until, HistoryInterval.month)
+    assert months[0] == (since, datetime(2025, 2, 1, tzinfo=UTC))
+    assert months[-1] == (datetime(2025, 4, 1, tzinfo=UTC), until)
+    assert len(months) == 4
+    quarters = periods(since, until, HistoryInterval.quarter)
+    assert quarters == [
+        (since, datetime(2025, 4, 1, tzinfo=UTC)),
+        (datetime(2025, 4, 1, tzinfo=UTC), until),
+    ]
+
+
+async def test_history_moves_from_network_toward_community(
+    client: AsyncClient, session: AsyncSession
+) -> None:
+    world = await World.create(session, 4, themes=["care"])
+    a, b, c, d = world.people
+    now = datetime.now(UTC)
+    start = (now - timedelta(days=100)).replace(microsecond=0)
+    for i in range(3):
+        moment = start + timedelta(days=30 * i + 1)
+        for u, v in [(a, b), (b, a), (c, d), (d, c), (a, c)]:
+            await world.reply(u, v, at=moment)
+    r = await client.get(
+        f"{API}/domains/{world.domain.slug}/views/comparison/history",
+        params={"since": start.isoformat(), "interval": "month"},
+        headers=auth(a),
+    )
+    assert r.status_code == 200, r.text
+    history = r.json()
+    points = history["points"]
+    assert len(points) == len(
+        periods(start, datetime.fromisoformat(history["window"]["until"]), HistoryInterval.month)
+    )
+    assert points[0]["since"] == history["window"]["since"]
+    for earlier, later in pairwise(points):
+        assert earlier["until"] == later["since"]
+    with_ties = [p for p in points if p["network_score"]["value"] is not None]
+    assert with_ties
+    persistence = [
+        next(
+            c["value"]
+            for c in p["community_score"]["components"]
+            if c["name"] == "edge_persistence"
+        )
+        for p in points
+    ]
+    assert 1.0 in persistence  # the same ties month after month
