@@ -8,6 +8,7 @@ import asyncio
 import socket
 import threading
 import time
+import uuid
 from collections.abc import Iterator
 from typing import Any
 
@@ -72,20 +73,30 @@ def base_url(settings: Settings) -> Iterator[str]:
         sock.close()
 
 
+ADMIN_ID, MEMBER_ID = uuid.uuid4(), uuid.uuid4()
+SLUGS = ["open-domain", "closed-domain", "admins-domain"]
+
+
 @pytest.fixture(scope="module")
 def people(settings: Settings, base_url: str) -> Iterator[dict[str, dict[str, str]]]:
-    """A platform admin, and a convenor of one public and one private domain."""
+    """A platform admin, and a person who is no admin. The person convenes a public and a
+    private domain; the admin convenes a private one the person may not see."""
 
     async def setup(session: AsyncSession) -> dict[str, dict[str, str]]:
-        admin = Person(email="fuzz-admin@example.org", display_name="Admin", is_platform_admin=True)
-        member = Person(email="fuzz-member@example.org", display_name="Member")
+        admin = Person(
+            id=ADMIN_ID, email="admin@fuzz.test", display_name="Admin", is_platform_admin=True
+        )
+        member = Person(id=MEMBER_ID, email="member@fuzz.test", display_name="Member")
         session.add_all([admin, member])
         await session.commit()
-        convenor = Actor(person_id=member.id)
-        await domains.create_domain(session, convenor, DomainCreate(name="Open Domain"))
-        await domains.create_domain(
-            session, convenor, DomainCreate(name="Closed Domain", visibility="private")
-        )
+        for actor, name, visibility in (
+            (member, "Open Domain", "public"),
+            (member, "Closed Domain", "private"),
+            (admin, "Admins Domain", "private"),
+        ):
+            await domains.create_domain(
+                session, Actor(person_id=actor.id), DomainCreate(name=name, visibility=visibility)
+            )
         return {
             name: {"Authorization": f"Bearer {issue_access_token(person.id, settings)}"}
             for name, person in (("admin", admin), ("member", member))
@@ -100,15 +111,33 @@ def people(settings: Settings, base_url: str) -> Iterator[dict[str, dict[str, st
     _run(settings.database_url, teardown)
 
 
-# The schema the service serves (generating it needs no database). As a platform admin,
-# every operation gets schemathesis' full treatment: schema examples, boundary values
-# ("coverage") and random fuzzing; as a convenor who is no admin, a lighter random pass
-# through the permission paths.
-OPENAPI = create_app(Settings(environment="test", secret_key=SECRET)).openapi()
-admin_schema = schemathesis.openapi.from_dict(OPENAPI)
-member_schema = schemathesis.openapi.from_dict(
-    OPENAPI, config=schemathesis.Config.from_dict({"phases": {"coverage": {"enabled": False}}})
-)
+def _schema(**config: Any) -> Any:
+    """The schema the service serves (generating it needs no database). Path parameters
+    often name the domains and people above, so that cases reach past the 404 into the
+    rules; the rest of the time they are random."""
+    return schemathesis.openapi.from_dict(
+        create_app(Settings(environment="test", secret_key=SECRET)).openapi(),
+        config=schemathesis.Config.from_dict(
+            {
+                "dictionaries": {
+                    "slugs": {"values": SLUGS},
+                    "people": {"values": [str(ADMIN_ID), str(MEMBER_ID)]},
+                },
+                "parameters": {
+                    "path.slug": {"dictionary": "slugs", "probability": 0.75},
+                    "path.person_id": {"dictionary": "people", "probability": 0.5},
+                },
+                **config,
+            }
+        ),
+    )
+
+
+# As a platform admin, every operation gets schemathesis' full treatment: schema examples,
+# boundary values ("coverage") and random cases; as a person who is no admin, a lighter
+# random pass through the permission paths.
+admin_schema = _schema()
+member_schema = _schema(phases={"coverage": {"enabled": False}})
 QUICK = {"deadline": None, "suppress_health_check": list(HealthCheck), "database": None}
 
 
