@@ -8,6 +8,7 @@ import pytest
 from httpx import AsyncClient
 from sqlmodel.ext.asyncio.session import AsyncSession
 
+from app.models.contributions import EndorsementKind
 from app.models.views import HistoryInterval, Quadrant
 from app.services.views.comparison import RULES, periods, quadrant
 from tests.factories import auth
@@ -134,3 +135,34 @@ async def test_history_moves_from_network_toward_community(
         for p in points
     ]
     assert 1.0 in persistence  # the same ties month after month
+
+
+async def test_history_points_score_like_the_comparison(
+    client: AsyncClient, session: AsyncSession
+) -> None:
+    """The history's light computation gives each window the scores the full one gives."""
+    world = await World.create(session, 4, themes=["care"])
+    a, b, c, d = world.people
+    q = await world.post(a, "question", themes=["care"], at=PAST - timedelta(days=40))
+    await world.post(b, "answer", parent=q, at=PAST - timedelta(days=39))
+    await world.endorse(c, await world.post(d, "lesson", at=PAST), EndorsementKind.applied)
+    for u, v in [(a, b), (b, a), (c, d), (a, c)]:
+        await world.reply(u, v, at=PAST)
+    since = (PAST - timedelta(days=60)).replace(microsecond=0)
+    until = (PAST + timedelta(days=5)).replace(microsecond=0)
+    window = {"since": since.isoformat(), "until": until.isoformat()}
+    base = f"{API}/domains/{world.domain.slug}/views/comparison"
+    history = (
+        await client.get(
+            f"{base}/history", params={**window, "interval": "quarter"}, headers=auth(a)
+        )
+    ).json()
+    for point in history["points"]:
+        full = (
+            await client.get(
+                base, params={"since": point["since"], "until": point["until"]}, headers=auth(a)
+            )
+        ).json()
+        assert point["network_score"] == full["network_score"]
+        assert point["community_score"] == full["community_score"]
+        assert point["quadrant"] == full["quadrant"]

@@ -42,7 +42,7 @@ from app.models.views import (
 )
 from app.services.actors import Actor
 from app.services.views import cache, interactions
-from app.services.views.interactions import VISIBLE, Query, gather_rows
+from app.services.views.interactions import VISIBLE, Query, gather_rows, members_at_query
 from app.services.views.levels import HELD, RANK, LevelTable, level_queries, level_table_from
 from app.services.views.network import member_domain
 from app.services.views.params import LEVEL_WINDOW, MONTH, ViewParams
@@ -541,6 +541,71 @@ async def _community_figures(
         steady_share=share(len(steady), len(members)),
         reciprocity=reciprocity,
         contributions_by_person=by_person,
+    )
+
+
+@dataclass
+class CommunityScores:
+    """What the community score needs, and no more (for the history's many windows)."""
+
+    members: list[uuid.UUID]
+    active_members: set[uuid.UUID]
+    steady_share: float | None
+    reciprocity: float | None
+    topic_focus: float | None
+    reuse_rate: float | None
+    answered_rate: float | None
+
+
+def scores_of(figures: CommunityFigures, domain_id: uuid.UUID) -> CommunityScores:
+    view = figures.view
+    return CommunityScores(
+        members=sorted(p for p, ds in figures.levels.members.items() if domain_id in ds),
+        active_members=figures.active_members,
+        steady_share=figures.steady_share,
+        reciprocity=figures.reciprocity,
+        topic_focus=view.domain_facet.topic_focus,
+        reuse_rate=view.practice.reuse_rate,
+        answered_rate=view.practice.questions.answered_rate,
+    )
+
+
+async def community_scores(
+    session: AsyncSession, domain: Domain, params: ViewParams
+) -> CommunityScores:
+    ids = [domain.id]
+    window = {
+        "domains": ids,
+        "since": params.since,
+        "until": params.until,
+        "lo": params.since,
+        "hi": params.until,
+    }
+    directed = ViewParams(params.since, params.until, DIRECTED_ORDER)
+    results = await gather_rows(
+        session,
+        [
+            (_LABELS, window),
+            (_REPERTOIRE, window),
+            (_QUESTIONS, window),
+            (_ACTIVE, window),
+            (_STEADY, {"domains": ids, "lo": params.until - LEVEL_WINDOW, "hi": params.until}),
+            members_at_query(ids, params.until),
+            *interactions.tie_queries(ids, directed),
+        ],
+    )
+    labels, repertoire, questions, active, steady_rows, member_rows = results[:6]
+    members = {p for p, _ in member_rows}
+    arcs = {(a, b) for a, b, *_ in interactions.ties_from(directed, results[6:])}
+    steady = {person for person, months in steady_rows if months >= 3} & members
+    return CommunityScores(
+        members=sorted(members),
+        active_members={row[0] for row in active} & members,
+        steady_share=share(len(steady), len(members)),
+        reciprocity=share(sum(1 for a, b in arcs if (b, a) in arcs), len(arcs)),
+        topic_focus=topic_focus(Counter({label: int(count) for label, count in labels})),
+        reuse_rate=share(repertoire[0][2], repertoire[0][0]),
+        answered_rate=question_stats(questions, params.until).answered_rate,
     )
 
 

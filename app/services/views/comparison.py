@@ -35,7 +35,9 @@ from app.services.views.community import (
     CommunityFigures,
     add_months,
     community_figures,
+    community_scores,
     month_start,
+    scores_of,
     share,
 )
 from app.services.views.graphs import component_after_removal
@@ -67,7 +69,7 @@ _OTHER_DOMAINS = sa.text(
 @dataclass
 class Diagnosis:
     network: Network
-    community: CommunityFigures
+    community: CommunityFigures | None
     network_score: Score
     community_score: Score
     quadrant: Quadrant | None
@@ -111,9 +113,16 @@ async def diagnose(
 async def _diagnose(
     session: AsyncSession, domain: Domain, params: ViewParams, *, with_brokers: bool
 ) -> Diagnosis:
+    """`with_brokers` False is the light form for the history: no betweenness, no brokers,
+    and only the community figures the score needs."""
     network = await build_network(session, [domain.id], params, with_brokers=with_brokers)
-    community = await community_figures(session, domain, params)
-    members = sorted(p for p, ds in community.levels.members.items() if domain.id in ds)
+    community: CommunityFigures | None = None
+    if with_brokers:
+        community = await community_figures(session, domain, params)
+        scores = scores_of(community, domain.id)
+    else:
+        scores = await community_scores(session, domain, params)
+    members = scores.members
     before = params.previous
     results = await gather_rows(
         session,
@@ -137,8 +146,7 @@ async def _diagnose(
     current_pairs = {(people[i], people[j]) for i, j in network.data.edges}
 
     f = network.figures
-    view = community.view
-    active = len(community.active_members)
+    active = len(scores.active_members)
     core_share = (
         min(1.0, len(f.main_core) / active)
         if active and f.main_core_k > 0
@@ -177,43 +185,43 @@ async def _diagnose(
         ),
         _component(
             "active_3_of_6_months",
-            community.steady_share,
+            scores.steady_share,
             "Share of members active in at least 3 of the last 6 months",
         ),
-        _component("reciprocity", community.reciprocity, "Share of interactions returned"),
+        _component("reciprocity", scores.reciprocity, "Share of interactions returned"),
         _component(
             "main_core_over_active_members",
             core_share,
             "Size of the most tightly knit group over the active members",
         ),
-        _component("topic_focus", view.domain_facet.topic_focus, "How focused on shared topics"),
-        _component(
-            "reuse_rate", view.practice.reuse_rate, "Share of the repertoire applied by others"
-        ),
+        _component("topic_focus", scores.topic_focus, "How focused on shared topics"),
+        _component("reuse_rate", scores.reuse_rate, "Share of the repertoire applied by others"),
         _component(
             "answered_question_rate",
-            view.practice.questions.answered_rate,
+            scores.answered_rate,
             "Share of questions answered by someone else within 30 days",
         ),
     ]
     network_score = _score(network_components)
     community_score = _score(community_components)
-    levels = {lc.level: lc for lc in view.community.levels}
     figures: dict[str, float | None] = {
         c.name: c.value for c in network_components + community_components
     }
-    figures.update(
-        {
-            "gatherings_held": view.community.rhythm.held,
-            "gathering_gap_cv": view.community.rhythm.gap_cv,
-            "core_share": levels[ParticipationLevel.core].share,
-            "on_theme_share": view.domain_facet.on_theme_share,
-            "curated_share": view.practice.curated_share,
-            "members": view.community.members,
-            "value_stories": sum(c.count for c in view.practice.value_stories),
-            "degree_centralization": f.degree_centralization,
-        }
-    )
+    if community is not None:
+        view = community.view
+        levels = {lc.level: lc for lc in view.community.levels}
+        figures.update(
+            {
+                "gatherings_held": view.community.rhythm.held,
+                "gathering_gap_cv": view.community.rhythm.gap_cv,
+                "core_share": levels[ParticipationLevel.core].share,
+                "on_theme_share": view.domain_facet.on_theme_share,
+                "curated_share": view.practice.curated_share,
+                "members": view.community.members,
+                "value_stories": sum(c.count for c in view.practice.value_stories),
+                "degree_centralization": f.degree_centralization,
+            }
+        )
     return Diagnosis(
         network,
         community,
@@ -226,6 +234,7 @@ async def _diagnose(
 
 def hub_dependence(diagnosis: Diagnosis) -> HubDependence:
     f = diagnosis.network.figures
+    assert diagnosis.community is not None
     view = diagnosis.community.view
     removed, after = component_after_removal(diagnosis.network.data, f)
     before = len(f.largest_component)
@@ -440,13 +449,14 @@ def recommendations(diagnosis: Diagnosis, hub: HubDependence) -> list[Recommenda
                     source=rule.source,
                 )
             )
-    if hub.reasons:
+    if hub.reasons and diagnosis.community is not None:
+        top_host_share = diagnosis.community.view.community.leadership.top_host_share
         figure = hub.reasons[0]
         values: dict[str, float | None] = {
             "degree_centralization": hub.degree_centralization,
             "contributor_absence_factor": hub.contributor_absence_factor,
             "largest_component_shrink": hub.largest_component_shrink,
-            "top_host_share": diagnosis.community.view.community.leadership.top_host_share,
+            "top_host_share": top_host_share,
         }
         code, advice, source = HUB_RULE
         found.insert(

@@ -42,7 +42,7 @@ class GraphInput:
     exact_limit: int = 5000
     sample_size: int = 200
     seed: int = 0
-    with_brokers: bool = True
+    with_brokers: bool = True  # and betweenness: False leaves it at zero
     domains_linked: Sequence[int] | None = None
 
 
@@ -285,6 +285,10 @@ def plan(data: GraphInput, workers: int) -> list[list[Part]]:
     """The parts for each worker: betweenness sources dealt out, paths and structure beside."""
     chosen = sample(data)
     sources = chosen if chosen is not None else list(range(data.n))
+    if not data.with_brokers:  # no betweenness either: the scores do not need it
+        if workers <= 1:
+            return [[("paths", None), ("structure", None)]]
+        return [[("paths", None)], [("structure", None)]]
     if workers <= 1:
         return [[("betweenness", sources), ("paths", None), ("structure", None)]]
     return [
