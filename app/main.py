@@ -26,6 +26,7 @@ from app.routers import (
     domains,
     gatherings,
     health,
+    imports,
     memberships,
     moderation,
     people,
@@ -36,6 +37,7 @@ from app.routers import (
 from app.schema.build import build_schema
 from app.schema.context import get_context
 from app.schema.ide import ASSETS_URL, GraphQLApp, assets_dir
+from app.services import import_jobs
 from app.services.auth import Passwords
 from app.services.webhooks import running as webhook_dispatcher
 
@@ -55,6 +57,7 @@ TAGS = [
     {"name": "changes", "description": "A change feed with tombstones, for keeping copies."},
     {"name": "webhooks", "description": "Signed event deliveries to your own endpoints."},
     {"name": "audit", "description": "Who changed what, when, from which request."},
+    {"name": "import and export", "description": "Members in bulk; whole domains as JSON."},
     {"name": "api keys", "description": "Service accounts for integrations."},
     {"name": "health", "description": "Liveness and readiness."},
 ]
@@ -71,7 +74,10 @@ def create_app(settings: Settings | None = None, engine: AsyncEngine | None = No
                 raise RuntimeError("Set DATABASE_URL, or start with `cop-api serve`.")
             app.state.engine = create_engine(settings.database_url, settings)
             app.state.sessionmaker = create_sessionmaker(app.state.engine)
-        async with webhook_dispatcher(app.state.sessionmaker, settings):
+        async with (
+            webhook_dispatcher(app.state.sessionmaker, settings),
+            import_jobs.running(app.state.jobs, app.state.sessionmaker),
+        ):
             yield
         if owned:
             await app.state.engine.dispose()
@@ -87,6 +93,7 @@ def create_app(settings: Settings | None = None, engine: AsyncEngine | None = No
     )
     app.state.settings = settings
     app.state.passwords = Passwords(settings.password_hash_time_cost)
+    app.state.jobs = import_jobs.JobRunner()
     if engine is not None:
         app.state.engine = engine
         app.state.sessionmaker = create_sessionmaker(engine)
@@ -109,6 +116,7 @@ def create_app(settings: Settings | None = None, engine: AsyncEngine | None = No
         changes,
         webhooks,
         audit,
+        imports,
         views,
     )
     for module in routers:

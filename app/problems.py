@@ -21,6 +21,7 @@ from app.errors import (
     NotFound,
     PreconditionFailed,
     Unauthenticated,
+    UnsupportedMediaType,
 )
 
 log = logging.getLogger("cop_api")
@@ -28,6 +29,7 @@ log = logging.getLogger("cop_api")
 MEDIA_TYPE = "application/problem+json"
 
 STATUS: dict[type[DomainError], int] = {
+    UnsupportedMediaType: 415,  # before Invalid, which it specialises
     NotFound: 404,
     Unauthenticated: 401,
     Forbidden: 403,
@@ -64,6 +66,9 @@ CATALOGUE: dict[str, str] = {
     "not-a-question": "Only questions accept answers.",
     "not-published": "Only published contributions can be curated.",
     "report-closed": "The report is already resolved or dismissed.",
+    "unsupported-media-type": "Send the body in one of the media types the endpoint lists.",
+    "import-rejected": "An atomic import had invalid rows, so nothing was imported; "
+    "`errors` gives each row, field and message.",
     "concurrent-update": "A concurrent request changed the same data; retrying succeeds.",
     "validation-error": "The input is not valid; `errors` lists each field and why.",
     "invalid-data": "The database refused a value (for example a NUL character in text).",

@@ -6,7 +6,7 @@ see those invited to or asking to join their domains. Admins and API keys see ev
 import uuid
 from typing import Any
 
-from sqlalchemy import ColumnElement, exists, literal, or_
+from sqlalchemy import ColumnElement, exists, func, literal, or_
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import aliased
 from sqlmodel import col, select
@@ -46,14 +46,41 @@ def visible_people(actor: Actor) -> ColumnElement[bool]:
     return or_(col(Person.id) == actor.person_id, shares_domain)
 
 
+async def _unclaimed(session: AsyncSession, email: str) -> Person | None:
+    """A person an import created (no password, never active), waiting to be claimed."""
+    return (
+        await session.exec(
+            select(Person)
+            .where(
+                func.lower(col(Person.email)) == email,
+                col(Person.password_hash).is_(None),
+                col(Person.is_active).is_(False),
+            )
+            .with_for_update()
+        )
+    ).one_or_none()
+
+
 async def register(session: AsyncSession, passwords: Passwords, data: PersonRegister) -> Person:
+    """Sign up. Signing up with the email of someone an import created claims that
+    record, with the memberships the import gave them, instead of refusing the email."""
+    email = data.email.lower()
+    password_hash = await passwords.hash(data.password)
+    person = await _unclaimed(session, email)
+    if person is not None:
+        for name in data.model_fields_set - {"email", "password"}:
+            setattr(person, name, getattr(data, name))
+        person.password_hash, person.is_active, person.updated_at = password_hash, True, utcnow()
+        session.add(person)
+        await session.commit()
+        return person
     person = Person(
-        email=data.email.lower(),
+        email=email,
         display_name=data.display_name,
         bio=data.bio,
         expertise=data.expertise,
         timezone=data.timezone,
-        password_hash=await passwords.hash(data.password),
+        password_hash=password_hash,
     )
     session.add(person)
     try:
@@ -73,13 +100,17 @@ async def create_person(
     password: str | None,
     is_platform_admin: bool = False,
 ) -> Person:
-    """For the command line: create (or promote) a person without the HTTP sign-up."""
+    """For the command line: create (or promote) a person without the HTTP sign-up. With
+    a password, a person an import created (inactive) becomes active: claimed."""
     email = email.strip().lower()
-    person = (await session.exec(select(Person).where(col(Person.email) == email))).one_or_none()
+    person = (
+        await session.exec(select(Person).where(func.lower(col(Person.email)) == email))
+    ).one_or_none()
     if person is None:
         person = Person(email=email, display_name=display_name)
     if password:
         person.password_hash = await passwords.hash(password)
+        person.is_active = True
     person.is_platform_admin = person.is_platform_admin or is_platform_admin
     person.updated_at = utcnow()
     session.add(person)

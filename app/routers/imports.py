@@ -1,0 +1,132 @@
+import uuid
+from typing import Annotated, Any
+
+import orjson
+from fastapi import APIRouter, Body, Query, Request, Response, status
+
+from app.deps import CurrentActor, SessionDep
+from app.models.domains import DomainPublic
+from app.models.imports import DomainImported, ImportReport
+from app.routers.domains import SlugPath
+from app.services import exports, import_jobs
+
+router = APIRouter(prefix="/api/v1", tags=["import and export"])
+
+_MEMBERS_EXAMPLE_CSV = (
+    "email,display_name,roles,external_id\n"
+    "ada@example.org,Ada Lovelace,member;core,lms-1001\n"
+    "grace@example.org,Grace Hopper,member,lms-1002\n"
+)
+_MEMBERS_BODY: dict[str, Any] = {
+    "requestBody": {
+        "required": True,
+        "content": {
+            "text/csv": {"schema": {"type": "string"}, "example": _MEMBERS_EXAMPLE_CSV},
+            "application/json": {
+                "schema": {
+                    "type": "array",
+                    "items": {
+                        "type": "object",
+                        "required": ["email", "display_name"],
+                        "properties": {
+                            "email": {"type": "string", "format": "email"},
+                            "display_name": {"type": "string"},
+                            "roles": {
+                                "oneOf": [
+                                    {"type": "array", "items": {"type": "string"}},
+                                    {"type": "string", "description": "e.g. member;core"},
+                                ]
+                            },
+                            "external_id": {"type": "string"},
+                        },
+                    },
+                },
+                "example": [
+                    {
+                        "email": "ada@example.org",
+                        "display_name": "Ada Lovelace",
+                        "roles": ["member", "core"],
+                        "external_id": "lms-1001",
+                    }
+                ],
+            },
+        },
+    }
+}
+
+
+@router.post(
+    "/domains/{slug}/members/import",
+    response_model=ImportReport,
+    summary="Import members from CSV or JSON (convenors); large files become a job",
+    openapi_extra=_MEMBERS_BODY,
+    responses={202: {"model": ImportReport, "description": "A job started; poll it."}},
+)
+async def import_members(
+    slug: SlugPath,
+    request: Request,
+    response: Response,
+    session: SessionDep,
+    actor: CurrentActor,
+    atomic: Annotated[
+        bool, Query(description="Import nothing if any row is invalid (default: the valid rows)")
+    ] = False,
+) -> ImportReport:
+    report, started = await import_jobs.submit(
+        session,
+        request.app.state.sessionmaker,
+        request.app.state.jobs,
+        actor,
+        slug,
+        await request.body(),
+        request.headers.get("content-type"),
+        atomic=atomic,
+    )
+    if started:
+        response.status_code = status.HTTP_202_ACCEPTED
+        response.headers["Location"] = f"/api/v1/jobs/{report.id}"
+    return report
+
+
+@router.get("/jobs/{job_id}", response_model=ImportReport, summary="An import job's progress")
+async def get_job(job_id: uuid.UUID, session: SessionDep, actor: CurrentActor) -> object:
+    return await import_jobs.get_job(session, actor, job_id)
+
+
+@router.get(
+    "/domains/{slug}/export",
+    summary="The whole domain as one JSON document (convenors and admins)",
+    responses={200: {"content": {"application/json": {}}}},
+)
+async def export_domain(slug: SlugPath, session: SessionDep, actor: CurrentActor) -> Response:
+    document = await exports.export_domain(session, actor, slug)
+    return Response(
+        orjson.dumps(document),
+        media_type="application/json",
+        headers={"Content-Disposition": f'attachment; filename="{slug}.cop-domain.json"'},
+    )
+
+
+@router.post(
+    "/domains/import",
+    status_code=status.HTTP_201_CREATED,
+    response_model=DomainImported,
+    summary="Restore a domain export as a new domain (platform admins)",
+)
+async def import_domain(
+    document: Annotated[dict[str, Any], Body(description="A document from the export.")],
+    response: Response,
+    session: SessionDep,
+    actor: CurrentActor,
+    slug: Annotated[
+        str | None, Query(max_length=64, description="The new domain's slug (default: the old)")
+    ] = None,
+) -> object:
+    restored = await exports.import_domain(session, actor, document, slug=slug)
+    response.headers["Location"] = f"/api/v1/domains/{restored.domain.slug}"
+    return DomainImported(
+        domain=DomainPublic.model_validate(restored.domain),
+        counts=restored.counts,
+        people_matched=restored.people_matched,
+        people_created=restored.people_created,
+    )
