@@ -2,6 +2,7 @@ from datetime import datetime
 from typing import Annotated, Literal
 
 from fastapi import APIRouter, Query, Response
+from pydantic import BaseModel
 
 from app.deps import ActorDep, CurrentActor, SessionDep
 from app.models.views import (
@@ -41,10 +42,15 @@ Format = Annotated[Literal["json", "graphml"], Query(description="`graphml` for 
 _GRAPHML_RESPONSE = {200: {"content": {GRAPHML: {}}, "description": "The network"}}
 
 
-def _network_response(view: NetworkView, fmt: str) -> NetworkView | Response:
+def _json(model: BaseModel) -> Response:
+    """Serialized by pydantic's core in one pass: a cross-domain network is tens of MB."""
+    return Response(model.__pydantic_serializer__.to_json(model), media_type="application/json")
+
+
+def _network_response(view: NetworkView, fmt: str) -> Response:
     if fmt == "graphml":
         return Response(network.graphml(view), media_type=GRAPHML)
-    return view
+    return _json(view)
 
 
 @router.get(
@@ -101,7 +107,7 @@ def _params(since: datetime | None, until: datetime | None) -> ViewParams:
 async def community_view(
     slug: SlugPath, session: SessionDep, actor: ActorDep, since: Since = None, until: Until = None
 ) -> object:
-    return await community.community_view(session, actor, slug, _params(since, until))
+    return _json(await community.community_view(session, actor, slug, _params(since, until)))
 
 
 @router.get(
@@ -112,7 +118,7 @@ async def community_view(
 async def comparison_view(
     slug: SlugPath, session: SessionDep, actor: ActorDep, since: Since = None, until: Until = None
 ) -> object:
-    return await comparison.comparison_view(session, actor, slug, _params(since, until))
+    return _json(await comparison.comparison_view(session, actor, slug, _params(since, until)))
 
 
 @router.get(
@@ -130,4 +136,5 @@ async def comparison_history(
     until: Until = None,
     interval: HistoryInterval = HistoryInterval.month,
 ) -> object:
-    return await comparison.comparison_history(session, actor, slug, since, until, interval)
+    history = await comparison.comparison_history(session, actor, slug, since, until, interval)
+    return _json(history)
