@@ -1,6 +1,7 @@
 from datetime import datetime
-from typing import Annotated, Literal
+from typing import Annotated, Any, Literal
 
+import orjson
 from fastapi import APIRouter, Query, Response
 from pydantic import BaseModel
 
@@ -47,10 +48,10 @@ def _json(model: BaseModel) -> Response:
     return Response(model.__pydantic_serializer__.to_json(model), media_type="application/json")
 
 
-def _network_response(view: NetworkView, fmt: str) -> Response:
+def _network_response(view: dict[str, Any], fmt: str) -> Response:
     if fmt == "graphml":
         return Response(network.graphml(view), media_type=GRAPHML)
-    return _json(view)
+    return Response(orjson.dumps(view, option=orjson.OPT_UTC_Z), media_type="application/json")
 
 
 @router.get(
@@ -70,7 +71,8 @@ async def domain_network(
     format: Format = "json",
 ) -> object:
     params = view_params(since, until, layers, min_coattendance)
-    return _network_response(await network.domain_network(session, actor, slug, params), format)
+    view = await network.domain_network_data(session, actor, slug, params)
+    return _network_response(view, format)
 
 
 @router.get(
@@ -92,7 +94,9 @@ async def cross_domain_network(
     params = view_params(
         since, until, layers, min_coattendance, min_shared_domains, cross_domain=True
     )
-    return _network_response(await network.cross_domain_network(session, actor, params), format)
+    return _network_response(
+        await network.cross_domain_network_data(session, actor, params), format
+    )
 
 
 def _params(since: datetime | None, until: datetime | None) -> ViewParams:

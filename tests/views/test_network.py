@@ -10,7 +10,7 @@ import pytest
 from httpx import AsyncClient
 from sqlmodel.ext.asyncio.session import AsyncSession
 
-from app.models.views import Layer
+from app.models.views import Layer, NetworkView
 from app.services.views import cache, network
 from app.services.views.network import Tuning
 from app.services.views.params import view_params
@@ -286,3 +286,16 @@ async def test_cross_domain_network(client: AsyncClient, session: AsyncSession) 
     # convenor, a, c): 6 + 2 new pairs.
     assert len(r.json()["links"]) == 8
     assert {lw["layer"] for x in r.json()["links"] for lw in x["layers"]} == {Layer.membership}
+
+
+async def test_rest_writes_the_service_model(client: AsyncClient, session: AsyncSession) -> None:
+    """REST writes the plain data the service caches; it is exactly the public model."""
+    world, _ = await random_world(session, 3, 6)
+    r = await client.get(
+        f"{API}/domains/{world.domain.slug}/views/network", headers=auth(world.convenor)
+    )
+    model = await network.domain_network(
+        session, actor_of(world.convenor), world.domain.slug, view_params()
+    )
+    assert NetworkView.model_validate(r.json()) == model
+    assert r.json() == model.model_dump(mode="json")

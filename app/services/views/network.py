@@ -115,7 +115,11 @@ async def _build_network(
     levels = level_table_from(params.until, results[1 : 1 + len(level_queries)])
     ties = interactions.ties_from(params, results[1 + len(level_queries) :], members)
 
-    people = sorted(set(members) | {t[0] for t in ties} | {t[1] for t in ties})
+    # Plain UUIDs: the driver's own UUID type is not one that JSON writers know.
+    people = [
+        uuid.UUID(int=p.int)
+        for p in sorted(set(members) | {t[0] for t in ties} | {t[1] for t in ties})
+    ]
     index = {p: i for i, p in enumerate(people)}
     links: dict[tuple[int, int], LinkLayers] = {}
     link_domains: dict[tuple[int, int], set[uuid.UUID]] = defaultdict(set)
@@ -200,16 +204,17 @@ def _link(network: Network, key: tuple[int, int]) -> dict[str, Any]:
     }
 
 
-async def shape_view(
+async def shape_data(
     session: AsyncSession,
     network: Network,
     domains: Sequence[Domain],
     params: ViewParams,
     *,
     cross_domain: bool,
-) -> NetworkView:
-    """Shaped as plain data and validated once: pydantic's core validates a large network
-    (hundreds of thousands of links) many times faster than one model at a time."""
+) -> dict[str, Any]:
+    """The view as plain data, in the shape of `NetworkView`. A cross-domain network has
+    hundreds of thousands of links: as dicts they are built, cached and written as JSON
+    several times faster than as models (see `view_data` and `as_model`)."""
     f, people = network.figures, network.people
     names = await interactions.display_names(session, people)
     slugs = {d.id: d.slug for d in domains}
@@ -244,20 +249,18 @@ async def shape_view(
         }
         for v, reasons in sorted(f.brokers.items(), key=lambda i: (-f.betweenness[i[0]], i[0]))
     ]
-    return NetworkView.model_validate(
-        {
-            "domain": None if cross_domain else domains[0].slug,
-            "domains": sorted(slugs.values()),
-            "window": {"since": params.since, "until": params.until},
-            "layers": list(params.layers),
-            "min_coattendance": params.min_coattendance,
-            "min_shared_domains": params.min_shared_domains if cross_domain else None,
-            "metrics": _metrics(network),
-            "brokers": brokers,
-            "nodes": nodes,
-            "links": [_link(network, key) for key in network.data.edges],
-        }
-    )
+    return {
+        "domain": None if cross_domain else domains[0].slug,
+        "domains": sorted(slugs.values()),
+        "window": {"since": params.since, "until": params.until},
+        "layers": [layer.value for layer in params.layers],
+        "min_coattendance": params.min_coattendance,
+        "min_shared_domains": params.min_shared_domains if cross_domain else None,
+        "metrics": _metrics(network).model_dump(),
+        "brokers": brokers,
+        "nodes": nodes,
+        "links": [_link(network, key) for key in network.data.edges],
+    }
 
 
 async def member_domain(session: AsyncSession, actor: Actor, slug: str) -> Domain:
@@ -275,6 +278,26 @@ async def readable_domains(session: AsyncSession, actor: Actor) -> list[Domain]:
     return list(await session.exec(stmt.order_by(col(Domain.slug))))
 
 
+async def domain_network_data(
+    session: AsyncSession,
+    actor: Actor,
+    slug: str,
+    params: ViewParams,
+    *,
+    tuning: Tuning = DEFAULT_TUNING,
+) -> dict[str, Any]:
+    """A domain's network as plain data (what REST writes); `domain_network` as a model."""
+    domain = await member_domain(session, actor, slug)
+    return await view_data(session, [domain], params, cross_domain=False, tuning=tuning)
+
+
+async def cross_domain_network_data(
+    session: AsyncSession, actor: Actor, params: ViewParams, *, tuning: Tuning = DEFAULT_TUNING
+) -> dict[str, Any]:
+    domains = await readable_domains(session, actor)
+    return await view_data(session, domains, params, cross_domain=True, tuning=tuning)
+
+
 async def domain_network(
     session: AsyncSession,
     actor: Actor,
@@ -283,71 +306,79 @@ async def domain_network(
     *,
     tuning: Tuning = DEFAULT_TUNING,
 ) -> NetworkView:
-    domain = await member_domain(session, actor, slug)
-    return await _view(session, [domain], params, cross_domain=False, tuning=tuning)
+    return as_model(await domain_network_data(session, actor, slug, params, tuning=tuning))
 
 
 async def cross_domain_network(
     session: AsyncSession, actor: Actor, params: ViewParams, *, tuning: Tuning = DEFAULT_TUNING
 ) -> NetworkView:
-    domains = await readable_domains(session, actor)
-    return await _view(session, domains, params, cross_domain=True, tuning=tuning)
+    return as_model(await cross_domain_network_data(session, actor, params, tuning=tuning))
 
 
-async def _view(
+def as_model(data: dict[str, Any]) -> NetworkView:
+    return NetworkView.model_validate(data)
+
+
+async def view_data(
     session: AsyncSession,
     domains: Sequence[Domain],
     params: ViewParams,
     *,
     cross_domain: bool,
     tuning: Tuning,
-) -> NetworkView:
+) -> dict[str, Any]:
+    """Cached until new activity; callers must not change what they get."""
     ids = [d.id for d in domains]
 
-    async def build() -> NetworkView:
+    async def build() -> dict[str, Any]:
         network = await build_network(
             session, ids, params, cross_domain=cross_domain, tuning=tuning
         )
-        return await shape_view(session, network, domains, params, cross_domain=cross_domain)
+        return await shape_data(session, network, domains, params, cross_domain=cross_domain)
 
     key = ("network-view", tuple(ids), params, cross_domain, tuning)
     return await cache.cached(
-        session, key, ids, build, lambda view: len(view.nodes) + len(view.links)
+        session, key, ids, build, lambda data: len(data["nodes"]) + len(data["links"])
     )
 
 
-def graphml(view: NetworkView) -> str:
+def graphml(view: dict[str, Any]) -> str:
     """GraphML for Gephi and friends; absent figures are left out rather than written."""
     graph = nx.Graph()
-    for node in view.nodes:
+    for node in view["nodes"]:
         attributes = {
-            "label": node.display_name,
-            "participation_level": node.participation_level,
-            "degree": node.degree,
-            "in_degree": node.in_degree,
-            "out_degree": node.out_degree,
-            "weighted_degree": node.weighted_degree,
-            "betweenness": node.betweenness,
-            "constraint": node.constraint,
-            "effective_size": node.effective_size,
-            "core_number": node.core_number,
-            "community": node.community,
-            "broker": node.broker,
-            "domains": ",".join(node.domains),
+            "label": node["display_name"],
+            "domains": ",".join(node["domains"]),
+            **{key: node[key] for key in GRAPHML_FIGURES},
         }
         graph.add_node(
-            str(node.id),
+            str(node["id"]),
             **{
-                k: str(v) if k == "participation_level" else v
-                for k, v in attributes.items()
-                if v is not None
+                key: str(value) if key == "participation_level" else value
+                for key, value in attributes.items()
+                if value is not None
             },
         )
-    for link in view.links:
+    for link in view["links"]:
         graph.add_edge(
-            str(link.source),
-            str(link.target),
-            weight=link.weight,
-            layers=",".join(layer.layer.value for layer in link.layers),
+            str(link["source"]),
+            str(link["target"]),
+            weight=link["weight"],
+            layers=",".join(str(layer["layer"]) for layer in link["layers"]),
         )
     return "\n".join(nx.generate_graphml(graph))
+
+
+GRAPHML_FIGURES = (
+    "participation_level",
+    "degree",
+    "in_degree",
+    "out_degree",
+    "weighted_degree",
+    "betweenness",
+    "constraint",
+    "effective_size",
+    "core_number",
+    "community",
+    "broker",
+)
