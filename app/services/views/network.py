@@ -7,7 +7,6 @@ The cross-domain view covers the (not archived) domains the caller is an active 
 platform admins and API keys see all of them."""
 
 import uuid
-from collections import defaultdict
 from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
@@ -74,7 +73,17 @@ async def build_network(
     with_brokers: bool = True,
     tuning: Tuning = DEFAULT_TUNING,
 ) -> Network:
-    """The network of these domains in the window (cached until new activity)."""
+    """The network of these domains in the window (cached until new activity). The
+    cross-domain network is only ever shaped into its view, which is cached instead."""
+    if cross_domain:
+        return await _build_network(
+            session,
+            domain_ids,
+            params,
+            cross_domain=True,
+            with_brokers=with_brokers,
+            tuning=tuning,
+        )
     key = ("network", tuple(domain_ids), params, cross_domain, with_brokers, tuning)
     return await cache.cached(
         session,
@@ -122,30 +131,33 @@ async def _build_network(
     ]
     index = {p: i for i, p in enumerate(people)}
     links: dict[tuple[int, int], LinkLayers] = {}
-    link_domains: dict[tuple[int, int], set[uuid.UUID]] = defaultdict(set)
+    totals: dict[tuple[int, int], int] = {}
     arcs: set[tuple[int, int]] = set()
-    for a, b, layer, weight, domains in ties:
+    reached: list[set[uuid.UUID]] = [set() for _ in people] if cross_domain else []
+    for a, b, layer, weight, domains in ties:  # hundreds of thousands in the cross view
         i, j = index[a], index[b]
-        key = (i, j) if i < j else (j, i)
-        entry = links.setdefault(key, {}).setdefault(layer, [0, 0, 0])
+        key, slot = ((i, j), 1) if i < j else ((j, i), 2)
+        layers = links.get(key)
+        if layers is None:
+            layers = links[key] = {}
+            totals[key] = 0
+        entry = layers.get(layer)
+        if entry is None:
+            entry = layers[layer] = [0, 0, 0]
         entry[0] += weight
+        totals[key] += weight
         if layer in DIRECTED_LAYERS:
             arcs.add((i, j))
-            entry[1 if i < j else 2] += weight
+            entry[slot] += weight
         if cross_domain:
-            link_domains[key].update(domains)
+            reached[i].update(domains)
+            reached[j].update(domains)
     edges = sorted(links)
-    domains_linked: list[int] | None = None
-    if cross_domain:
-        per_person: list[set[uuid.UUID]] = [set() for _ in people]
-        for (i, j), ds in link_domains.items():
-            per_person[i].update(ds)
-            per_person[j].update(ds)
-        domains_linked = [len(ds) for ds in per_person]
+    domains_linked = [len(ds) for ds in reached] if cross_domain else None
     data = GraphInput(
         n=len(people),
         edges=edges,
-        weights=[sum(e[0] for e in links[key].values()) for key in edges],
+        weights=[totals[key] for key in edges],
         arcs=sorted(arcs),
         exact_limit=tuning.exact_limit,
         sample_size=tuning.sample_size,
@@ -186,12 +198,13 @@ def _metrics(network: Network) -> NetworkMetrics:
     )
 
 
-def _link(network: Network, key: tuple[int, int]) -> dict[str, Any]:
+def _link(network: Network, key: tuple[int, int], weight: int) -> dict[str, Any]:
     layers = network.links[key]
+    ordered = layers.items() if len(layers) == 1 else sorted(layers.items(), key=_layer_order)
     return {
         "source": network.people[key[0]],
         "target": network.people[key[1]],
-        "weight": sum(e[0] for e in layers.values()),
+        "weight": weight,
         "layers": [
             {
                 "layer": layer,
@@ -199,9 +212,13 @@ def _link(network: Network, key: tuple[int, int]) -> dict[str, Any]:
                 "source_to_target": e[1] if layer in DIRECTED_LAYERS else None,
                 "target_to_source": e[2] if layer in DIRECTED_LAYERS else None,
             }
-            for layer, e in sorted(layers.items(), key=lambda item: LAYER_ORDER[item[0]])
+            for layer, e in ordered
         ],
     }
+
+
+def _layer_order(item: tuple[Layer, list[int]]) -> int:
+    return LAYER_ORDER[item[0]]
 
 
 async def shape_data(
@@ -259,7 +276,10 @@ async def shape_data(
         "metrics": _metrics(network).model_dump(),
         "brokers": brokers,
         "nodes": nodes,
-        "links": [_link(network, key) for key in network.data.edges],
+        "links": [
+            _link(network, key, weight)
+            for key, weight in zip(network.data.edges, network.data.weights, strict=True)
+        ],
     }
 
 
