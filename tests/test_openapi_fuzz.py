@@ -2,7 +2,9 @@
 with a 4xx or a 2xx that matches its own schema, never a 5xx.
 
 The app runs under uvicorn in a background thread with its own engine: schemathesis'
-clients are synchronous, and the test session's engine belongs to pytest's event loop."""
+clients are synchronous, and the test session's engine belongs to pytest's event loop.
+The schemas are built at import time from `create_app().openapi()`: schemathesis' lazy
+`from_fixture` loader relies on a pytest internal that pytest 9.2 removed."""
 
 import asyncio
 import socket
@@ -78,7 +80,7 @@ SLUGS = ["open-domain", "closed-domain", "admins-domain"]
 
 
 @pytest.fixture(scope="module")
-def people(settings: Settings, base_url: str) -> Iterator[dict[str, dict[str, str]]]:
+def people(settings: Settings) -> Iterator[dict[str, dict[str, str]]]:
     """A platform admin, and a person who is no admin. The person convenes a public and a
     private domain; the admin convenes a private one the person may not see."""
 
