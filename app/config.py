@@ -44,6 +44,15 @@ class Settings(BaseSettings):
     webhooks_timeout_seconds: float = Field(default=10.0, gt=0, le=60)
     webhooks_poll_seconds: float = Field(default=2.0, gt=0)
     webhooks_batch_size: int = Field(default=10, ge=1, le=100)
+    idempotency_retention_hours: float = Field(
+        default=24, gt=0, description="How long a POST's Idempotency-Key replays its response."
+    )
+    idempotency_lease_seconds: float = Field(
+        default=300,
+        gt=0,
+        description="A request still unfinished after this long (its process died) no longer "
+        "blocks a retry with the same key.",
+    )
 
     @model_validator(mode="after")
     def _refuse_unsafe_defaults(self) -> Self:

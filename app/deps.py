@@ -4,12 +4,13 @@ from collections.abc import AsyncIterator, Callable, Sequence
 from datetime import UTC, datetime
 from typing import Annotated, Any, TypeVar
 
-from fastapi import Depends, Query, Request, Response
+from fastapi import Depends, Header, Query, Request, Response
 from fastapi.security import OAuth2PasswordBearer
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from app.config import Settings
 from app.db import session_scope
+from app.etags import expected_version
 from app.models.common import Page as PageOut
 from app.services.actors import Actor
 from app.services.auth import Passwords, actor_from_token
@@ -82,6 +83,22 @@ def get_page_params(
 
 
 PageDep = Annotated[PageParams, Depends(get_page_params)]
+
+
+def get_expected_version(
+    if_match: Annotated[
+        str | None,
+        Header(
+            max_length=200,
+            description='Change the resource only if its ETag is still this one (for example "3"); '
+            "412 if it changed since.",
+        ),
+    ] = None,
+) -> int | None:
+    return expected_version(if_match)
+
+
+IfMatchDep = Annotated[int | None, Depends(get_expected_version)]
 
 
 def page_out(

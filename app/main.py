@@ -14,6 +14,7 @@ from swagger_ui_bundle import swagger_ui_path
 from app import problems
 from app.config import Settings, get_settings
 from app.db import create_engine, create_sessionmaker
+from app.idempotency import IdempotencyMiddleware
 from app.middleware import RequestIdMiddleware
 from app.routers import (
     api_keys,
@@ -99,6 +100,8 @@ def create_app(settings: Settings | None = None, engine: AsyncEngine | None = No
         app.state.sessionmaker = create_sessionmaker(engine)
 
     problems.install(app)
+    # Outermost last: request ids wrap idempotency, so a replayed response gets its own id.
+    app.add_middleware(IdempotencyMiddleware)
     app.add_middleware(RequestIdMiddleware)
     routers = (
         health,

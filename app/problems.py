@@ -10,6 +10,7 @@ import orjson
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from sqlalchemy.exc import DBAPIError, IntegrityError, InterfaceError, OperationalError
+from sqlalchemy.orm.exc import StaleDataError
 from starlette.exceptions import HTTPException
 from starlette.responses import Response
 
@@ -73,6 +74,8 @@ CATALOGUE: dict[str, str] = {
     "validation-error": "The input is not valid; `errors` lists each field and why.",
     "invalid-data": "The database refused a value (for example a NUL character in text).",
     "precondition-failed": "The resource changed since you read it.",
+    "idempotency-key-reused": "This Idempotency-Key was used for a different request.",
+    "idempotency-key-in-use": "A request with this Idempotency-Key is still being processed.",
     "method-not-allowed": "This resource does not support that HTTP method.",
     "http-error": "An HTTP-level error.",
     "service-unavailable": "A dependency (the database) is unreachable; try again shortly.",
@@ -186,6 +189,18 @@ def install(app: FastAPI) -> None:
             str(exc.detail),
             instance=request.url.path,
             headers=getattr(exc, "headers", None),
+        )
+
+    @app.exception_handler(StaleDataError)
+    async def _stale(request: Request, exc: StaleDataError) -> Response:
+        # A row changed between this request's read and its write (a version counter).
+        log.info("concurrent update on %s: %s", request.url.path, exc)
+        return problem_response(
+            409,
+            "concurrent-update",
+            "Concurrent update",
+            "Another request changed the same data at the same moment; read it again and retry.",
+            instance=request.url.path,
         )
 
     @app.exception_handler(IntegrityError)

@@ -13,6 +13,7 @@ from app.models.contributions import (
 from app.models.domains import Domain
 from app.models.events import AuditEntry, Event
 from app.models.gatherings import Attendance, FeedToken, Gathering, GatheringSeries, Rsvp
+from app.models.idempotency import IdempotencyRecord
 from app.models.imports import ImportJob
 from app.models.memberships import Membership, MembershipEvent
 from app.models.people import ApiKey, Person, RefreshToken
@@ -32,6 +33,7 @@ __all__ = [
     "FeedToken",
     "Gathering",
     "GatheringSeries",
+    "IdempotencyRecord",
     "ImportJob",
     "Membership",
     "MembershipEvent",

@@ -4,6 +4,7 @@ from typing import Any
 
 import sqlalchemy as sa
 from sqlalchemy.dialects.postgresql import ARRAY
+from sqlalchemy.orm import declared_attr
 from sqlmodel import Field, SQLModel
 
 SQLModel.metadata.naming_convention = {
@@ -34,6 +35,27 @@ def created_at_field() -> Any:
 
 def updated_at_field() -> Any:
     return created_at_field()
+
+
+def version_field() -> Any:
+    return Field(
+        default=1,
+        sa_column_kwargs={"server_default": "1"},
+        nullable=False,
+        description="Grows by one with every change; the ETag is this number, quoted.",
+    )
+
+
+class Versioned:
+    """A table whose `version` column (see `version_field`) is SQLAlchemy's version
+    counter: every ORM UPDATE sets `version = version + 1` and adds `WHERE version = <the
+    version read>`, so a concurrent change between reading and writing a row fails
+    (StaleDataError) instead of being overwritten. An UPDATE written in SQL (not through
+    the ORM) must add `version = version + 1` itself."""
+
+    @declared_attr.directive
+    def __mapper_args__(cls) -> dict[str, Any]:
+        return {"version_id_col": cls.__table__.c.version}  # type: ignore[attr-defined]
 
 
 def optional_time_field(**kwargs: Any) -> Any:

@@ -19,12 +19,14 @@ from sqlmodel import Field as SQLField
 from sqlmodel import SQLModel
 
 from app.models.base import (
+    Versioned,
     created_at_field,
     enum_check,
     id_field,
     optional_time_field,
     text_list_field,
     updated_at_field,
+    version_field,
 )
 from app.models.people import TagList
 
@@ -95,7 +97,7 @@ def _uuid_list() -> Any:
     )
 
 
-class Contribution(SQLModel, table=True):
+class Contribution(Versioned, SQLModel, table=True):
     """A piece of the shared repertoire."""
 
     __tablename__ = "contributions"
@@ -143,6 +145,7 @@ class Contribution(SQLModel, table=True):
     created_at: datetime = created_at_field()
     updated_at: datetime = updated_at_field()
     edited_at: datetime | None = optional_time_field()
+    version: int = version_field()
 
 
 # Part of the table (so migrations and autogenerate agree) but not of the mapping: the
@@ -210,7 +213,7 @@ class ValueStory(SQLModel, table=True):
     created_at: datetime = created_at_field()
 
 
-class Collection(SQLModel, table=True):
+class Collection(Versioned, SQLModel, table=True):
     __tablename__ = "collections"
     __table_args__ = (sa.Index("ix_collections_domain_created", "domain_id", "created_at", "id"),)
 
@@ -225,6 +228,7 @@ class Collection(SQLModel, table=True):
     )
     created_at: datetime = created_at_field()
     updated_at: datetime = updated_at_field()
+    version: int = version_field()
 
 
 class CollectionItem(SQLModel, table=True):
@@ -371,6 +375,10 @@ class ContributionPublic(BaseModel):
     created_at: datetime
     updated_at: datetime
     edited_at: datetime | None
+    version: int = Field(
+        description="Send it back in If-Match (quoted) to change this contribution; "
+        "endorsements and answers change it too"
+    )
 
 
 class RevisionPublic(BaseModel):
@@ -483,6 +491,7 @@ class CollectionPublic(BaseModel):
     created_by_id: uuid.UUID | None
     created_at: datetime
     updated_at: datetime
+    version: int = Field(description="Send it back in If-Match (quoted) to change this collection")
     items: list[CollectionItemPublic]
 
 

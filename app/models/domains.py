@@ -11,12 +11,14 @@ from sqlmodel import Field as SQLField
 from sqlmodel import SQLModel
 
 from app.models.base import (
+    Versioned,
     created_at_field,
     enum_check,
     id_field,
     optional_time_field,
     text_list_field,
     updated_at_field,
+    version_field,
 )
 from app.models.people import TimeZoneName
 
@@ -63,7 +65,7 @@ Themes = Annotated[list[Theme], Field(max_length=50), AfterValidator(_dedupe)]
 MaxMembers = Annotated[int, Field(ge=1, le=100_000)]
 
 
-class Domain(SQLModel, table=True):
+class Domain(Versioned, SQLModel, table=True):
     __tablename__ = "domains"
     __table_args__ = (
         enum_check("visibility", Visibility),
@@ -103,6 +105,7 @@ class Domain(SQLModel, table=True):
     created_at: datetime = created_at_field()
     updated_at: datetime = updated_at_field()
     archived_at: datetime | None = optional_time_field()
+    version: int = version_field()
 
 
 _DOMAIN_EXAMPLE: JsonDict = {
@@ -184,3 +187,4 @@ class DomainPublic(BaseModel):
     created_at: datetime
     updated_at: datetime
     archived_at: datetime | None
+    version: int = Field(description="Send it back in If-Match (quoted) to change this domain")

@@ -19,12 +19,14 @@ from sqlmodel import Field as SQLField
 from sqlmodel import SQLModel
 
 from app.models.base import (
+    Versioned,
     created_at_field,
     enum_check,
     id_field,
     optional_time_field,
     text_list_field,
     updated_at_field,
+    version_field,
 )
 from app.models.people import TimeZoneName
 
@@ -115,7 +117,7 @@ class GatheringSeries(SQLModel, table=True):
     updated_at: datetime = updated_at_field()
 
 
-class Gathering(SQLModel, table=True):
+class Gathering(Versioned, SQLModel, table=True):
     """One occurrence: the thing people RSVP to, attend and summarise."""
 
     __tablename__ = "gatherings"
@@ -166,6 +168,7 @@ class Gathering(SQLModel, table=True):
     )
     created_at: datetime = created_at_field()
     updated_at: datetime = updated_at_field()
+    version: int = version_field()
 
 
 class Rsvp(SQLModel, table=True):
@@ -385,6 +388,7 @@ class GatheringPublic(BaseModel):
     summary_at: datetime | None
     created_at: datetime
     updated_at: datetime
+    version: int = Field(description="Send it back in If-Match (quoted) to change this occurrence")
 
 
 class RsvpPublic(BaseModel):

@@ -9,12 +9,14 @@ from sqlmodel import Field as SQLField
 from sqlmodel import SQLModel
 
 from app.models.base import (
+    Versioned,
     created_at_field,
     enum_check,
     id_field,
     optional_time_field,
     text_list_field,
     updated_at_field,
+    version_field,
 )
 
 
@@ -46,7 +48,7 @@ class MembershipEventKind(StrEnum):
     roles_changed = "roles_changed"
 
 
-class Membership(SQLModel, table=True):
+class Membership(Versioned, SQLModel, table=True):
     __tablename__ = "memberships"
     __table_args__ = (
         sa.UniqueConstraint("domain_id", "person_id", name="uq_memberships_domain_person"),
@@ -65,6 +67,7 @@ class Membership(SQLModel, table=True):
     joined_at: datetime | None = optional_time_field()
     left_at: datetime | None = optional_time_field()
     conduct_accepted_at: datetime | None = optional_time_field()
+    version: int = version_field()
 
 
 class MembershipEvent(SQLModel, table=True):
@@ -152,6 +155,7 @@ class MembershipPublic(BaseModel):
     joined_at: datetime | None
     left_at: datetime | None
     conduct_accepted_at: datetime | None
+    version: int = Field(description="Send it back in If-Match (quoted) to change this membership")
 
 
 class MembershipDetail(MembershipPublic):

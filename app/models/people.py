@@ -10,11 +10,13 @@ from sqlmodel import Field as SQLField
 from sqlmodel import SQLModel
 
 from app.models.base import (
+    Versioned,
     created_at_field,
     id_field,
     optional_time_field,
     text_list_field,
     updated_at_field,
+    version_field,
 )
 
 _ZONES = frozenset(available_timezones())
@@ -42,7 +44,7 @@ def _dedupe_tags(tags: list[str]) -> list[str]:
 TagList = Annotated[list[Tag], Field(max_length=50), AfterValidator(_dedupe_tags)]
 
 
-class Person(SQLModel, table=True):
+class Person(Versioned, SQLModel, table=True):
     __tablename__ = "people"
     __table_args__ = (sa.Index("ix_people_expertise", "expertise", postgresql_using="gin"),)
 
@@ -66,6 +68,7 @@ class Person(SQLModel, table=True):
     )
     created_at: datetime = created_at_field()
     updated_at: datetime = updated_at_field()
+    version: int = version_field()
 
 
 class ApiKeyScope(StrEnum):
@@ -152,6 +155,7 @@ class PersonPublic(BaseModel):
     timezone: str
     created_at: datetime
     updated_at: datetime
+    version: int = Field(description="Your own profile's ETag (PATCH /people/me takes If-Match)")
 
 
 class PersonPrivate(PersonPublic):

@@ -13,12 +13,14 @@ from sqlmodel import Field as SQLField
 from sqlmodel import SQLModel
 
 from app.models.base import (
+    Versioned,
     created_at_field,
     enum_check,
     id_field,
     optional_time_field,
     text_list_field,
     updated_at_field,
+    version_field,
 )
 from app.models.domains import Slug
 from app.models.events import EVENT_TYPES, RESOURCE_TYPES
@@ -36,7 +38,7 @@ class DeliveryStatus(StrEnum):
 OUTSTANDING = (DeliveryStatus.pending.value, DeliveryStatus.failed.value)
 
 
-class WebhookSubscription(SQLModel, table=True):
+class WebhookSubscription(Versioned, SQLModel, table=True):
     __tablename__ = "webhook_subscriptions"
     __table_args__ = (
         sa.CheckConstraint("consecutive_failures >= 0", name="failures_not_negative"),
@@ -67,6 +69,7 @@ class WebhookSubscription(SQLModel, table=True):
     )
     created_at: datetime = created_at_field()
     updated_at: datetime = updated_at_field()
+    version: int = version_field()
 
 
 class WebhookDelivery(SQLModel, table=True):
@@ -203,6 +206,10 @@ class WebhookPublic(BaseModel):
     created_by_id: uuid.UUID | None
     created_at: datetime
     updated_at: datetime
+    version: int = Field(
+        description="Send it back in If-Match (quoted) to change this webhook; delivery "
+        "statistics (failures, last success) do not change it"
+    )
 
 
 class WebhookCreated(WebhookPublic):

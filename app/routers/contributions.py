@@ -4,7 +4,8 @@ from typing import Annotated
 
 from fastapi import APIRouter, Query, Request, Response, status
 
-from app.deps import ActorDep, CurrentActor, PageDep, SessionDep, page_out
+from app.deps import ActorDep, CurrentActor, IfMatchDep, PageDep, SessionDep, page_out
+from app.etags import with_etag
 from app.models.common import Page
 from app.models.contributions import (
     AcceptInput,
@@ -39,9 +40,13 @@ class ThreadItem(ContributionPublic):
     summary="Contribute to a domain's shared repertoire (active members)",
 )
 async def create_contribution(
-    slug: SlugPath, data: ContributionCreate, session: SessionDep, actor: CurrentActor
+    slug: SlugPath,
+    data: ContributionCreate,
+    response: Response,
+    session: SessionDep,
+    actor: CurrentActor,
 ) -> object:
-    return await contributions.create_contribution(session, actor, slug, data)
+    return with_etag(response, await contributions.create_contribution(session, actor, slug, data))
 
 
 @router.get(
@@ -91,9 +96,11 @@ async def list_contributions(
     "/contributions/{contribution_id}", response_model=ContributionPublic, summary="A contribution"
 )
 async def get_contribution(
-    contribution_id: uuid.UUID, session: SessionDep, actor: ActorDep
+    contribution_id: uuid.UUID, response: Response, session: SessionDep, actor: ActorDep
 ) -> object:
-    return await contributions.get_contribution(session, actor, contribution_id)
+    return with_etag(
+        response, await contributions.get_contribution(session, actor, contribution_id)
+    )
 
 
 @router.patch(
@@ -104,10 +111,13 @@ async def get_contribution(
 async def update_contribution(
     contribution_id: uuid.UUID,
     data: ContributionUpdate,
+    response: Response,
     session: SessionDep,
     actor: CurrentActor,
+    if_match: IfMatchDep,
 ) -> object:
-    return await contributions.update_contribution(session, actor, contribution_id, data)
+    found = await contributions.update_contribution(session, actor, contribution_id, data, if_match)
+    return with_etag(response, found)
 
 
 @router.delete(
@@ -116,9 +126,14 @@ async def update_contribution(
     summary="Archive a contribution (author, convenors, knowledge brokers); nothing is lost",
 )
 async def archive_contribution(
-    contribution_id: uuid.UUID, session: SessionDep, actor: CurrentActor
+    contribution_id: uuid.UUID,
+    response: Response,
+    session: SessionDep,
+    actor: CurrentActor,
+    if_match: IfMatchDep,
 ) -> object:
-    return await contributions.archive_contribution(session, actor, contribution_id)
+    found = await contributions.archive_contribution(session, actor, contribution_id, if_match)
+    return with_etag(response, found)
 
 
 @router.get(
@@ -153,9 +168,14 @@ async def list_revisions(
     summary="Accept an answer to this question (the asker or a convenor)",
 )
 async def accept_answer(
-    contribution_id: uuid.UUID, data: AcceptInput, session: SessionDep, actor: CurrentActor
+    contribution_id: uuid.UUID,
+    data: AcceptInput,
+    response: Response,
+    session: SessionDep,
+    actor: CurrentActor,
 ) -> object:
-    return await contributions.accept_answer(session, actor, contribution_id, data.answer_id)
+    found = await contributions.accept_answer(session, actor, contribution_id, data.answer_id)
+    return with_etag(response, found)
 
 
 @router.post(

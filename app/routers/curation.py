@@ -2,7 +2,8 @@ import uuid
 
 from fastapi import APIRouter, Request, Response, status
 
-from app.deps import ActorDep, CurrentActor, PageDep, SessionDep, page_out
+from app.deps import ActorDep, CurrentActor, IfMatchDep, PageDep, SessionDep, page_out
+from app.etags import with_etag
 from app.models.common import Page
 from app.models.contributions import (
     CollectionCreate,
@@ -13,6 +14,7 @@ from app.models.contributions import (
 )
 from app.routers.domains import SlugPath
 from app.services import curation
+from app.services.actors import Actor
 
 router = APIRouter(prefix="/api/v1", tags=["curation"])
 
@@ -22,8 +24,15 @@ router = APIRouter(prefix="/api/v1", tags=["curation"])
     response_model=ContributionPublic,
     summary="Mark as curated: a practice worth keeping (knowledge brokers, convenors)",
 )
-async def curate(contribution_id: uuid.UUID, session: SessionDep, actor: CurrentActor) -> object:
-    return await curation.set_curated(session, actor, contribution_id, True)
+async def curate(
+    contribution_id: uuid.UUID,
+    response: Response,
+    session: SessionDep,
+    actor: CurrentActor,
+    if_match: IfMatchDep,
+) -> object:
+    found = await curation.set_curated(session, actor, contribution_id, True, if_match)
+    return with_etag(response, found)
 
 
 @router.delete(
@@ -31,8 +40,15 @@ async def curate(contribution_id: uuid.UUID, session: SessionDep, actor: Current
     response_model=ContributionPublic,
     summary="Remove the curated mark",
 )
-async def uncurate(contribution_id: uuid.UUID, session: SessionDep, actor: CurrentActor) -> object:
-    return await curation.set_curated(session, actor, contribution_id, False)
+async def uncurate(
+    contribution_id: uuid.UUID,
+    response: Response,
+    session: SessionDep,
+    actor: CurrentActor,
+    if_match: IfMatchDep,
+) -> object:
+    found = await curation.set_curated(session, actor, contribution_id, False, if_match)
+    return with_etag(response, found)
 
 
 @router.post(
@@ -42,11 +58,14 @@ async def uncurate(contribution_id: uuid.UUID, session: SessionDep, actor: Curre
     summary="Start a collection (knowledge brokers, convenors)",
 )
 async def create_collection(
-    slug: SlugPath, data: CollectionCreate, session: SessionDep, actor: CurrentActor
+    slug: SlugPath,
+    data: CollectionCreate,
+    response: Response,
+    session: SessionDep,
+    actor: CurrentActor,
 ) -> CollectionPublic:
-    return curation.collection_public(
-        await curation.create_collection(session, actor, slug, data), []
-    )
+    created = await curation.create_collection(session, actor, slug, data)
+    return with_etag(response, curation.collection_public(created, []))
 
 
 @router.get(
@@ -69,19 +88,31 @@ async def list_collections(
 
 @router.get("/collections/{collection_id}", response_model=CollectionPublic, summary="A collection")
 async def get_collection(
-    collection_id: uuid.UUID, session: SessionDep, actor: ActorDep
+    collection_id: uuid.UUID, response: Response, session: SessionDep, actor: ActorDep
 ) -> CollectionPublic:
-    return curation.collection_public(*await curation.get_collection(session, actor, collection_id))
+    return await _shown(response, session, actor, collection_id)
+
+
+async def _shown(
+    response: Response, session: SessionDep, actor: Actor, collection_id: uuid.UUID
+) -> CollectionPublic:
+    found = await curation.get_collection(session, actor, collection_id)
+    return with_etag(response, curation.collection_public(*found))
 
 
 @router.patch(
     "/collections/{collection_id}", response_model=CollectionPublic, summary="Rename or describe"
 )
 async def update_collection(
-    collection_id: uuid.UUID, data: CollectionUpdate, session: SessionDep, actor: CurrentActor
+    collection_id: uuid.UUID,
+    data: CollectionUpdate,
+    response: Response,
+    session: SessionDep,
+    actor: CurrentActor,
+    if_match: IfMatchDep,
 ) -> CollectionPublic:
-    await curation.update_collection(session, actor, collection_id, data)
-    return curation.collection_public(*await curation.get_collection(session, actor, collection_id))
+    await curation.update_collection(session, actor, collection_id, data, if_match)
+    return await _shown(response, session, actor, collection_id)
 
 
 @router.delete(
@@ -90,9 +121,9 @@ async def update_collection(
     summary="Delete a collection (its contributions stay)",
 )
 async def delete_collection(
-    collection_id: uuid.UUID, session: SessionDep, actor: CurrentActor
+    collection_id: uuid.UUID, session: SessionDep, actor: CurrentActor, if_match: IfMatchDep
 ) -> None:
-    await curation.delete_collection(session, actor, collection_id)
+    await curation.delete_collection(session, actor, collection_id, if_match)
 
 
 @router.put(
@@ -101,10 +132,15 @@ async def delete_collection(
     summary="Add a contribution to a collection, or move it, or change its note",
 )
 async def put_item(
-    collection_id: uuid.UUID, data: CollectionItemInput, session: SessionDep, actor: CurrentActor
+    collection_id: uuid.UUID,
+    data: CollectionItemInput,
+    response: Response,
+    session: SessionDep,
+    actor: CurrentActor,
+    if_match: IfMatchDep,
 ) -> CollectionPublic:
-    await curation.put_item(session, actor, collection_id, data)
-    return curation.collection_public(*await curation.get_collection(session, actor, collection_id))
+    await curation.put_item(session, actor, collection_id, data, if_match)
+    return await _shown(response, session, actor, collection_id)
 
 
 @router.delete(
@@ -113,7 +149,12 @@ async def put_item(
     summary="Take a contribution out of a collection",
 )
 async def remove_item(
-    collection_id: uuid.UUID, contribution_id: uuid.UUID, session: SessionDep, actor: CurrentActor
+    collection_id: uuid.UUID,
+    contribution_id: uuid.UUID,
+    response: Response,
+    session: SessionDep,
+    actor: CurrentActor,
+    if_match: IfMatchDep,
 ) -> CollectionPublic:
-    await curation.remove_item(session, actor, collection_id, contribution_id)
-    return curation.collection_public(*await curation.get_collection(session, actor, collection_id))
+    await curation.remove_item(session, actor, collection_id, contribution_id, if_match)
+    return await _shown(response, session, actor, collection_id)

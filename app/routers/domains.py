@@ -2,7 +2,8 @@ from typing import Annotated
 
 from fastapi import APIRouter, Path, Query, Request, Response, status
 
-from app.deps import ActorDep, CurrentActor, PageDep, SessionDep, page_out
+from app.deps import ActorDep, CurrentActor, IfMatchDep, PageDep, SessionDep, page_out
+from app.etags import with_etag
 from app.models.common import Page
 from app.models.domains import DomainCreate, DomainPublic, DomainUpdate, LifecycleStage, Visibility
 from app.services import domains
@@ -18,8 +19,10 @@ SlugPath = Annotated[str, Path(max_length=64, description="The domain's slug")]
     response_model=DomainPublic,
     summary="Create a domain; you become its convenor",
 )
-async def create_domain(data: DomainCreate, session: SessionDep, actor: CurrentActor) -> object:
-    return await domains.create_domain(session, actor, data)
+async def create_domain(
+    data: DomainCreate, response: Response, session: SessionDep, actor: CurrentActor
+) -> object:
+    return with_etag(response, await domains.create_domain(session, actor, data))
 
 
 @router.get("", response_model=Page[DomainPublic], summary="Domains I may see")
@@ -53,19 +56,32 @@ async def list_domains(
 
 
 @router.get("/{slug}", response_model=DomainPublic, summary="A domain")
-async def get_domain(slug: SlugPath, session: SessionDep, actor: ActorDep) -> object:
-    return await domains.get_domain(session, actor, slug)
+async def get_domain(
+    slug: SlugPath, response: Response, session: SessionDep, actor: ActorDep
+) -> object:
+    return with_etag(response, await domains.get_domain(session, actor, slug))
 
 
 @router.patch("/{slug}", response_model=DomainPublic, summary="Change a domain (convenors)")
 async def update_domain(
-    slug: SlugPath, data: DomainUpdate, session: SessionDep, actor: CurrentActor
+    slug: SlugPath,
+    data: DomainUpdate,
+    response: Response,
+    session: SessionDep,
+    actor: CurrentActor,
+    if_match: IfMatchDep,
 ) -> object:
-    return await domains.update_domain(session, actor, slug, data)
+    return with_etag(response, await domains.update_domain(session, actor, slug, data, if_match))
 
 
 @router.delete(
     "/{slug}", response_model=DomainPublic, summary="Archive a domain (convenors); data is kept"
 )
-async def archive_domain(slug: SlugPath, session: SessionDep, actor: CurrentActor) -> object:
-    return await domains.archive_domain(session, actor, slug)
+async def archive_domain(
+    slug: SlugPath,
+    response: Response,
+    session: SessionDep,
+    actor: CurrentActor,
+    if_match: IfMatchDep,
+) -> object:
+    return with_etag(response, await domains.archive_domain(session, actor, slug, if_match))

@@ -4,7 +4,8 @@ from typing import Annotated
 
 from fastapi import APIRouter, Query, Request, Response, status
 
-from app.deps import ActorDep, CurrentActor, PageDep, SessionDep, page_out
+from app.deps import ActorDep, CurrentActor, IfMatchDep, PageDep, SessionDep, page_out
+from app.etags import with_etag
 from app.models.common import Page
 from app.models.gatherings import (
     AttendanceInput,
@@ -36,10 +37,18 @@ Scope = Annotated[EditScope, Query(description="`this` occurrence, or it and the
     summary="Schedule a gathering or a recurring series (convenors and core group)",
 )
 async def create_gathering(
-    slug: SlugPath, data: GatheringCreate, session: SessionDep, actor: CurrentActor
+    slug: SlugPath,
+    data: GatheringCreate,
+    response: Response,
+    session: SessionDep,
+    actor: CurrentActor,
 ) -> GatheringPublic:
     first = await gatherings.create_gathering(session, actor, slug, data)
-    return gatherings.to_public(await gatherings.get_gathering(session, actor, first.id))
+    return _shown(response, await gatherings.get_gathering(session, actor, first.id))
+
+
+def _shown(response: Response, view: gatherings.GatheringView) -> GatheringPublic:
+    return with_etag(response, gatherings.to_public(view))
 
 
 @router.get(
@@ -84,9 +93,9 @@ async def list_my_gatherings(
 
 @router.get("/gatherings/{gathering_id}", response_model=GatheringPublic, summary="A gathering")
 async def get_gathering(
-    gathering_id: uuid.UUID, session: SessionDep, actor: ActorDep
+    gathering_id: uuid.UUID, response: Response, session: SessionDep, actor: ActorDep
 ) -> GatheringPublic:
-    return gatherings.to_public(await gatherings.get_gathering(session, actor, gathering_id))
+    return _shown(response, await gatherings.get_gathering(session, actor, gathering_id))
 
 
 @router.patch(
@@ -97,12 +106,14 @@ async def get_gathering(
 async def update_gathering(
     gathering_id: uuid.UUID,
     data: GatheringUpdate,
+    response: Response,
     session: SessionDep,
     actor: CurrentActor,
+    if_match: IfMatchDep,
     scope: Scope = EditScope.this,
 ) -> GatheringPublic:
-    await gatherings.update_gathering(session, actor, gathering_id, data, scope)
-    return gatherings.to_public(await gatherings.get_gathering(session, actor, gathering_id))
+    await gatherings.update_gathering(session, actor, gathering_id, data, scope, if_match)
+    return _shown(response, await gatherings.get_gathering(session, actor, gathering_id))
 
 
 @router.delete(
@@ -111,11 +122,16 @@ async def update_gathering(
     summary="Cancel a gathering (kept, shown as cancelled)",
 )
 async def cancel_gathering(
-    gathering_id: uuid.UUID, session: SessionDep, actor: CurrentActor, scope: Scope = EditScope.this
+    gathering_id: uuid.UUID,
+    response: Response,
+    session: SessionDep,
+    actor: CurrentActor,
+    if_match: IfMatchDep,
+    scope: Scope = EditScope.this,
 ) -> GatheringPublic:
     data = GatheringUpdate(status=GatheringStatus.cancelled)
-    await gatherings.update_gathering(session, actor, gathering_id, data, scope)
-    return gatherings.to_public(await gatherings.get_gathering(session, actor, gathering_id))
+    await gatherings.update_gathering(session, actor, gathering_id, data, scope, if_match)
+    return _shown(response, await gatherings.get_gathering(session, actor, gathering_id))
 
 
 @router.put(
@@ -187,7 +203,12 @@ async def check_in(gathering_id: uuid.UUID, session: SessionDep, actor: CurrentA
     summary="Write the summary and outcomes; marks the gathering completed (hosts)",
 )
 async def write_summary(
-    gathering_id: uuid.UUID, data: SummaryInput, session: SessionDep, actor: CurrentActor
+    gathering_id: uuid.UUID,
+    data: SummaryInput,
+    response: Response,
+    session: SessionDep,
+    actor: CurrentActor,
+    if_match: IfMatchDep,
 ) -> GatheringPublic:
-    await rsvps.write_summary(session, actor, gathering_id, data)
-    return gatherings.to_public(await gatherings.get_gathering(session, actor, gathering_id))
+    await rsvps.write_summary(session, actor, gathering_id, data, if_match)
+    return _shown(response, await gatherings.get_gathering(session, actor, gathering_id))

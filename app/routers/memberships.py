@@ -2,7 +2,8 @@ import uuid
 
 from fastapi import APIRouter, Request, Response, status
 
-from app.deps import CurrentActor, PageDep, SessionDep, page_out
+from app.deps import CurrentActor, IfMatchDep, PageDep, SessionDep, page_out
+from app.etags import with_etag
 from app.models.common import Page
 from app.models.memberships import (
     MembershipCreate,
@@ -41,16 +42,25 @@ async def list_members(
     summary="Join (or request to join) a domain, or invite someone (convenors)",
 )
 async def join_or_invite(
-    slug: SlugPath, data: MembershipCreate, session: SessionDep, actor: CurrentActor
+    slug: SlugPath,
+    data: MembershipCreate,
+    response: Response,
+    session: SessionDep,
+    actor: CurrentActor,
 ) -> object:
-    return await memberships.join_or_invite(session, actor, slug, data)
+    return with_etag(response, await memberships.join_or_invite(session, actor, slug, data))
 
 
 @router.get("/{person_id}", response_model=MembershipDetail, summary="A membership and its history")
 async def get_membership(
-    slug: SlugPath, person_id: uuid.UUID, session: SessionDep, actor: CurrentActor
+    slug: SlugPath,
+    person_id: uuid.UUID,
+    response: Response,
+    session: SessionDep,
+    actor: CurrentActor,
 ) -> MembershipDetail:
     membership, history = await memberships.get_membership(session, actor, slug, person_id)
+    with_etag(response, membership)
     return MembershipDetail(
         **MembershipPublic.model_validate(membership).model_dump(),
         history=[MembershipEventPublic.model_validate(e) for e in history],
@@ -66,10 +76,15 @@ async def update_membership(
     slug: SlugPath,
     person_id: uuid.UUID,
     data: MembershipUpdate,
+    response: Response,
     session: SessionDep,
     actor: CurrentActor,
+    if_match: IfMatchDep,
 ) -> object:
-    return await memberships.update_membership(session, actor, slug, person_id, data)
+    membership = await memberships.update_membership(
+        session, actor, slug, person_id, data, if_match
+    )
+    return with_etag(response, membership)
 
 
 @router.delete(
@@ -78,6 +93,12 @@ async def update_membership(
     summary="Leave (yourself) or remove a member (convenors); history is kept",
 )
 async def end_membership(
-    slug: SlugPath, person_id: uuid.UUID, session: SessionDep, actor: CurrentActor
+    slug: SlugPath,
+    person_id: uuid.UUID,
+    response: Response,
+    session: SessionDep,
+    actor: CurrentActor,
+    if_match: IfMatchDep,
 ) -> object:
-    return await memberships.end_membership(session, actor, slug, person_id)
+    membership = await memberships.end_membership(session, actor, slug, person_id, if_match)
+    return with_etag(response, membership)

@@ -3,6 +3,7 @@ import uuid
 from fastapi import APIRouter, Request, Response, status
 
 from app.deps import CurrentActor, PageDep, SessionDep, page_out
+from app.etags import with_etag
 from app.models.common import Page
 from app.models.contributions import (
     ContributionPublic,
@@ -65,12 +66,14 @@ async def resolve_report(
 )
 async def hide(
     contribution_id: uuid.UUID,
+    response: Response,
     session: SessionDep,
     actor: CurrentActor,
     data: ModerationInput | None = None,
 ) -> object:
     reason = data.reason if data else ""
-    return await moderation.set_hidden(session, actor, contribution_id, True, reason)
+    found = await moderation.set_hidden(session, actor, contribution_id, True, reason)
+    return with_etag(response, found)
 
 
 @router.post(
@@ -80,12 +83,14 @@ async def hide(
 )
 async def restore(
     contribution_id: uuid.UUID,
+    response: Response,
     session: SessionDep,
     actor: CurrentActor,
     data: ModerationInput | None = None,
 ) -> object:
     reason = data.reason if data else ""
-    return await moderation.set_hidden(session, actor, contribution_id, False, reason)
+    found = await moderation.set_hidden(session, actor, contribution_id, False, reason)
+    return with_etag(response, found)
 
 
 @router.get(

@@ -3,7 +3,8 @@ from typing import Annotated
 
 from fastapi import APIRouter, Query, Request, Response
 
-from app.deps import CurrentActor, PageDep, PasswordsDep, SessionDep, page_out
+from app.deps import CurrentActor, IfMatchDep, PageDep, PasswordsDep, SessionDep, page_out
+from app.etags import with_etag
 from app.models.common import Page
 from app.models.memberships import MembershipPublic
 from app.models.people import PersonPrivate, PersonPublic, PersonUpdate
@@ -13,15 +14,20 @@ router = APIRouter(prefix="/api/v1/people", tags=["people"])
 
 
 @router.get("/me", response_model=PersonPrivate, summary="Who am I")
-async def me(session: SessionDep, actor: CurrentActor) -> object:
-    return await people.get_me(session, actor)
+async def me(response: Response, session: SessionDep, actor: CurrentActor) -> object:
+    return with_etag(response, await people.get_me(session, actor))
 
 
 @router.patch("/me", response_model=PersonPrivate, summary="Update my profile")
 async def update_me(
-    data: PersonUpdate, session: SessionDep, actor: CurrentActor, passwords: PasswordsDep
+    data: PersonUpdate,
+    response: Response,
+    session: SessionDep,
+    actor: CurrentActor,
+    passwords: PasswordsDep,
+    if_match: IfMatchDep,
 ) -> object:
-    return await people.update_me(session, passwords, actor, data)
+    return with_etag(response, await people.update_me(session, passwords, actor, data, if_match))
 
 
 @router.get("", response_model=Page[PersonPublic], summary="People I may see")
@@ -39,8 +45,10 @@ async def list_people(
 
 
 @router.get("/{person_id}", response_model=PersonPublic, summary="A person")
-async def get_person(person_id: uuid.UUID, session: SessionDep, actor: CurrentActor) -> object:
-    return await people.get_person(session, actor, person_id)
+async def get_person(
+    person_id: uuid.UUID, response: Response, session: SessionDep, actor: CurrentActor
+) -> object:
+    return with_etag(response, await people.get_person(session, actor, person_id))
 
 
 @router.get(

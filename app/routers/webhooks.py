@@ -3,7 +3,8 @@ from typing import Annotated
 
 from fastapi import APIRouter, Query, Request, Response, status
 
-from app.deps import CurrentActor, PageDep, SessionDep, SettingsDep, page_out
+from app.deps import CurrentActor, IfMatchDep, PageDep, SessionDep, SettingsDep, page_out
+from app.etags import with_etag
 from app.models.common import Page
 from app.models.webhooks import (
     DeliveryPublic,
@@ -25,10 +26,17 @@ router = APIRouter(prefix="/api/v1/webhooks", tags=["webhooks"])
     summary="Subscribe to a domain's events (convenors) or to all (admins); secret shown once",
 )
 async def create_webhook(
-    data: WebhookCreate, session: SessionDep, actor: CurrentActor, settings: SettingsDep
+    data: WebhookCreate,
+    response: Response,
+    session: SessionDep,
+    actor: CurrentActor,
+    settings: SettingsDep,
 ) -> WebhookCreated:
     subscription, secret = await webhooks.create_webhook(session, actor, settings, data)
-    return WebhookCreated(**WebhookPublic.model_validate(subscription).model_dump(), secret=secret)
+    created = WebhookCreated(
+        **WebhookPublic.model_validate(subscription).model_dump(), secret=secret
+    )
+    return with_etag(response, created)
 
 
 @router.get("", response_model=Page[WebhookPublic], summary="Webhooks I manage")
@@ -45,8 +53,10 @@ async def list_webhooks(
 
 
 @router.get("/{webhook_id}", response_model=WebhookPublic, summary="A webhook (no secret)")
-async def get_webhook(webhook_id: uuid.UUID, session: SessionDep, actor: CurrentActor) -> object:
-    return await webhooks.get_webhook(session, actor, webhook_id)
+async def get_webhook(
+    webhook_id: uuid.UUID, response: Response, session: SessionDep, actor: CurrentActor
+) -> object:
+    return with_etag(response, await webhooks.get_webhook(session, actor, webhook_id))
 
 
 @router.patch(
@@ -57,16 +67,23 @@ async def get_webhook(webhook_id: uuid.UUID, session: SessionDep, actor: Current
 async def update_webhook(
     webhook_id: uuid.UUID,
     data: WebhookUpdate,
+    response: Response,
     session: SessionDep,
     actor: CurrentActor,
     settings: SettingsDep,
+    if_match: IfMatchDep,
 ) -> object:
-    return await webhooks.update_webhook(session, actor, settings, webhook_id, data)
+    subscription = await webhooks.update_webhook(
+        session, actor, settings, webhook_id, data, if_match
+    )
+    return with_etag(response, subscription)
 
 
 @router.delete("/{webhook_id}", status_code=status.HTTP_204_NO_CONTENT, summary="Delete a webhook")
-async def delete_webhook(webhook_id: uuid.UUID, session: SessionDep, actor: CurrentActor) -> None:
-    await webhooks.delete_webhook(session, actor, webhook_id)
+async def delete_webhook(
+    webhook_id: uuid.UUID, session: SessionDep, actor: CurrentActor, if_match: IfMatchDep
+) -> None:
+    await webhooks.delete_webhook(session, actor, webhook_id, if_match)
 
 
 @router.get(

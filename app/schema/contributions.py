@@ -15,7 +15,7 @@ from app.models.contributions import (
     ValueStoryCreate,
 )
 from app.schema.context import Info
-from app.schema.inputs import input_data
+from app.schema.inputs import ExpectedVersion, input_data
 from app.schema.relay import Connection, connection, page_params
 from app.schema.types.contributions import (
     CollectionType,
@@ -260,17 +260,27 @@ class ContributionMutation:
 
     @strawberry.mutation(description="Edit your contribution; the previous version is kept.")
     async def update_contribution(
-        self, info: Info, id: uuid.UUID, input: ContributionUpdateInput
+        self,
+        info: Info,
+        id: uuid.UUID,
+        input: ContributionUpdateInput,
+        expected_version: ExpectedVersion = None,
     ) -> ContributionType | None:
         data = parse(ContributionUpdate, input_data(input))
         async with info.context.session() as session:
-            found = await contributions.update_contribution(session, info.context.actor, id, data)
+            found = await contributions.update_contribution(
+                session, info.context.actor, id, data, expected_version
+            )
         return ContributionType.from_model(found)
 
     @strawberry.mutation(description="Archive (author, convenors, knowledge brokers).")
-    async def archive_contribution(self, info: Info, id: uuid.UUID) -> ContributionType | None:
+    async def archive_contribution(
+        self, info: Info, id: uuid.UUID, expected_version: ExpectedVersion = None
+    ) -> ContributionType | None:
         async with info.context.session() as session:
-            found = await contributions.archive_contribution(session, info.context.actor, id)
+            found = await contributions.archive_contribution(
+                session, info.context.actor, id, expected_version
+            )
         return ContributionType.from_model(found)
 
     @strawberry.mutation(description="Accept an answer to a question (asker or convenor).")
@@ -317,15 +327,23 @@ class ContributionMutation:
         return ValueStoryType.from_model(found)
 
     @strawberry.mutation(description="Mark as curated (knowledge brokers, convenors).")
-    async def curate(self, info: Info, id: uuid.UUID) -> ContributionType | None:
+    async def curate(
+        self, info: Info, id: uuid.UUID, expected_version: ExpectedVersion = None
+    ) -> ContributionType | None:
         async with info.context.session() as session:
-            found = await curation.set_curated(session, info.context.actor, id, True)
+            found = await curation.set_curated(
+                session, info.context.actor, id, True, expected_version
+            )
         return ContributionType.from_model(found)
 
     @strawberry.mutation
-    async def uncurate(self, info: Info, id: uuid.UUID) -> ContributionType | None:
+    async def uncurate(
+        self, info: Info, id: uuid.UUID, expected_version: ExpectedVersion = None
+    ) -> ContributionType | None:
         async with info.context.session() as session:
-            found = await curation.set_curated(session, info.context.actor, id, False)
+            found = await curation.set_curated(
+                session, info.context.actor, id, False, expected_version
+            )
         return ContributionType.from_model(found)
 
     @strawberry.mutation
@@ -339,34 +357,52 @@ class ContributionMutation:
 
     @strawberry.mutation
     async def update_collection(
-        self, info: Info, id: uuid.UUID, input: CollectionUpdateInput
+        self,
+        info: Info,
+        id: uuid.UUID,
+        input: CollectionUpdateInput,
+        expected_version: ExpectedVersion = None,
     ) -> CollectionType | None:
         data = parse(CollectionUpdate, input_data(input))
         async with info.context.session() as session:
-            await curation.update_collection(session, info.context.actor, id, data)
+            await curation.update_collection(
+                session, info.context.actor, id, data, expected_version
+            )
         return await _collection(info, id)
 
     @strawberry.mutation
-    async def delete_collection(self, info: Info, id: uuid.UUID) -> bool | None:
+    async def delete_collection(
+        self, info: Info, id: uuid.UUID, expected_version: ExpectedVersion = None
+    ) -> bool | None:
         async with info.context.session() as session:
-            await curation.delete_collection(session, info.context.actor, id)
+            await curation.delete_collection(session, info.context.actor, id, expected_version)
         return True
 
     @strawberry.mutation(description="Add a contribution to a collection, move it, or re-note it.")
     async def put_collection_item(
-        self, info: Info, id: uuid.UUID, input: CollectionItemInputType
+        self,
+        info: Info,
+        id: uuid.UUID,
+        input: CollectionItemInputType,
+        expected_version: ExpectedVersion = None,
     ) -> CollectionType | None:
         data = parse(CollectionItemInput, _sent(input))
         async with info.context.session() as session:
-            await curation.put_item(session, info.context.actor, id, data)
+            await curation.put_item(session, info.context.actor, id, data, expected_version)
         return await _collection(info, id)
 
     @strawberry.mutation
     async def remove_collection_item(
-        self, info: Info, id: uuid.UUID, contribution_id: uuid.UUID
+        self,
+        info: Info,
+        id: uuid.UUID,
+        contribution_id: uuid.UUID,
+        expected_version: ExpectedVersion = None,
     ) -> CollectionType | None:
         async with info.context.session() as session:
-            await curation.remove_item(session, info.context.actor, id, contribution_id)
+            await curation.remove_item(
+                session, info.context.actor, id, contribution_id, expected_version
+            )
         return await _collection(info, id)
 
     @strawberry.mutation(description="Report a contribution to the convenors.")

@@ -2,7 +2,7 @@ import strawberry
 
 from app.models.domains import DomainCreate, DomainUpdate
 from app.schema.context import Info
-from app.schema.inputs import input_data
+from app.schema.inputs import ExpectedVersion, input_data
 from app.schema.relay import Connection, connection, page_params
 from app.schema.types.domains import DomainType
 from app.schema.types.enums import (
@@ -104,15 +104,25 @@ class DomainMutation:
 
     @strawberry.mutation
     async def update_domain(
-        self, info: Info, slug: str, input: DomainUpdateInput
+        self,
+        info: Info,
+        slug: str,
+        input: DomainUpdateInput,
+        expected_version: ExpectedVersion = None,
     ) -> DomainType | None:
         data = parse(DomainUpdate, input_data(input))
         async with info.context.session() as session:
-            domain = await domains.update_domain(session, info.context.actor, slug, data)
+            domain = await domains.update_domain(
+                session, info.context.actor, slug, data, expected_version
+            )
         return DomainType.from_model(domain)
 
     @strawberry.mutation(description="Archive a domain: hidden from lists, data kept.")
-    async def archive_domain(self, info: Info, slug: str) -> DomainType | None:
+    async def archive_domain(
+        self, info: Info, slug: str, expected_version: ExpectedVersion = None
+    ) -> DomainType | None:
         async with info.context.session() as session:
-            domain = await domains.archive_domain(session, info.context.actor, slug)
+            domain = await domains.archive_domain(
+                session, info.context.actor, slug, expected_version
+            )
         return DomainType.from_model(domain)

@@ -6,6 +6,7 @@ from typing import Any
 from graphql import GraphQLError
 from pydantic import ValidationError
 from sqlalchemy.exc import DBAPIError, IntegrityError, InterfaceError, OperationalError
+from sqlalchemy.orm.exc import StaleDataError
 from strawberry.exceptions import StrawberryInputCoercionError
 from strawberry.extensions import MaskErrors
 from strawberry.utils.str_converters import to_camel_case
@@ -47,6 +48,12 @@ def _classify(error: GraphQLError) -> tuple[str, str, dict[str, Any]]:
         )
     if isinstance(orig, IntegrityError):
         return "CONFLICT", "The change conflicts with existing data.", {}
+    if isinstance(orig, StaleDataError):
+        return (
+            "CONFLICT",
+            "Another request changed the same data at the same moment; read it again and retry.",
+            {"problemType": problem_type("concurrent-update")},
+        )
     if isinstance(orig, DBAPIError) and str(getattr(orig.orig, "sqlstate", "")) in (
         TRANSIENT_SQLSTATES
     ):

@@ -12,7 +12,7 @@ from app.models.gatherings import (
     SummaryInput,
 )
 from app.schema.context import Info
-from app.schema.inputs import input_data
+from app.schema.inputs import ExpectedVersion, input_data
 from app.schema.types.enums import (
     EditScopeEnum,
     ModalityEnum,
@@ -122,10 +122,13 @@ class GatheringMutation:
         id: uuid.UUID,
         input: GatheringUpdateInput,
         scope: EditScopeEnum = "this",  # type: ignore[valid-type,assignment]
+        expected_version: ExpectedVersion = None,
     ) -> GatheringType | None:
         data = parse(GatheringUpdate, _data(input))
         async with info.context.session() as session:
-            await gatherings.update_gathering(session, info.context.actor, id, data, scope)
+            await gatherings.update_gathering(
+                session, info.context.actor, id, data, scope, expected_version
+            )
         return await _view(info, id)
 
     @strawberry.mutation(description="Cancel this occurrence, or it and the following.")
@@ -134,10 +137,13 @@ class GatheringMutation:
         info: Info,
         id: uuid.UUID,
         scope: EditScopeEnum = "this",  # type: ignore[valid-type,assignment]
+        expected_version: ExpectedVersion = None,
     ) -> GatheringType | None:
         data = GatheringUpdate(status=GatheringStatus.cancelled)
         async with info.context.session() as session:
-            await gatherings.update_gathering(session, info.context.actor, id, data, scope)
+            await gatherings.update_gathering(
+                session, info.context.actor, id, data, scope, expected_version
+            )
         return await _view(info, id)
 
     @strawberry.mutation(description="RSVP; `going` beyond the capacity joins the waitlist.")
@@ -175,11 +181,15 @@ class GatheringMutation:
 
     @strawberry.mutation(description="Write the summary and outcomes; completes the gathering.")
     async def write_summary(
-        self, info: Info, id: uuid.UUID, input: SummaryInputType
+        self,
+        info: Info,
+        id: uuid.UUID,
+        input: SummaryInputType,
+        expected_version: ExpectedVersion = None,
     ) -> GatheringType | None:
         data = parse(SummaryInput, input_data(input))
         async with info.context.session() as session:
-            await rsvps.write_summary(session, info.context.actor, id, data)
+            await rsvps.write_summary(session, info.context.actor, id, data, expected_version)
         return await _view(info, id)
 
     @strawberry.mutation(description="A secret calendar-feed token (shown once).")

@@ -5,7 +5,7 @@ import strawberry
 
 from app.models.memberships import MembershipCreate, MembershipUpdate
 from app.schema.context import Info
-from app.schema.inputs import input_data
+from app.schema.inputs import ExpectedVersion, input_data
 from app.schema.types.enums import MembershipStatusEnum, RoleEnum
 from app.schema.types.memberships import MembershipType
 from app.services import memberships
@@ -66,21 +66,30 @@ class MembershipMutation:
         description="Accept, approve, decline, leave or remove; or change roles (convenors)."
     )
     async def update_membership(
-        self, info: Info, slug: str, person_id: uuid.UUID, input: MembershipUpdateInput
+        self,
+        info: Info,
+        slug: str,
+        person_id: uuid.UUID,
+        input: MembershipUpdateInput,
+        expected_version: ExpectedVersion = None,
     ) -> MembershipType | None:
         data = parse(MembershipUpdate, input_data(input))
         async with info.context.session() as session:
             membership = await memberships.update_membership(
-                session, info.context.actor, slug, person_id, data
+                session, info.context.actor, slug, person_id, data, expected_version
             )
         return MembershipType.from_model(membership)
 
     @strawberry.mutation(description="Leave (yourself) or remove someone (convenors).")
     async def end_membership(
-        self, info: Info, slug: str, person_id: uuid.UUID
+        self,
+        info: Info,
+        slug: str,
+        person_id: uuid.UUID,
+        expected_version: ExpectedVersion = None,
     ) -> MembershipType | None:
         async with info.context.session() as session:
             membership = await memberships.end_membership(
-                session, info.context.actor, slug, person_id
+                session, info.context.actor, slug, person_id, expected_version
             )
         return MembershipType.from_model(membership)

@@ -4,7 +4,7 @@ import strawberry
 
 from app.models.people import ApiKeyCreate, PersonRegister, PersonUpdate
 from app.schema.context import Info
-from app.schema.inputs import input_data
+from app.schema.inputs import ExpectedVersion, input_data
 from app.schema.relay import Connection, connection, page_params
 from app.schema.types.enums import ApiKeyScopeEnum
 from app.schema.types.people import ApiKeyType, PersonType, TokenPairType
@@ -102,11 +102,13 @@ class PeopleMutation:
         return TokenPairType(**pair.model_dump())
 
     @strawberry.mutation
-    async def update_me(self, info: Info, input: PersonUpdateInput) -> PersonType | None:
+    async def update_me(
+        self, info: Info, input: PersonUpdateInput, expected_version: ExpectedVersion = None
+    ) -> PersonType | None:
         data = parse(PersonUpdate, input_data(input))
         async with info.context.session() as session:
             person = await people.update_me(
-                session, info.context.passwords, info.context.actor, data
+                session, info.context.passwords, info.context.actor, data, expected_version
             )
         return PersonType.from_model(person, private=True)
 

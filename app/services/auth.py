@@ -131,6 +131,23 @@ def new_api_key() -> tuple[str, str, str]:
     return key, prefix, sha256(key)
 
 
+def access_token_subject(token: str, settings: Settings) -> uuid.UUID | None:
+    """The person a valid access token names, checked without the database (signature,
+    expiry, type); None for anything else."""
+    try:
+        claims = jwt.decode(
+            token,
+            settings.secret_key,
+            algorithms=[_JWT_ALGORITHM],
+            options={"require": ["exp", "sub"]},
+        )
+        if claims.get("typ") != "access":
+            return None
+        return uuid.UUID(claims["sub"])
+    except (jwt.InvalidTokenError, ValueError, TypeError):
+        return None
+
+
 async def actor_from_token(session: AsyncSession, settings: Settings, token: str | None) -> Actor:
     if not token:
         return ANONYMOUS

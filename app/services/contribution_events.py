@@ -52,6 +52,7 @@ async def contribution_changed(
             domain_id=contribution.domain_id,
         )
         return
+    await session.flush()  # the payload shows the version this change gives the contribution
     payload = dump(contribution)
     await events.record(
         session,

@@ -39,6 +39,7 @@ from app.services.contribution_events import contribution_changed, dump
 from app.services.gatherings import active_member_ids
 from app.services.pagination import Page, PageParams, SortKey, paginate_keys
 from app.services.people import get_person
+from app.services.versions import check_version
 
 K = ContributionKind
 
@@ -91,7 +92,7 @@ async def load_contribution(
 ) -> tuple[Contribution, DomainAccess]:
     stmt = select(Contribution).where(col(Contribution.id) == contribution_id)
     if lock:
-        stmt = stmt.with_for_update()
+        stmt = stmt.with_for_update().execution_options(populate_existing=True)
     contribution = (await session.exec(stmt)).one_or_none()
     if contribution is None:
         raise NotFound("No such contribution.")
@@ -228,16 +229,21 @@ async def get_contribution(
 
 
 async def update_contribution(
-    session: AsyncSession, actor: Actor, contribution_id: uuid.UUID, data: ContributionUpdate
+    session: AsyncSession,
+    actor: Actor,
+    contribution_id: uuid.UUID,
+    data: ContributionUpdate,
+    expected_version: int | None = None,
 ) -> Contribution:
     contribution, access = await load_contribution(session, actor, contribution_id, lock=True)
     access.require_writable()
+    check_version(contribution, expected_version, "contribution")
     before = dump(contribution)
     changes = data.model_dump(exclude_unset=True)
     if changes.get("status") == ContributionStatus.archived:
         if set(changes) != {"status"}:
             raise invalid_field("status", "Archive on its own, without other changes.")
-        return await archive_contribution(session, actor, contribution_id)
+        return await archive_contribution(session, actor, contribution_id, expected_version)
     if contribution.author_id is None or contribution.author_id != actor.person_id:
         raise Forbidden("Authors edit their own contributions.")
     if contribution.status == ContributionStatus.archived:
@@ -296,13 +302,17 @@ async def update_contribution(
 
 
 async def archive_contribution(
-    session: AsyncSession, actor: Actor, contribution_id: uuid.UUID
+    session: AsyncSession,
+    actor: Actor,
+    contribution_id: uuid.UUID,
+    expected_version: int | None = None,
 ) -> Contribution:
     contribution, access = await load_contribution(session, actor, contribution_id, lock=True)
     access.require_writable()
     own = contribution.author_id is not None and contribution.author_id == actor.person_id
     if not (own or is_curator(access)):
         raise Forbidden("Authors, convenors and knowledge brokers archive contributions.")
+    check_version(contribution, expected_version, "contribution")
     before = dump(contribution)
     if contribution.status != ContributionStatus.archived:
         contribution.status = ContributionStatus.archived
@@ -534,5 +544,5 @@ async def bump_counter(
     await session.exec(
         update(Contribution)
         .where(col(Contribution.id) == contribution_id)
-        .values({field: column + delta})
+        .values({field: column + delta, "version": col(Contribution.version) + 1})
     )

@@ -29,6 +29,7 @@ from app.services.actors import Actor
 from app.services.contribution_events import contribution_changed, dump
 from app.services.contributions import is_curator, load_contribution, visible_to
 from app.services.pagination import Page, PageParams, paginate
+from app.services.versions import check_version
 
 
 def _require_curator(access: DomainAccess) -> None:
@@ -38,10 +39,15 @@ def _require_curator(access: DomainAccess) -> None:
 
 
 async def set_curated(
-    session: AsyncSession, actor: Actor, contribution_id: uuid.UUID, curated: bool
+    session: AsyncSession,
+    actor: Actor,
+    contribution_id: uuid.UUID,
+    curated: bool,
+    expected_version: int | None = None,
 ) -> Contribution:
     contribution, access = await load_contribution(session, actor, contribution_id, lock=True)
     _require_curator(access)
+    check_version(contribution, expected_version, "contribution")
     if curated and contribution.status != ContributionStatus.published:
         raise Conflict("Only published contributions are curated.", problem="not-published")
     if (contribution.curated_at is not None) != curated:
@@ -94,7 +100,9 @@ async def list_collections(
 async def load_collection(
     session: AsyncSession, actor: Actor, collection_id: uuid.UUID, *, lock: bool = False
 ) -> tuple[Collection, DomainAccess]:
-    collection = await session.get(Collection, collection_id, with_for_update=lock)
+    collection = await session.get(
+        Collection, collection_id, with_for_update=lock, populate_existing=lock
+    )
     if collection is None:
         raise NotFound("No such collection.")
     domain = await session.get(Domain, collection.domain_id)
@@ -136,10 +144,15 @@ async def get_collection(
 
 
 async def update_collection(
-    session: AsyncSession, actor: Actor, collection_id: uuid.UUID, data: CollectionUpdate
+    session: AsyncSession,
+    actor: Actor,
+    collection_id: uuid.UUID,
+    data: CollectionUpdate,
+    expected_version: int | None = None,
 ) -> Collection:
     collection, access = await load_collection(session, actor, collection_id, lock=True)
     _require_curator(access)
+    check_version(collection, expected_version, "collection")
     for field, value in data.model_dump(exclude_unset=True).items():
         if value is None:
             raise invalid_field(field, "may not be null", "null")
@@ -150,20 +163,31 @@ async def update_collection(
     return collection
 
 
-async def delete_collection(session: AsyncSession, actor: Actor, collection_id: uuid.UUID) -> None:
+async def delete_collection(
+    session: AsyncSession,
+    actor: Actor,
+    collection_id: uuid.UUID,
+    expected_version: int | None = None,
+) -> None:
     """A collection is an arrangement, not content: deleting it loses no contribution."""
     collection, access = await load_collection(session, actor, collection_id, lock=True)
     _require_curator(access)
+    check_version(collection, expected_version, "collection")
     await session.delete(collection)
     await session.commit()
 
 
 async def put_item(
-    session: AsyncSession, actor: Actor, collection_id: uuid.UUID, data: CollectionItemInput
+    session: AsyncSession,
+    actor: Actor,
+    collection_id: uuid.UUID,
+    data: CollectionItemInput,
+    expected_version: int | None = None,
 ) -> CollectionItem:
     """Add a contribution (or move it, or change its note) at `position`."""
     collection, access = await load_collection(session, actor, collection_id, lock=True)
     _require_curator(access)
+    check_version(collection, expected_version, "collection")
     contribution = await session.get(Contribution, data.contribution_id)
     if (
         contribution is None
@@ -208,10 +232,15 @@ async def put_item(
 
 
 async def remove_item(
-    session: AsyncSession, actor: Actor, collection_id: uuid.UUID, contribution_id: uuid.UUID
+    session: AsyncSession,
+    actor: Actor,
+    collection_id: uuid.UUID,
+    contribution_id: uuid.UUID,
+    expected_version: int | None = None,
 ) -> None:
     collection, access = await load_collection(session, actor, collection_id, lock=True)
     _require_curator(access)
+    check_version(collection, expected_version, "collection")
     items = list(
         await session.exec(
             select(CollectionItem)
@@ -226,6 +255,8 @@ async def remove_item(
     for index, entry in enumerate(i for i in items if i is not item):
         entry.position = index
         session.add(entry)
+    collection.updated_at = utcnow()  # its items are part of it: a new version
+    session.add(collection)
     await session.commit()
 
 
@@ -247,5 +278,6 @@ def collection_public(collection: Collection, items: list[CollectionItem]) -> Co
         created_by_id=collection.created_by_id,
         created_at=collection.created_at,
         updated_at=collection.updated_at,
+        version=collection.version,
         items=[CollectionItemPublic.model_validate(i) for i in items],
     )

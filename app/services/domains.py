@@ -31,6 +31,7 @@ from app.services import events
 from app.services.access import DomainAccess, domain_access, not_found, visible_domains
 from app.services.actors import Actor
 from app.services.pagination import Page, PageParams, paginate
+from app.services.versions import check_version
 
 
 def slugify(name: str) -> str:
@@ -162,6 +163,7 @@ async def _publish(
     before: dict[str, Any] | None = None,
     tombstone: bool = False,
 ) -> None:
+    await session.flush()  # the payload shows the version this change gives the domain
     payload = _dump(domain)
     await events.record(
         session,
@@ -223,11 +225,16 @@ async def list_domains(
 
 
 async def update_domain(
-    session: AsyncSession, actor: Actor, slug: str, data: DomainUpdate
+    session: AsyncSession,
+    actor: Actor,
+    slug: str,
+    data: DomainUpdate,
+    expected_version: int | None = None,
 ) -> Domain:
     access = (await domain_access(session, actor, slug, lock=True)).require_manage()
     access.require_writable()
     domain = access.domain
+    check_version(domain, expected_version, "domain")
     before = _dump(domain)
     changes = data.model_dump(exclude_unset=True)
     required = {"name", "slug", "visibility", "join_policy", "lifecycle_stage", "timezone"}
@@ -268,9 +275,12 @@ async def update_domain(
     return domain
 
 
-async def archive_domain(session: AsyncSession, actor: Actor, slug: str) -> Domain:
+async def archive_domain(
+    session: AsyncSession, actor: Actor, slug: str, expected_version: int | None = None
+) -> Domain:
     access = (await domain_access(session, actor, slug, lock=True)).require_manage()
     domain = access.domain
+    check_version(domain, expected_version, "domain")
     if domain.archived_at is None:
         domain.archived_at = domain.updated_at = utcnow()
         session.add(domain)

@@ -20,7 +20,7 @@ from app.services.actors import Actor
 # a reader following `seq` never passes a number whose transaction commits later.
 _LOG_LOCK = 0x636F_7001
 
-_IGNORED_IN_DIFF = frozenset({"updated_at"})
+_IGNORED_IN_DIFF = frozenset({"updated_at", "version"})
 
 
 async def lock_log(session: AsyncSession) -> None:

@@ -32,6 +32,7 @@ from app.services import recurrence
 from app.services.access import DomainAccess, actor_memberships, domain_access, visible_domains
 from app.services.actors import Actor
 from app.services.pagination import Page, PageParams, paginate
+from app.services.versions import check_version
 
 MAX_WINDOW = timedelta(days=3 * 366)
 _COPIED = (
@@ -397,6 +398,7 @@ def to_public(view: GatheringView) -> GatheringPublic:
         summary_at=g.summary_at,
         created_at=g.created_at,
         updated_at=g.updated_at,
+        version=g.version,
     )
 
 
@@ -421,6 +423,7 @@ async def update_gathering(
     gathering_id: uuid.UUID,
     data: GatheringUpdate,
     scope: EditScope = EditScope.this,
+    expected_version: int | None = None,
 ) -> Gathering:
     """Change one occurrence, or it and every later one of its series. Changing the
     following occurrences of a series from its middle splits the series in two, as
@@ -447,6 +450,7 @@ async def update_gathering(
     if "agenda" in changes:
         changes["agenda"] = [s.model_dump(mode="json") for s in data.agenda or []]
     series, targets = await _lock_targets(session, gathering, scope)
+    check_version(gathering, expected_version, "gathering")
     new_start, delta = _start_change(changes, gathering, series, scope)
     status = changes.pop("status", None)
     if status is not None and gathering.status == GatheringStatus.completed:

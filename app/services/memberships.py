@@ -32,6 +32,7 @@ from app.services.access import DomainAccess, actor_memberships, domain_access, 
 from app.services.actors import Actor
 from app.services.pagination import Page, PageParams, after_cursor, build_page, paginate
 from app.services.people import get_person
+from app.services.versions import check_version
 
 S = MembershipStatus
 E = MembershipEventKind
@@ -119,6 +120,7 @@ async def _publish(
     if not kinds:
         return
     kind = next((k for k in reversed(kinds) if k != E.roles_changed), kinds[-1])
+    await session.flush()  # the payload shows the version this change gives the membership
     payload = _dump(membership)
     await events.record(
         session,
@@ -278,10 +280,17 @@ _TRANSITIONS: dict[tuple[S, S], tuple[str, E]] = {
 
 
 async def update_membership(
-    session: AsyncSession, actor: Actor, slug: str, person_id: uuid.UUID, data: MembershipUpdate
+    session: AsyncSession,
+    actor: Actor,
+    slug: str,
+    person_id: uuid.UUID,
+    data: MembershipUpdate,
+    expected_version: int | None = None,
 ) -> Membership:
     access = (await domain_access(session, actor, slug, lock=True)).require_writable()
     membership = await _visible_membership(session, access, person_id)
+    # Every membership write holds the domain's lock (taken above), so none can intervene.
+    check_version(membership, expected_version, "membership")
     session.info.pop(_KINDS, None)
     before = _dump(membership)
     changes = data.model_dump(exclude_unset=True)
@@ -299,12 +308,17 @@ async def update_membership(
 
 
 async def end_membership(
-    session: AsyncSession, actor: Actor, slug: str, person_id: uuid.UUID
+    session: AsyncSession,
+    actor: Actor,
+    slug: str,
+    person_id: uuid.UUID,
+    expected_version: int | None = None,
 ) -> Membership:
     """DELETE: you leave (or decline an invitation); a convenor removes someone else,
     withdraws an invitation, or turns down a request to join."""
     access = (await domain_access(session, actor, slug, lock=True)).require_writable()
     membership = await _visible_membership(session, access, person_id)
+    check_version(membership, expected_version, "membership")
     session.info.pop(_KINDS, None)
     before = _dump(membership)
     is_self = person_id == actor.person_id

@@ -19,6 +19,7 @@ from app.models.people import Person, PersonRegister, PersonUpdate
 from app.services.actors import Actor
 from app.services.auth import Passwords
 from app.services.pagination import Page, PageParams, paginate
+from app.services.versions import check_version
 
 
 def sees_private(actor: Actor, person_id: uuid.UUID) -> bool:
@@ -126,16 +127,34 @@ async def get_me(session: AsyncSession, actor: Actor) -> Person:
 
 
 async def update_me(
-    session: AsyncSession, passwords: Passwords, actor: Actor, data: PersonUpdate
+    session: AsyncSession,
+    passwords: Passwords,
+    actor: Actor,
+    data: PersonUpdate,
+    expected_version: int | None = None,
 ) -> Person:
     actor.require_write()
-    person = await get_me(session, actor)
+    person_id = actor.require_person()
+    # Hashed before the row is locked: hashing takes a while, and a lock held meanwhile
+    # would make every other change to this profile wait for it.
+    password_hash = await passwords.hash(data.password) if data.password else None
+    person = (
+        await session.exec(
+            select(Person)
+            .where(col(Person.id) == person_id)
+            .with_for_update()
+            .execution_options(populate_existing=True)
+        )
+    ).one_or_none()
+    if person is None:
+        raise NotFound("Your account no longer exists.")
+    check_version(person, expected_version, "profile")
     changes = data.model_dump(exclude_unset=True, exclude={"password"})
     for field, value in changes.items():
         if value is not None:
             setattr(person, field, value)
-    if data.password:
-        person.password_hash = await passwords.hash(data.password)
+    if password_hash is not None:
+        person.password_hash = password_hash
     person.updated_at = utcnow()
     session.add(person)
     await session.commit()

@@ -33,6 +33,7 @@ from app.services.gatherings import (
     load_gathering,
     lock_gathering,
 )
+from app.services.versions import check_version
 
 CHECK_IN_EARLY = timedelta(minutes=15)
 
@@ -311,12 +312,17 @@ async def list_attendance(
 
 
 async def write_summary(
-    session: AsyncSession, actor: Actor, gathering_id: uuid.UUID, data: SummaryInput
+    session: AsyncSession,
+    actor: Actor,
+    gathering_id: uuid.UUID,
+    data: SummaryInput,
+    expected_version: int | None = None,
 ) -> Gathering:
     gathering, access = await load_gathering(session, actor, gathering_id, lock=True)
     access.require_writable()
     if not can_host(access, gathering):
         raise Forbidden("Only hosts and convenors write the summary.")
+    check_version(gathering, expected_version, "gathering")
     if gathering.status == GatheringStatus.cancelled:
         raise Conflict("This gathering is cancelled.", problem="gathering-cancelled")
     if gathering.start_at > utcnow():

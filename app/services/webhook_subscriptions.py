@@ -34,6 +34,7 @@ from app.services.access import DomainAccess, actor_memberships, domain_access
 from app.services.actors import Actor
 from app.services.audit import managed_domains
 from app.services.pagination import Page, PageParams, SortKey, paginate, paginate_keys
+from app.services.versions import check_version
 from app.services.webhook_targets import ensure_allowed
 
 SECRET_BYTES = 32
@@ -168,8 +169,10 @@ async def update_webhook(
     settings: Settings,
     webhook_id: uuid.UUID,
     data: WebhookUpdate,
+    expected_version: int | None = None,
 ) -> WebhookSubscription:
     subscription = await _writable(session, actor, webhook_id)
+    check_version(subscription, expected_version, "webhook")
     before = _public(subscription)
     changes = data.model_dump(exclude_unset=True, exclude_none=True)
     if "url" in changes:
@@ -206,8 +209,11 @@ async def update_webhook(
     return subscription
 
 
-async def delete_webhook(session: AsyncSession, actor: Actor, webhook_id: uuid.UUID) -> None:
+async def delete_webhook(
+    session: AsyncSession, actor: Actor, webhook_id: uuid.UUID, expected_version: int | None = None
+) -> None:
     subscription = await _writable(session, actor, webhook_id)
+    check_version(subscription, expected_version, "webhook")
     await events.audit(
         session,
         actor,

@@ -201,7 +201,8 @@ async def disable_subscription(
         text(
             """
             UPDATE webhook_subscriptions
-            SET active = false, disabled_at = :now, disabled_reason = :reason, updated_at = :now
+            SET active = false, disabled_at = :now, disabled_reason = :reason, updated_at = :now,
+                version = version + 1
             WHERE id = :id AND active
             RETURNING domain_id
             """

@@ -12,10 +12,10 @@ from tests.schema.support import assert_same, ok
 
 DOMAIN_FIELDS = """id slug name purpose description goals boundaries themes visibility joinPolicy
   maxActiveMembers lifecycleStage timezone codeOfConduct createdAt updatedAt archivedAt
-  parent { id }"""
+  version parent { id }"""
 MEMBERSHIP_FIELDS = """id domainId personId status roles createdAt updatedAt joinedAt leftAt
-  conductAcceptedAt"""
-PERSON_FIELDS = "id displayName bio expertise timezone createdAt updatedAt"
+  conductAcceptedAt version"""
+PERSON_FIELDS = "id displayName bio expertise timezone createdAt updatedAt version"
 
 
 async def _community(session: AsyncSession) -> tuple[Person, list[Person]]:

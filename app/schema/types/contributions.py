@@ -93,6 +93,10 @@ class ContributionType:
     created_at: datetime
     updated_at: datetime
     edited_at: datetime | None
+    version: int = strawberry.field(
+        description="Grows with every change; pass it as `expectedVersion` to change "
+        "this contribution only if no one changed it since."
+    )
 
     @classmethod
     def from_model(cls, c: Any) -> "ContributionType":
@@ -183,6 +187,10 @@ class CollectionType:
     created_by_id: uuid.UUID | None
     created_at: datetime
     updated_at: datetime
+    version: int = strawberry.field(
+        description="Grows with every change; pass it as `expectedVersion` to change "
+        "this collection only if no one changed it since."
+    )
     items: list[CollectionItemType]
 
     @classmethod

@@ -49,6 +49,10 @@ class DomainType:
     created_at: datetime
     updated_at: datetime
     archived_at: datetime | None
+    version: int = strawberry.field(
+        description="Grows with every change; pass it as `expectedVersion` to change this domain "
+        "only if no one changed it since."
+    )
     parent_id: strawberry.Private[uuid.UUID | None]
 
     @classmethod
@@ -71,6 +75,7 @@ class DomainType:
             created_at=d.created_at,
             updated_at=d.updated_at,
             archived_at=d.archived_at,
+            version=d.version,
             parent_id=d.parent_id,
         )
 

@@ -137,6 +137,10 @@ class GatheringType:
     summary_at: datetime | None
     created_at: datetime
     updated_at: datetime
+    version: int = strawberry.field(
+        description="Grows with every change; pass it as `expectedVersion` to change "
+        "this occurrence only if no one changed it since."
+    )
 
     @classmethod
     def from_public(cls, p: GatheringPublic) -> "GatheringType":

@@ -31,6 +31,10 @@ class MembershipType:
     joined_at: datetime | None
     left_at: datetime | None
     conduct_accepted_at: datetime | None
+    version: int = strawberry.field(
+        description="Grows with every change; pass it as `expectedVersion` to change "
+        "this membership only if no one changed it since."
+    )
 
     @classmethod
     def from_model(cls, m: Membership) -> "MembershipType":
@@ -45,6 +49,7 @@ class MembershipType:
             joined_at=m.joined_at,
             left_at=m.left_at,
             conduct_accepted_at=m.conduct_accepted_at,
+            version=m.version,
         )
 
     @strawberry.field

@@ -24,6 +24,9 @@ class PersonType:
     timezone: str
     created_at: datetime
     updated_at: datetime
+    version: int = strawberry.field(
+        description="Grows with every change; pass it as `expectedVersion` to updateMe."
+    )
     email: str | None = strawberry.field(description="Only for yourself and platform admins.")
     share_participation: bool | None = strawberry.field(
         default=None, description="Only for yourself and platform admins."
@@ -43,6 +46,7 @@ class PersonType:
             timezone=person.timezone,
             created_at=person.created_at,
             updated_at=person.updated_at,
+            version=person.version,
             email=person.email if private else None,
             share_participation=person.share_participation if private else None,
         )
