@@ -48,9 +48,7 @@ def _json(model: BaseModel) -> Response:
     return Response(model.__pydantic_serializer__.to_json(model), media_type="application/json")
 
 
-def _network_response(view: dict[str, Any], fmt: str) -> Response:
-    if fmt == "graphml":
-        return Response(network.graphml(view), media_type=GRAPHML)
+def _network_json(view: dict[str, Any]) -> Response:
     return Response(orjson.dumps(view, option=orjson.OPT_UTC_Z), media_type="application/json")
 
 
@@ -71,8 +69,10 @@ async def domain_network(
     format: Format = "json",
 ) -> object:
     params = view_params(since, until, layers, min_coattendance)
-    view = await network.domain_network_data(session, actor, slug, params)
-    return _network_response(view, format)
+    if format == "graphml":
+        graphml = await network.domain_network_graphml(session, actor, slug, params)
+        return Response(graphml, media_type=GRAPHML)
+    return _network_json(await network.domain_network_data(session, actor, slug, params))
 
 
 @router.get(
@@ -94,9 +94,10 @@ async def cross_domain_network(
     params = view_params(
         since, until, layers, min_coattendance, min_shared_domains, cross_domain=True
     )
-    return _network_response(
-        await network.cross_domain_network_data(session, actor, params), format
-    )
+    if format == "graphml":
+        graphml = await network.cross_domain_network_graphml(session, actor, params)
+        return Response(graphml, media_type=GRAPHML)
+    return _network_json(await network.cross_domain_network_data(session, actor, params))
 
 
 def _params(since: datetime | None, until: datetime | None) -> ViewParams:

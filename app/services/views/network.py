@@ -318,6 +318,36 @@ async def cross_domain_network_data(
     return await view_data(session, domains, params, cross_domain=True, tuning=tuning)
 
 
+async def domain_network_graphml(
+    session: AsyncSession, actor: Actor, slug: str, params: ViewParams
+) -> str:
+    domain = await member_domain(session, actor, slug)
+    return await graphml_data(session, [domain], params, cross_domain=False)
+
+
+async def cross_domain_network_graphml(
+    session: AsyncSession, actor: Actor, params: ViewParams
+) -> str:
+    domains = await readable_domains(session, actor)
+    return await graphml_data(session, domains, params, cross_domain=True)
+
+
+async def graphml_data(
+    session: AsyncSession, domains: Sequence[Domain], params: ViewParams, *, cross_domain: bool
+) -> str:
+    """GraphML takes as long to write as the network takes to compute: cached as well."""
+    ids = [d.id for d in domains]
+
+    async def build() -> str:
+        data = await view_data(
+            session, domains, params, cross_domain=cross_domain, tuning=DEFAULT_TUNING
+        )
+        return graphml(data)
+
+    key = ("graphml", tuple(ids), params, cross_domain)
+    return await cache.cached(session, key, ids, build, lambda text: len(text) // 200)
+
+
 async def domain_network(
     session: AsyncSession,
     actor: Actor,
