@@ -156,6 +156,9 @@ async def create_gathering(
             )
         )
     session.add_all(occurrences)
+    from app.services.gathering_events import gathering_changed
+
+    await gathering_changed(session, actor, "gathering.scheduled", occurrences[0])
     await session.commit()
     return occurrences[0]
 
@@ -428,6 +431,7 @@ async def update_gathering(
     """Change one occurrence, or it and every later one of its series. Changing the
     following occurrences of a series from its middle splits the series in two, as
     calendar clients expect (the first half gets an UNTIL)."""
+    from app.services.gathering_events import gathering_changed, rsvps_changed
     from app.services.rsvps import going_count, promote_waitlist
 
     gathering, access = await load_gathering(session, actor, gathering_id)
@@ -484,8 +488,13 @@ async def update_gathering(
     session.add(series)
     await session.flush()
     for target in targets:
+        promoted = []
         if target.status == GatheringStatus.scheduled:
-            await promote_waitlist(session, target)
+            promoted = await promote_waitlist(session, target)
+        cancelled = status == GatheringStatus.cancelled and target.status == status
+        kind = "gathering.cancelled" if cancelled else "gathering.changed"
+        await gathering_changed(session, actor, kind, target)
+        await rsvps_changed(session, actor, target, [("rsvp.changed", r) for r in promoted])
     await session.commit()
     return gathering
 

@@ -27,6 +27,11 @@ from app.models.gatherings import (
 from app.models.people import Person
 from app.services.access import DomainAccess
 from app.services.actors import Actor
+from app.services.gathering_events import (
+    attendance_recorded,
+    gathering_changed,
+    rsvps_changed,
+)
 from app.services.gatherings import (
     active_member_ids,
     can_host,
@@ -47,6 +52,10 @@ def _require_open(g: Gathering) -> None:
         raise Conflict("This gathering is cancelled.", problem="gathering-cancelled")
     if g.status == GatheringStatus.completed or _end(g) <= utcnow():
         raise Conflict("This gathering is over.", problem="gathering-past")
+
+
+def _moved_up(promoted: list[Rsvp]) -> list[tuple[str, Rsvp]]:
+    return [("rsvp.changed", r) for r in promoted]
 
 
 async def going_count(session: AsyncSession, gathering_id: uuid.UUID) -> int:
@@ -116,8 +125,11 @@ async def set_rsvp(
     rsvp.updated_at = now
     session.add(rsvp)
     await session.flush()
+    promoted = []
     if previous == RsvpStatus.going and rsvp.status != RsvpStatus.going:
-        await promote_waitlist(session, gathering)
+        promoted = await promote_waitlist(session, gathering)
+    changed = [("rsvp.created" if previous is None else "rsvp.changed", rsvp)]
+    await rsvps_changed(session, actor, gathering, changed + _moved_up(promoted))
     await session.commit()
     return rsvp
 
@@ -165,8 +177,10 @@ async def remove_rsvp(
     was_going = rsvp.status == RsvpStatus.going
     await session.delete(rsvp)
     await session.flush()
+    promoted = []
     if was_going and gathering.status == GatheringStatus.scheduled:
-        await promote_waitlist(session, gathering)
+        promoted = await promote_waitlist(session, gathering)
+    await rsvps_changed(session, actor, gathering, [("rsvp.withdrawn", rsvp), *_moved_up(promoted)])
     await session.commit()
 
 
@@ -215,7 +229,10 @@ async def record_attendance(
                 )
             ],
         )
-    await _insert_attendance(session, gathering, wanted, AttendanceSource.host, actor)
+    if await _insert_attendance(session, gathering, wanted, AttendanceSource.host, actor):
+        await attendance_recorded(
+            session, actor, gathering, await attendance_of(session, gathering.id)
+        )
     await session.commit()
     return await attendance_of(session, gathering.id, wanted)
 
@@ -232,7 +249,11 @@ async def check_in(session: AsyncSession, actor: Actor, gathering_id: uuid.UUID)
             problem="outside-check-in-window",
         )
     person_id = actor.require_person()
-    await _insert_attendance(session, gathering, [person_id], AttendanceSource.self_check_in, actor)
+    source = AttendanceSource.self_check_in
+    if await _insert_attendance(session, gathering, [person_id], source, actor):
+        await attendance_recorded(
+            session, actor, gathering, await attendance_of(session, gathering.id)
+        )
     await session.commit()
     return (await attendance_of(session, gathering.id, [person_id]))[0]
 
@@ -243,7 +264,8 @@ async def _insert_attendance(
     person_ids: list[uuid.UUID],
     source: AttendanceSource,
     actor: Actor,
-) -> None:
+) -> int:
+    """Insert what is not recorded yet; returns how many rows are new."""
     rsvped = set(
         (
             await session.exec(
@@ -270,13 +292,15 @@ async def _insert_attendance(
         }
         for pid in person_ids
     ]
-    if rows:
-        stmt = (
-            insert(Attendance)
-            .values(rows)
-            .on_conflict_do_nothing(constraint="uq_attendance_gathering_person")
-        )
-        await session.exec(stmt)
+    if not rows:
+        return 0
+    stmt = (
+        insert(Attendance)
+        .values(rows)
+        .on_conflict_do_nothing(constraint="uq_attendance_gathering_person")
+        .returning(col(Attendance.id))
+    )
+    return len((await session.exec(stmt)).all())
 
 
 async def attendance_of(
@@ -336,5 +360,6 @@ async def write_summary(
     gathering.summary_at = gathering.updated_at = utcnow()
     gathering.status = GatheringStatus.completed
     session.add(gathering)
+    await gathering_changed(session, actor, "gathering.completed", gathering)
     await session.commit()
     return gathering
