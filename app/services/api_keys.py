@@ -1,6 +1,7 @@
 """API keys: service accounts for integrations, created by platform admins."""
 
 import uuid
+from typing import Any
 
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
@@ -8,6 +9,7 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 from app.errors import NotFound
 from app.models.base import utcnow
 from app.models.people import ApiKey, ApiKeyCreate
+from app.services import events
 from app.services.actors import Actor
 from app.services.auth import new_api_key
 from app.services.pagination import Page, PageParams, paginate
@@ -26,6 +28,7 @@ async def create_api_key(
         created_by_id=actor.person_id,
     )
     session.add(key)
+    await _audit(session, actor, key, "api_key.created", {"name": key.name, "scopes": key.scopes})
     await session.commit()
     return key, secret
 
@@ -49,5 +52,24 @@ async def revoke_api_key(session: AsyncSession, actor: Actor, key_id: uuid.UUID)
     if key.revoked_at is None:
         key.revoked_at = utcnow()
         session.add(key)
+        await _audit(session, actor, key, "api_key.revoked")
         await session.commit()
     return key
+
+
+async def _audit(
+    session: AsyncSession,
+    actor: Actor,
+    key: ApiKey,
+    action: str,
+    changes: dict[str, Any] | None = None,
+) -> None:
+    await events.audit(
+        session,
+        actor,
+        action,
+        resource_type="api_key",
+        resource_id=key.id,
+        domain_id=None,
+        changes=changes,
+    )

@@ -24,6 +24,7 @@ from app.models.contributions import (
     ModerationEvent,
 )
 from app.models.domains import Domain
+from app.services import events
 from app.services.access import DomainAccess, domain_access
 from app.services.actors import Actor
 from app.services.contribution_events import contribution_changed, dump
@@ -79,6 +80,7 @@ async def create_collection(
         **data.model_dump(), domain_id=access.domain.id, created_by_id=actor.person_id
     )
     session.add(collection)
+    await _audit(session, actor, collection, "collection.created")
     await session.commit()
     return collection
 
@@ -159,6 +161,7 @@ async def update_collection(
         setattr(collection, field, value)
     collection.updated_at = utcnow()
     session.add(collection)
+    await _audit(session, actor, collection, "collection.updated")
     await session.commit()
     return collection
 
@@ -174,6 +177,7 @@ async def delete_collection(
     _require_curator(access)
     check_version(collection, expected_version, "collection")
     await session.delete(collection)
+    await _audit(session, actor, collection, "collection.deleted")
     await session.commit()
 
 
@@ -227,6 +231,7 @@ async def put_item(
         session.add(entry)
     collection.updated_at = utcnow()
     session.add(collection)
+    await _audit(session, actor, collection, "collection.item_put")
     await session.commit()
     return item
 
@@ -257,6 +262,7 @@ async def remove_item(
         session.add(entry)
     collection.updated_at = utcnow()  # its items are part of it: a new version
     session.add(collection)
+    await _audit(session, actor, collection, "collection.item_removed")
     await session.commit()
 
 
@@ -280,4 +286,15 @@ def collection_public(collection: Collection, items: list[CollectionItem]) -> Co
         updated_at=collection.updated_at,
         version=collection.version,
         items=[CollectionItemPublic.model_validate(i) for i in items],
+    )
+
+
+async def _audit(session: AsyncSession, actor: Actor, collection: Collection, action: str) -> None:
+    await events.audit(
+        session,
+        actor,
+        action,
+        resource_type="collection",
+        resource_id=collection.id,
+        domain_id=collection.domain_id,
     )

@@ -19,6 +19,7 @@ from app.models.contributions import (
     ReportStatus,
 )
 from app.models.domains import Domain
+from app.services import events
 from app.services.access import DomainAccess, domain_access
 from app.services.actors import Actor
 from app.services.contribution_events import contribution_changed, dump
@@ -46,6 +47,7 @@ async def report(
         reason=data.reason,
     )
     session.add(row)
+    await _audit(session, actor, row, "report.created")
     await session.commit()
     return row
 
@@ -147,6 +149,7 @@ async def resolve_report(
             reason=data.note,
         )
     )
+    await _audit(session, actor, row, f"report.{row.status}")
     await session.commit()
     return row
 
@@ -163,4 +166,15 @@ async def moderation_log(
             .where(col(ModerationEvent.contribution_id) == contribution.id)
             .order_by(col(ModerationEvent.at), col(ModerationEvent.id))
         )
+    )
+
+
+async def _audit(session: AsyncSession, actor: Actor, row: Report, action: str) -> None:
+    await events.audit(
+        session,
+        actor,
+        action,
+        resource_type="report",
+        resource_id=row.id,
+        domain_id=row.domain_id,
     )

@@ -12,10 +12,11 @@ from sqlalchemy.orm import aliased
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
-from app.errors import Conflict, NotFound
+from app.errors import Conflict, FieldError, Invalid, NotFound
 from app.models.base import utcnow
 from app.models.memberships import Membership, MembershipStatus, Role
 from app.models.people import Person, PersonRegister, PersonUpdate
+from app.services import events
 from app.services.actors import Actor
 from app.services.auth import Passwords
 from app.services.pagination import Page, PageParams, paginate
@@ -73,6 +74,7 @@ async def register(session: AsyncSession, passwords: Passwords, data: PersonRegi
             setattr(person, name, getattr(data, name))
         person.password_hash, person.is_active, person.updated_at = password_hash, True, utcnow()
         session.add(person)
+        await _audit(session, person, "person.claimed")
         await session.commit()
         return person
     person = Person(
@@ -85,6 +87,8 @@ async def register(session: AsyncSession, passwords: Passwords, data: PersonRegi
     )
     session.add(person)
     try:
+        await session.flush()
+        await _audit(session, person, "person.registered")
         await session.commit()
     except IntegrityError as exc:
         await session.rollback()
@@ -150,15 +154,45 @@ async def update_me(
         raise NotFound("Your account no longer exists.")
     check_version(person, expected_version, "profile")
     changes = data.model_dump(exclude_unset=True, exclude={"password"})
+    nulled = sorted(field for field, value in changes.items() if value is None)
+    if nulled:
+        raise Invalid(
+            "These fields cannot be null.",
+            errors=[FieldError(f, "may not be null", "null") for f in nulled],
+        )
+    changed = {
+        field: {"from": getattr(person, field), "to": value}
+        for field, value in changes.items()
+        if getattr(person, field) != value
+    }
     for field, value in changes.items():
-        if value is not None:
-            setattr(person, field, value)
+        setattr(person, field, value)
     if password_hash is not None:
         person.password_hash = password_hash
+        changed["password"] = {"from": "…", "to": "…"}
     person.updated_at = utcnow()
     session.add(person)
+    await _audit(session, person, "person.updated", changed, actor)
     await session.commit()
     return person
+
+
+async def _audit(
+    session: AsyncSession,
+    person: Person,
+    action: str,
+    changes: dict[str, Any] | None = None,
+    actor: Actor | None = None,
+) -> None:
+    await events.audit(
+        session,
+        actor or Actor(person_id=person.id),
+        action,
+        resource_type="person",
+        resource_id=person.id,
+        domain_id=None,
+        changes=changes,
+    )
 
 
 async def get_person(session: AsyncSession, actor: Actor, person_id: uuid.UUID) -> Person:
