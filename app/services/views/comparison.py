@@ -6,6 +6,7 @@ persistence and shared ownership. A score at or above 0.5 counts as strong; the 
 follows from the two. Recommendations come from the source texts (`shared/seeds`) and each
 names the figure that triggered it."""
 
+import asyncio
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 
@@ -47,6 +48,7 @@ from app.services.views.params import ViewParams, parse_window
 
 STRONG = 0.5
 MAX_POINTS = 60
+HISTORY_CONCURRENCY = 2
 
 _OTHER_DOMAINS = sa.text(
     f"""
@@ -524,20 +526,26 @@ async def comparison_history(
             "choose a longer interval.",
             errors=[FieldError("since", "too many points", "too_many_points")],
         )
-    points = []
-    for a, b in spans:
-        diagnosis = await diagnose(
-            session, domain, ViewParams(a, b, DOMAIN_LAYERS), with_brokers=False
-        )
-        points.append(
-            ComparisonPoint(
-                since=a,
-                until=b,
-                network_score=diagnosis.network_score,
-                community_score=diagnosis.community_score,
-                quadrant=diagnosis.quadrant,
+    # Two windows at a time: one's queries run while the other's figures are computed.
+    # Each window reads on connections of its own; the session serves the fingerprint only,
+    # which is taken here first.
+    await cache.fingerprint(session, [domain.id])
+    gate = asyncio.Semaphore(HISTORY_CONCURRENCY)
+
+    async def point(a: datetime, b: datetime) -> ComparisonPoint:
+        async with gate:
+            diagnosis = await diagnose(
+                session, domain, ViewParams(a, b, DOMAIN_LAYERS), with_brokers=False
             )
+        return ComparisonPoint(
+            since=a,
+            until=b,
+            network_score=diagnosis.network_score,
+            community_score=diagnosis.community_score,
+            quadrant=diagnosis.quadrant,
         )
+
+    points = list(await asyncio.gather(*(point(a, b) for a, b in spans)))
     return ComparisonHistory(
         domain=domain.slug, interval=interval, window=Window(since=lo, until=hi), points=points
     )
