@@ -86,6 +86,19 @@ CATALOGUE: dict[str, str] = {
 # Deadlocks and serialisation failures: nobody's mistake, and a retry succeeds.
 TRANSIENT_SQLSTATES = frozenset({"40001", "40P01"})
 
+# The server refused or lost the connection (connection exceptions, too many clients or
+# other exhausted resources, shutting down): not the client's mistake, worth a retry.
+UNAVAILABLE_SQLSTATE_PREFIXES = ("08", "53", "57P")
+
+
+def database_unavailable(exc: DBAPIError) -> bool:
+    sqlstate = str(getattr(exc.orig, "sqlstate", None) or "")
+    return (
+        exc.connection_invalidated
+        or isinstance(exc, OperationalError | InterfaceError)
+        or sqlstate.startswith(UNAVAILABLE_SQLSTATE_PREFIXES)
+    )
+
 
 def problem_type(slug: str) -> str:
     return f"/problems/{slug}"
@@ -235,7 +248,7 @@ def install(app: FastAPI) -> None:
                 headers={"Retry-After": "1"},
             )
         log.exception("database error on %s", request.url.path)
-        if not (exc.connection_invalidated or isinstance(exc, OperationalError | InterfaceError)):
+        if not database_unavailable(exc):
             return await _unexpected(request, exc)
         return problem_response(
             503,

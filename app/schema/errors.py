@@ -5,14 +5,14 @@ from typing import Any
 
 from graphql import GraphQLError
 from pydantic import ValidationError
-from sqlalchemy.exc import DBAPIError, IntegrityError, InterfaceError, OperationalError
+from sqlalchemy.exc import DBAPIError, IntegrityError
 from sqlalchemy.orm.exc import StaleDataError
 from strawberry.exceptions import StrawberryInputCoercionError
 from strawberry.extensions import MaskErrors
 from strawberry.utils.str_converters import to_camel_case
 
 from app.errors import DomainError, FieldError
-from app.problems import TRANSIENT_SQLSTATES, problem_type
+from app.problems import TRANSIENT_SQLSTATES, database_unavailable, problem_type
 from app.services.validation import field_errors
 
 log = logging.getLogger("cop_api")
@@ -64,9 +64,7 @@ def _classify(error: GraphQLError) -> tuple[str, str, dict[str, Any]]:
         )
     if isinstance(orig, DBAPIError) and str(getattr(orig.orig, "sqlstate", "")).startswith("22"):
         return "BAD_USER_INPUT", "A value could not be stored.", {}
-    if isinstance(orig, OperationalError | InterfaceError) or (
-        isinstance(orig, DBAPIError) and orig.connection_invalidated
-    ):
+    if isinstance(orig, DBAPIError) and database_unavailable(orig):
         log.warning("database unavailable during a GraphQL request: %s", orig)
         return "SERVICE_UNAVAILABLE", "The database is unavailable; try again shortly.", {}
     if orig is None:
