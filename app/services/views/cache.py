@@ -29,7 +29,7 @@ from app.services.views.interactions import rows
 
 T = TypeVar("T")
 
-MAX_WEIGHT = 3_000_000
+MAX_WEIGHT = 1_000_000  # nodes and links; a 250,000-link network holds about 140 MB
 ENABLED = True
 
 _FINGERPRINT = sa.text(
