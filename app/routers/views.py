@@ -24,7 +24,10 @@ GRAPHML = "application/graphml+xml"
 Since = Annotated[
     datetime | None, Query(description="Start of the window (default: 180 days before `until`)")
 ]
-Until = Annotated[datetime | None, Query(description="End of the window (default: now)")]
+Until = Annotated[
+    datetime | None,
+    Query(description="End of the window (default: the next full hour: everything up to now)"),
+]
 Layers = Annotated[
     list[str] | None,
     Query(
@@ -44,7 +47,7 @@ _GRAPHML_RESPONSE = {200: {"content": {GRAPHML: {}}, "description": "The network
 
 
 def _json(model: BaseModel) -> Response:
-    """Serialized by pydantic's core in one pass: a cross-domain network is tens of MB."""
+    """Serialized by pydantic's core in one pass."""
     return Response(model.__pydantic_serializer__.to_json(model), media_type="application/json")
 
 
