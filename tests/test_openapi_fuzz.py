@@ -40,6 +40,9 @@ TABLES = ", ".join(t.name for t in SQLModel.metadata.sorted_tables)
 
 
 def _run(database_url: str, work: Any) -> Any:
+    """On an engine of its own: through the session `engine` fixture, conftest would empty
+    the tables after each operation's test, and with them the people and domains below."""
+
     async def run() -> Any:
         engine = create_async_engine(database_url, poolclass=NullPool)
         try:
