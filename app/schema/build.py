@@ -22,9 +22,11 @@ from app.schema.errors import ErrorCodes
 from app.schema.gatherings import GatheringMutation, GatheringQuery
 from app.schema.memberships import MembershipMutation, MembershipQuery
 from app.schema.people import PeopleMutation, PeopleQuery
+from app.schema.views import ViewQuery
 
 Query = merge_types(
-    "Query", (PeopleQuery, DomainQuery, MembershipQuery, GatheringQuery, ContributionQuery)
+    "Query",
+    (PeopleQuery, DomainQuery, MembershipQuery, GatheringQuery, ContributionQuery, ViewQuery),
 )
 Mutation = merge_types(
     "Mutation",

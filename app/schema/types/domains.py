@@ -6,6 +6,7 @@ import strawberry
 
 from app.models.domains import Domain
 from app.models.memberships import MembershipStatus, Role
+from app.models.views import HistoryInterval as HistoryIntervalEnum
 from app.schema.context import Info
 from app.schema.relay import Connection, connection, page_params
 from app.schema.types.enums import (
@@ -23,6 +24,12 @@ if TYPE_CHECKING:
     from app.schema.types.contributions import ContributionType
     from app.schema.types.gatherings import GatheringType
     from app.schema.types.memberships import MembershipType
+    from app.schema.types.views import (
+        CommunityView,
+        ComparisonHistory,
+        ComparisonView,
+        NetworkView,
+    )
 
 GatheringRef = Annotated["GatheringType", strawberry.lazy("app.schema.types.gatherings")]
 ContributionRef = Annotated["ContributionType", strawberry.lazy("app.schema.types.contributions")]
@@ -143,3 +150,44 @@ class DomainType:
             (self.id, page_params(first, after), narrow)
         )
         return connection(page, ContributionType.from_model)
+
+    @strawberry.field(description="This domain's members as a network (members only).")
+    async def network_view(
+        self,
+        info: Info,
+        since: datetime | None = None,
+        until: datetime | None = None,
+        layers: list[str] | None = None,
+        min_coattendance: int = 2,
+    ) -> Annotated["NetworkView", strawberry.lazy("app.schema.types.views")] | None:
+        from app.schema.views import domain_network
+
+        return await domain_network(info, self.slug, since, until, layers, min_coattendance)
+
+    @strawberry.field(description="This domain as a community: domain, community, practice.")
+    async def community_view(
+        self, info: Info, since: datetime | None = None, until: datetime | None = None
+    ) -> Annotated["CommunityView", strawberry.lazy("app.schema.types.views")] | None:
+        from app.schema.views import domain_community
+
+        return await domain_community(info, self.slug, since, until)
+
+    @strawberry.field(description="Network and community scores side by side, diagnosed.")
+    async def comparison(
+        self, info: Info, since: datetime | None = None, until: datetime | None = None
+    ) -> Annotated["ComparisonView", strawberry.lazy("app.schema.types.views")] | None:
+        from app.schema.views import domain_comparison
+
+        return await domain_comparison(info, self.slug, since, until)
+
+    @strawberry.field(description="The two scores over time.")
+    async def comparison_history(
+        self,
+        info: Info,
+        since: datetime | None = None,
+        until: datetime | None = None,
+        interval: HistoryIntervalEnum = "month",  # type: ignore[valid-type,assignment]
+    ) -> Annotated["ComparisonHistory", strawberry.lazy("app.schema.types.views")] | None:
+        from app.schema.views import domain_comparison_history
+
+        return await domain_comparison_history(info, self.slug, since, until, interval)
