@@ -58,3 +58,26 @@ async def test_readyz_answers_503(refused_client: AsyncClient) -> None:
     response = await refused_client.get("/readyz")
     assert response.status_code == 503
     assert response.json()["type"] == "/problems/service-unavailable"
+
+
+async def test_the_service_starts_without_its_database(
+    settings: Settings, engine: AsyncEngine, database_url: str
+) -> None:
+    """A process that starts while its database is unreachable still starts, and says so
+    on /readyz, instead of crashing in its startup housekeeping."""
+    async with engine.begin() as conn:
+        await conn.execute(text(f'DROP ROLE IF EXISTS "{ROLE}"'))
+        await conn.execute(text(f"CREATE ROLE \"{ROLE}\" LOGIN PASSWORD 'x' CONNECTION LIMIT 0"))
+    url = make_url(database_url).set(username=ROLE, password="x")
+    app = create_app(
+        settings.model_copy(update={"database_url": url.render_as_string(hide_password=False)})
+    )
+    try:
+        async with app.router.lifespan_context(app):
+            transport = ASGITransport(app=app)
+            async with AsyncClient(transport=transport, base_url="http://test") as client:
+                assert (await client.get("/readyz")).status_code == 503
+                assert (await client.get("/healthz")).status_code == 200
+    finally:
+        async with engine.begin() as conn:
+            await conn.execute(text(f'DROP ROLE IF EXISTS "{ROLE}"'))

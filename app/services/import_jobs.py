@@ -17,6 +17,7 @@ from datetime import timedelta
 from typing import Any
 
 from sqlalchemy import update
+from sqlalchemy.exc import DBAPIError
 from sqlmodel import col
 from sqlmodel.ext.asyncio.session import AsyncSession
 
@@ -77,7 +78,12 @@ class JobRunner:
 async def running(runner: JobRunner, sessionmaker: SessionMaker) -> AsyncIterator[None]:
     """For the API process's lifetime: jobs left unfinished by an earlier process fail at
     start; jobs still running at shutdown are stopped and fail."""
-    await _fail_unfinished(sessionmaker, col(ImportJob.heartbeat_at) < utcnow() - STALE_AFTER)
+    try:
+        await _fail_unfinished(sessionmaker, col(ImportJob.heartbeat_at) < utcnow() - STALE_AFTER)
+    except (OSError, DBAPIError) as exc:
+        # The API starts without its database (/readyz says 503 meanwhile); a stale job is
+        # also failed when it is next read.
+        log.warning("could not fail unfinished import jobs at start: %s", exc)
     try:
         yield
     finally:
