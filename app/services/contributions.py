@@ -39,6 +39,7 @@ from app.services.contribution_events import contribution_changed, dump
 from app.services.gatherings import active_member_ids
 from app.services.pagination import Page, PageParams, SortKey, paginate_keys
 from app.services.people import get_person
+from app.services.validation import refuse_nulls
 from app.services.versions import check_version
 
 K = ContributionKind
@@ -248,16 +249,12 @@ async def update_contribution(
         raise Forbidden("Authors edit their own contributions.")
     if contribution.status == ContributionStatus.archived:
         raise Conflict("This contribution is archived.", problem="contribution-archived")
-    nulled = sorted(f for f in ("body", "tags", "themes", "status") if changes.get(f, 0) is None)
-    if changes.get("title", 0) is None and contribution.kind not in UNTITLED_KINDS:
-        nulled.append("title")
-    if contribution.kind == K.resource and "url" in changes and changes["url"] is None:
-        nulled.append("url")
-    if nulled:
-        raise Invalid(
-            "These fields cannot be null.",
-            errors=[FieldError(f, "may not be null", "null") for f in nulled],
-        )
+    required = ["body", "tags", "themes", "status"]
+    if contribution.kind not in UNTITLED_KINDS:
+        required.append("title")
+    if contribution.kind == K.resource:
+        required.append("url")
+    refuse_nulls(changes, required)
     unknown = [t for t in changes.get("themes") or [] if t not in access.domain.themes]
     if unknown:
         raise invalid_field("themes", f"not among the domain's themes: {', '.join(unknown)}")

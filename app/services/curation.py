@@ -30,6 +30,7 @@ from app.services.actors import Actor
 from app.services.contribution_events import contribution_changed, dump
 from app.services.contributions import is_curator, load_contribution, visible_to
 from app.services.pagination import Page, PageParams, paginate
+from app.services.validation import refuse_nulls
 from app.services.versions import check_version
 
 
@@ -155,9 +156,9 @@ async def update_collection(
     collection, access = await load_collection(session, actor, collection_id, lock=True)
     _require_curator(access)
     check_version(collection, expected_version, "collection")
-    for field, value in data.model_dump(exclude_unset=True).items():
-        if value is None:
-            raise invalid_field(field, "may not be null", "null")
+    changes = data.model_dump(exclude_unset=True)
+    refuse_nulls(changes)
+    for field, value in changes.items():
         setattr(collection, field, value)
     collection.updated_at = utcnow()
     session.add(collection)

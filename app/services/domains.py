@@ -31,6 +31,7 @@ from app.services import events
 from app.services.access import DomainAccess, domain_access, not_found, visible_domains
 from app.services.actors import Actor
 from app.services.pagination import Page, PageParams, paginate
+from app.services.validation import refuse_nulls
 from app.services.versions import check_version
 
 
@@ -239,12 +240,7 @@ async def update_domain(
     changes = data.model_dump(exclude_unset=True)
     required = {"name", "slug", "visibility", "join_policy", "lifecycle_stage", "timezone"}
     texts = {"purpose", "description", "goals", "boundaries", "themes", "code_of_conduct"}
-    nulled = [f for f in required | texts if f in changes and changes[f] is None]
-    if nulled:
-        raise Invalid(
-            "These fields cannot be null.",
-            errors=[FieldError(f, "may not be null", "null") for f in sorted(nulled)],
-        )
+    refuse_nulls(changes, required | texts)
     if "parent_slug" in changes:
         parent_slug = changes.pop("parent_slug")
         domain.parent_id = (

@@ -32,6 +32,7 @@ from app.services import recurrence
 from app.services.access import DomainAccess, actor_memberships, domain_access, visible_domains
 from app.services.actors import Actor
 from app.services.pagination import Page, PageParams, paginate
+from app.services.validation import refuse_nulls
 from app.services.versions import check_version
 
 MAX_WINDOW = timedelta(days=3 * 366)
@@ -439,12 +440,7 @@ async def update_gathering(
     if not can_host(access, gathering):
         raise Forbidden("Only hosts and convenors change a gathering.")
     changes = data.model_dump(exclude_unset=True)
-    nulled = sorted(f for f in _REQUIRED if f in changes and changes[f] is None)
-    if nulled:
-        raise Invalid(
-            "These fields cannot be null.",
-            errors=[FieldError(f, "may not be null", "null") for f in nulled],
-        )
+    refuse_nulls(changes, _REQUIRED)
     if changes.get("status") == GatheringStatus.completed:
         raise invalid_field("status", "A gathering is completed by writing its summary.")
     if "host_ids" in changes:

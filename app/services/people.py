@@ -12,7 +12,7 @@ from sqlalchemy.orm import aliased
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
-from app.errors import Conflict, FieldError, Invalid, NotFound
+from app.errors import Conflict, NotFound
 from app.models.base import utcnow
 from app.models.memberships import Membership, MembershipStatus, Role
 from app.models.people import Person, PersonRegister, PersonUpdate
@@ -20,6 +20,7 @@ from app.services import events
 from app.services.actors import Actor
 from app.services.auth import Passwords
 from app.services.pagination import Page, PageParams, paginate
+from app.services.validation import refuse_nulls
 from app.services.versions import check_version
 
 
@@ -154,12 +155,7 @@ async def update_me(
         raise NotFound("Your account no longer exists.")
     check_version(person, expected_version, "profile")
     changes = data.model_dump(exclude_unset=True, exclude={"password"})
-    nulled = sorted(field for field, value in changes.items() if value is None)
-    if nulled:
-        raise Invalid(
-            "These fields cannot be null.",
-            errors=[FieldError(f, "may not be null", "null") for f in nulled],
-        )
+    refuse_nulls(changes)
     changed = {
         field: {"from": getattr(person, field), "to": value}
         for field, value in changes.items()

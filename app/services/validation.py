@@ -1,6 +1,7 @@
 """Validate plain data against the same pydantic models REST uses, raising Invalid.
 GraphQL inputs go through here so that a rule is written once."""
 
+from collections.abc import Iterable
 from typing import Any, TypeVar
 
 from pydantic import BaseModel, ValidationError
@@ -22,3 +23,15 @@ def parse(model: type[M], data: dict[str, Any]) -> M:
         return model.model_validate(data)
     except ValidationError as exc:
         raise Invalid("The input is not valid; see fieldErrors.", errors=field_errors(exc)) from exc
+
+
+def refuse_nulls(changes: dict[str, Any], fields: Iterable[str] | None = None) -> None:
+    """An update may leave a field out, but may not set a required one to null. `fields`
+    names the required ones (default: every field sent)."""
+    names = changes.keys() if fields is None else [f for f in fields if f in changes]
+    nulled = sorted(f for f in names if changes[f] is None)
+    if nulled:
+        raise Invalid(
+            "These fields cannot be null.",
+            errors=[FieldError(f, "may not be null", "null") for f in nulled],
+        )
