@@ -55,6 +55,7 @@ TAGS = [
     {"name": "curation", "description": "Curated contributions and ordered collections."},
     {"name": "moderation", "description": "Reports, hiding and restoring, and their log."},
     {"name": "search", "description": "Full-text search across what you may read."},
+    {"name": "views", "description": "Network and community views, and the diagnosis."},
     {"name": "changes", "description": "A change feed with tombstones, for keeping copies."},
     {"name": "webhooks", "description": "Signed event deliveries to your own endpoints."},
     {"name": "audit", "description": "Who changed what, when, from which request."},
