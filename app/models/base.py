@@ -71,6 +71,10 @@ def text_list_field(item: sa.types.TypeEngine[Any] | None = None) -> Any:
     )
 
 
+def uuid_list_field() -> Any:
+    return text_list_field(sa.Uuid())
+
+
 def enum_check(column: str, values: Any) -> sa.CheckConstraint:
     allowed = ", ".join(f"'{v.value}'" for v in values)
     return sa.CheckConstraint(f"{column} IN ({allowed})", name=f"{column}_valid")

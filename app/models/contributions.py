@@ -14,7 +14,7 @@ from pydantic import (
     UrlConstraints,
 )
 from pydantic.config import JsonDict
-from sqlalchemy.dialects.postgresql import ARRAY, TSVECTOR
+from sqlalchemy.dialects.postgresql import TSVECTOR
 from sqlmodel import Field as SQLField
 from sqlmodel import SQLModel
 
@@ -26,6 +26,7 @@ from app.models.base import (
     optional_time_field,
     text_list_field,
     updated_at_field,
+    uuid_list_field,
     version_field,
 )
 from app.models.people import TagList
@@ -88,15 +89,6 @@ class ContributionSort(StrEnum):
     most_reused = "most_reused"
 
 
-def _uuid_list() -> Any:
-    return SQLField(
-        default_factory=list,
-        sa_type=ARRAY(sa.Uuid()),  # type: ignore[call-overload]
-        sa_column_kwargs={"server_default": sa.text("'{}'")},
-        nullable=False,
-    )
-
-
 class Contribution(Versioned, SQLModel, table=True):
     """A piece of the shared repertoire."""
 
@@ -128,7 +120,7 @@ class Contribution(Versioned, SQLModel, table=True):
     parent_id: uuid.UUID | None = SQLField(
         default=None, foreign_key="contributions.id", ondelete="CASCADE"
     )
-    recipient_ids: list[uuid.UUID] = _uuid_list()
+    recipient_ids: list[uuid.UUID] = uuid_list_field()
     status: str = SQLField(default=ContributionStatus.published, max_length=16)
     accepted_answer_id: uuid.UUID | None = SQLField(
         default=None, foreign_key="contributions.id", ondelete="SET NULL"
@@ -206,7 +198,7 @@ class ValueStory(SQLModel, table=True):
     cycle: str = SQLField(max_length=16)
     title: str = SQLField(max_length=300)
     story: str = SQLField(sa_type=sa.Text)
-    contribution_ids: list[uuid.UUID] = _uuid_list()
+    contribution_ids: list[uuid.UUID] = uuid_list_field()
     endorsement_id: uuid.UUID | None = SQLField(
         default=None, foreign_key="endorsements.id", ondelete="SET NULL"
     )

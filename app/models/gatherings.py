@@ -14,7 +14,7 @@ from pydantic import (
     UrlConstraints,
 )
 from pydantic.config import JsonDict
-from sqlalchemy.dialects.postgresql import ARRAY, JSONB
+from sqlalchemy.dialects.postgresql import JSONB
 from sqlmodel import Field as SQLField
 from sqlmodel import SQLModel
 
@@ -26,6 +26,7 @@ from app.models.base import (
     optional_time_field,
     text_list_field,
     updated_at_field,
+    uuid_list_field,
     version_field,
 )
 from app.models.people import TimeZoneName
@@ -77,15 +78,6 @@ class EditScope(StrEnum):
     following = "following"
 
 
-def _uuid_array() -> Any:
-    return SQLField(
-        default_factory=list,
-        sa_type=ARRAY(sa.Uuid()),  # type: ignore[call-overload]
-        sa_column_kwargs={"server_default": sa.text("'{}'")},
-        nullable=False,
-    )
-
-
 def _agenda_column() -> Any:
     return SQLField(
         default_factory=list,
@@ -108,7 +100,7 @@ class GatheringSeries(SQLModel, table=True):
     dtstart: datetime = SQLField(sa_type=sa.DateTime(timezone=True))  # type: ignore[call-overload]
     timezone: str = SQLField(max_length=64)
     duration_minutes: int
-    rotation_host_ids: list[uuid.UUID] = _uuid_array()
+    rotation_host_ids: list[uuid.UUID] = uuid_list_field()
     sequence: int = SQLField(default=0, sa_column_kwargs={"server_default": "0"})
     created_by_id: uuid.UUID | None = SQLField(
         default=None, foreign_key="people.id", ondelete="SET NULL"
@@ -152,7 +144,7 @@ class Gathering(Versioned, SQLModel, table=True):
     location: str = SQLField(default="", max_length=500, sa_column_kwargs={"server_default": ""})
     join_url: str | None = SQLField(default=None, max_length=2000)
     capacity: int | None = None
-    host_ids: list[uuid.UUID] = _uuid_array()
+    host_ids: list[uuid.UUID] = uuid_list_field()
     agenda: list[dict[str, Any]] = _agenda_column()
     status: str = SQLField(default=GatheringStatus.scheduled, max_length=16)
     is_exception: bool = SQLField(default=False, sa_column_kwargs={"server_default": sa.false()})
