@@ -22,7 +22,8 @@ SlugPath = Annotated[str, Path(max_length=64, description="The domain's slug")]
 async def create_domain(
     data: DomainCreate, response: Response, session: SessionDep, actor: CurrentActor
 ) -> object:
-    return with_etag(response, await domains.create_domain(session, actor, data))
+    created = await domains.create_domain(session, actor, data)
+    return with_etag(response, await domains.public_one(session, actor, created))
 
 
 @router.get("", response_model=Page[DomainPublic], summary="Domains I may see")
@@ -52,14 +53,16 @@ async def list_domains(
         mine=mine,
         include_archived=include_archived,
     )
-    return page_out(result, request, response, DomainPublic.model_validate)
+    shown = await domains.public_page(session, actor, result)
+    return page_out(shown, request, response, lambda d: d)
 
 
 @router.get("/{slug}", response_model=DomainPublic, summary="A domain")
 async def get_domain(
     slug: SlugPath, response: Response, session: SessionDep, actor: ActorDep
 ) -> object:
-    return with_etag(response, await domains.get_domain(session, actor, slug))
+    found = await domains.get_domain(session, actor, slug)
+    return with_etag(response, await domains.public_one(session, actor, found))
 
 
 @router.patch("/{slug}", response_model=DomainPublic, summary="Change a domain (convenors)")
@@ -71,7 +74,8 @@ async def update_domain(
     actor: CurrentActor,
     if_match: IfMatchDep,
 ) -> object:
-    return with_etag(response, await domains.update_domain(session, actor, slug, data, if_match))
+    changed = await domains.update_domain(session, actor, slug, data, if_match)
+    return with_etag(response, await domains.public_one(session, actor, changed))
 
 
 @router.delete(
@@ -84,4 +88,5 @@ async def archive_domain(
     actor: CurrentActor,
     if_match: IfMatchDep,
 ) -> object:
-    return with_etag(response, await domains.archive_domain(session, actor, slug, if_match))
+    archived = await domains.archive_domain(session, actor, slug, if_match)
+    return with_etag(response, await domains.public_one(session, actor, archived))

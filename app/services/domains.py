@@ -3,6 +3,7 @@
 import re
 import unicodedata
 import uuid
+from collections.abc import Sequence
 from typing import Any
 
 from sqlalchemy import func, or_, text
@@ -315,3 +316,33 @@ __all__ = [
     "not_found",
     "update_domain",
 ]
+
+
+async def public(
+    session: AsyncSession, actor: Actor, found: Sequence[Domain]
+) -> list[DomainPublic]:
+    """Domains as the API shows them to this caller. A sub-group's parent the caller may
+    not see is left out (`parent_id` null): a private domain leaks nothing, not even its
+    id through a public sub-group."""
+    parent_ids = {d.parent_id for d in found if d.parent_id is not None}
+    shown: set[uuid.UUID] = set()
+    if parent_ids:
+        shown = set((await domains_by_ids(session, actor, list(parent_ids))).keys())
+    out = []
+    for domain in found:
+        item = DomainPublic.model_validate(domain)
+        if item.parent_id is not None and item.parent_id not in shown:
+            item.parent_id = None
+        out.append(item)
+    return out
+
+
+async def public_page(
+    session: AsyncSession, actor: Actor, page: Page[Domain]
+) -> Page[DomainPublic]:
+    items = await public(session, actor, page.items)
+    return Page(items=items, cursors=page.cursors, next_cursor=page.next_cursor)
+
+
+async def public_one(session: AsyncSession, actor: Actor, domain: Domain) -> DomainPublic:
+    return (await public(session, actor, [domain]))[0]
