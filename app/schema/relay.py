@@ -5,6 +5,7 @@ from typing import Any, Generic, TypeVar
 
 import strawberry
 
+from app.errors import invalid_field
 from app.services.pagination import Page, PageParams
 
 T = TypeVar("T")
@@ -36,8 +37,6 @@ class Connection(Generic[T]):
 
 
 def page_params(first: int | None, after: str | None, default: int = 20) -> PageParams:
-    from app.errors import invalid_field
-
     if first is not None and not 1 <= first <= MAX_FIRST:
         raise invalid_field("first", f"first must be between 1 and {MAX_FIRST}")
     return PageParams(limit=first or default, cursor=after)
