@@ -4,7 +4,6 @@ sibling fields load concurrently and cannot share one AsyncSession."""
 import uuid
 from collections import defaultdict
 from collections.abc import Awaitable, Callable, Hashable
-from functools import partial
 from typing import TYPE_CHECKING, Any, TypeVar
 
 from strawberry.dataloader import DataLoader
@@ -17,7 +16,6 @@ from app.services import (
     contribution_batches,
     domains,
     gathering_batches,
-    gatherings,
     memberships,
     people,
 )
@@ -137,16 +135,7 @@ class Loaders:
 
     async def _person_gatherings(self, keys: list[Key]) -> list[Any]:
         async def fetch(ids: list[Any], args: Key) -> dict[Any, Any]:
-            params, start, end = args
-            return {
-                person_id: await self._run(
-                    partial(
-                        gatherings.list_my_gatherings, start=start, end=end, person_id=person_id
-                    ),
-                    params,
-                )
-                for person_id in ids
-            }
+            return await self._run(gathering_batches.gatherings_for_people, ids, *args)
 
         return await self._grouped_pages(keys, fetch)
 

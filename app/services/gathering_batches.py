@@ -21,6 +21,7 @@ from app.models.gatherings import (
     RsvpCounts,
     RsvpStatus,
 )
+from app.models.memberships import Membership, MembershipStatus
 from app.models.people import Person
 from app.services.access import DomainAccess, actor_memberships, visible_domains
 from app.services.actors import Actor
@@ -181,3 +182,62 @@ async def attendance_for_gatherings(
             items = [a for a in items if a.person_id in sharing or a.person_id == actor.person_id]
         result[gid] = items
     return result
+
+
+async def gatherings_for_people(
+    session: AsyncSession,
+    actor: Actor,
+    person_ids: list[uuid.UUID],
+    params: PageParams,
+    start: datetime | None,
+    end: datetime | None,
+) -> dict[uuid.UUID, Page[GatheringView]]:
+    """Each person's agenda (as `gatherings.list_my_gatherings`), for many people in one
+    statement: occurrences in the non-archived domains they are active members of, among
+    the domains the caller may see."""
+    lo, hi = parse_window(start, end)
+    conditions: list[Any] = [
+        col(Membership.person_id).in_(person_ids),
+        col(Membership.status) == MembershipStatus.active,
+        col(Domain.archived_at).is_(None),
+        col(Gathering.domain_id).in_(select(Domain.id).where(visible_domains(actor))),
+        *_window_filter(lo, hi),
+    ]
+    cursor = after_cursor(col(Gathering.start_at), col(Gathering.id), params.cursor)
+    if cursor is not None:
+        conditions.append(cursor)
+    rank = (
+        func.row_number()
+        .over(
+            partition_by=col(Membership.person_id),
+            order_by=(col(Gathering.start_at), col(Gathering.id)),
+        )
+        .label("rank")
+    )
+    inner = (
+        select(Gathering, col(Membership.person_id).label("agenda_of"), rank)
+        .join(Membership, col(Membership.domain_id) == col(Gathering.domain_id))
+        .join(Domain, col(Domain.id) == col(Gathering.domain_id))
+        .where(and_(*conditions))
+        .subquery()
+    )
+    ranked = aliased(Gathering, inner)
+    rows = await session.exec(
+        select(ranked, inner.c.agenda_of)
+        .where(inner.c.rank <= params.limit + 1)
+        .order_by(inner.c.start_at, inner.c.id)
+    )
+    grouped: dict[uuid.UUID, list[Gathering]] = defaultdict(list)
+    for gathering, person_id in rows:
+        grouped[person_id].append(gathering)
+    pages = {p: build_page(grouped.get(p, []), params.limit, _start_key) for p in person_ids}
+    shown = {g.id: g for page in pages.values() for g in page.items}
+    views = {v.gathering.id: v for v in await views_for(session, actor, list(shown.values()))}
+    return {
+        p: Page(
+            items=[views[g.id] for g in page.items],
+            cursors=page.cursors,
+            next_cursor=page.next_cursor,
+        )
+        for p, page in pages.items()
+    }

@@ -139,3 +139,36 @@ async def test_bad_input_is_bad_user_input(client: AsyncClient, session: AsyncSe
         as_=convenor,
     )
     assert error_codes(body) == ["BAD_USER_INPUT"]
+
+
+AGENDAS = """query($slug: String!) { domain(slug: $slug) { members(first: 100) { nodes {
+  person { displayName gatherings(first: 50) { nodes { id title } } } } } } }"""
+
+
+async def test_agendas_of_many_people_batch(
+    client: AsyncClient, session: AsyncSession, count_statements: Any
+) -> None:
+    convenor = await make_person(session)
+    domain = await make_domain(session, convenor)
+    members = [await make_person(session) for _ in range(2)]
+    for m in members:
+        await add_member(session, domain, m)
+    await _schedule(session, domain, convenor, 3, [])
+
+    mine = ok(await gql(client, "{ me { gatherings { nodes { id } } } }", as_=members[0]))
+    rest = (await client.get("/api/v1/gatherings", headers=auth(members[0]))).json()
+    assert [n["id"] for n in mine["me"]["gatherings"]["nodes"]] == [g["id"] for g in rest["items"]]
+    assert len(rest["items"]) == 3
+
+    count_statements.reset()
+    body = ok(await gql(client, AGENDAS, {"slug": domain.slug}, as_=convenor))
+    small = count_statements.count
+    assert all(
+        len(n["person"]["gatherings"]["nodes"]) == 3 for n in body["domain"]["members"]["nodes"]
+    )
+    for _ in range(10):
+        await add_member(session, domain, await make_person(session))
+    count_statements.reset()
+    body = ok(await gql(client, AGENDAS, {"slug": domain.slug}, as_=convenor))
+    assert len(body["domain"]["members"]["nodes"]) == 13
+    assert count_statements.count == small
