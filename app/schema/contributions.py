@@ -15,7 +15,7 @@ from app.models.contributions import (
     ValueStoryCreate,
 )
 from app.schema.context import Info
-from app.schema.inputs import ExpectedVersion, input_data
+from app.schema.inputs import ExpectedVersion, create_data, input_data
 from app.schema.relay import Connection, connection, page_params
 from app.schema.types.contributions import (
     CollectionType,
@@ -114,11 +114,6 @@ class ReportResolveInput:
     status: ReportStatusEnum  # type: ignore[valid-type]
     note: str | None = strawberry.UNSET
     hide: bool | None = strawberry.UNSET
-
-
-def _sent(obj: object) -> dict[str, object]:
-    """On create, an explicit null means 'use the default', as an omitted field does."""
-    return {k: v for k, v in input_data(obj).items() if v is not None}
 
 
 async def _collection(info: Info, collection_id: uuid.UUID) -> CollectionType:
@@ -253,7 +248,7 @@ class ContributionMutation:
     async def contribute(
         self, info: Info, slug: str, input: ContributionInput
     ) -> ContributionType | None:
-        data = parse(ContributionCreate, _sent(input))
+        data = parse(ContributionCreate, create_data(input))
         async with info.context.session() as session:
             found = await contributions.create_contribution(session, info.context.actor, slug, data)
         return ContributionType.from_model(found)
@@ -301,7 +296,10 @@ class ContributionMutation:
         kind: EndorsementKindEnum,  # type: ignore[valid-type]
         note: str | None = None,
     ) -> EndorsementType | None:
-        data = parse(EndorsementInput, _sent({"kind": kind, "note": note}))
+        data = parse(
+            EndorsementInput,
+            {k: v for k, v in {"kind": kind, "note": note}.items() if v is not None},
+        )
         async with info.context.session() as session:
             found, _ = await endorsements.endorse(session, info.context.actor, id, data)
         return EndorsementType.from_model(found)
@@ -321,7 +319,7 @@ class ContributionMutation:
     async def record_value_story(
         self, info: Info, slug: str, input: ValueStoryInput
     ) -> ValueStoryType | None:
-        data = parse(ValueStoryCreate, _sent(input))
+        data = parse(ValueStoryCreate, create_data(input))
         async with info.context.session() as session:
             found = await endorsements.create_value_story(session, info.context.actor, slug, data)
         return ValueStoryType.from_model(found)
@@ -350,7 +348,7 @@ class ContributionMutation:
     async def create_collection(
         self, info: Info, slug: str, input: CollectionInput
     ) -> CollectionType | None:
-        data = parse(CollectionCreate, _sent(input))
+        data = parse(CollectionCreate, create_data(input))
         async with info.context.session() as session:
             found = await curation.create_collection(session, info.context.actor, slug, data)
         return await _collection(info, found.id)
@@ -386,7 +384,7 @@ class ContributionMutation:
         input: CollectionItemInputType,
         expected_version: ExpectedVersion = None,
     ) -> CollectionType | None:
-        data = parse(CollectionItemInput, _sent(input))
+        data = parse(CollectionItemInput, create_data(input))
         async with info.context.session() as session:
             await curation.put_item(session, info.context.actor, id, data, expected_version)
         return await _collection(info, id)
@@ -416,7 +414,7 @@ class ContributionMutation:
     async def resolve_report(
         self, info: Info, id: uuid.UUID, input: ReportResolveInput
     ) -> ReportType | None:
-        data = parse(ReportResolve, _sent(input))
+        data = parse(ReportResolve, create_data(input))
         async with info.context.session() as session:
             found = await moderation.resolve_report(session, info.context.actor, id, data)
         return ReportType.from_model(found)

@@ -2,7 +2,7 @@ import strawberry
 
 from app.models.domains import DomainCreate, DomainUpdate
 from app.schema.context import Info
-from app.schema.inputs import ExpectedVersion, input_data
+from app.schema.inputs import ExpectedVersion, create_data, input_data
 from app.schema.relay import Connection, connection, page_params
 from app.schema.types.domains import DomainType
 from app.schema.types.enums import (
@@ -50,11 +50,6 @@ class DomainUpdateInput:
     code_of_conduct: str | None = strawberry.UNSET
 
 
-def _without_nulls(data: dict[str, object]) -> dict[str, object]:
-    """On create, an explicit null means 'use the default', as an omitted field does."""
-    return {k: v for k, v in data.items() if v is not None}
-
-
 @strawberry.type
 class DomainQuery:
     @strawberry.field
@@ -97,7 +92,7 @@ class DomainQuery:
 class DomainMutation:
     @strawberry.mutation(description="Create a domain; you become its convenor.")
     async def create_domain(self, info: Info, input: DomainCreateInput) -> DomainType | None:
-        data = parse(DomainCreate, _without_nulls(input_data(input)))
+        data = parse(DomainCreate, create_data(input))
         async with info.context.session() as session:
             domain = await domains.create_domain(session, info.context.actor, data)
         return DomainType.from_model(domain)

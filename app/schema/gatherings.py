@@ -12,7 +12,7 @@ from app.models.gatherings import (
     SummaryInput,
 )
 from app.schema.context import Info
-from app.schema.inputs import ExpectedVersion, input_data
+from app.schema.inputs import ExpectedVersion, create_data, input_data
 from app.schema.types.enums import (
     EditScopeEnum,
     ModalityEnum,
@@ -82,15 +82,6 @@ class FeedTokenType:
     created_at: datetime
 
 
-def _data(obj: object) -> dict[str, object]:
-    """Input fields as sent, with nested agenda inputs turned into plain dicts and
-    explicit nulls on create treated as 'use the default'."""
-    data = input_data(obj)
-    if isinstance(data.get("agenda"), list):
-        data["agenda"] = [input_data(s) for s in data["agenda"]]  # type: ignore[union-attr]
-    return data
-
-
 async def _view(info: Info, gathering_id: uuid.UUID) -> GatheringType:
     async with info.context.session() as session:
         view = await gatherings.get_gathering(session, info.context.actor, gathering_id)
@@ -110,7 +101,7 @@ class GatheringMutation:
     async def schedule_gathering(
         self, info: Info, slug: str, input: GatheringInput
     ) -> GatheringType | None:
-        data = parse(GatheringCreate, {k: v for k, v in _data(input).items() if v is not None})
+        data = parse(GatheringCreate, create_data(input))
         async with info.context.session() as session:
             first = await gatherings.create_gathering(session, info.context.actor, slug, data)
         return await _view(info, first.id)
@@ -124,7 +115,7 @@ class GatheringMutation:
         scope: EditScopeEnum = "this",  # type: ignore[valid-type,assignment]
         expected_version: ExpectedVersion = None,
     ) -> GatheringType | None:
-        data = parse(GatheringUpdate, _data(input))
+        data = parse(GatheringUpdate, input_data(input))
         async with info.context.session() as session:
             await gatherings.update_gathering(
                 session, info.context.actor, id, data, scope, expected_version
