@@ -25,8 +25,38 @@ class Settings(BaseSettings):
     password_hash_time_cost: int = 3
     host: str = "127.0.0.1"
     port: int = 8000
-    db_pool_size: int = 10
-    db_max_overflow: int = 10
+    db_pool_size: int = Field(default=10, ge=1, description="Pooled database connections.")
+    db_max_overflow: int = Field(
+        default=10, ge=0, description="Connections opened beyond the pool under load."
+    )
+    db_pool_timeout: float = Field(
+        default=2.0,
+        gt=0,
+        le=30,
+        description="Seconds a request waits for a free connection before it is answered "
+        "503 with Retry-After.",
+    )
+    db_statement_timeout_ms: int = Field(
+        default=15_000,
+        ge=0,
+        description="PostgreSQL statement_timeout for the service's connections (0: none).",
+    )
+    graphql_max_cost: int = Field(
+        default=25_000,
+        ge=1,
+        description="The most a GraphQL operation may cost (every connection multiplies "
+        "what it contains by its page size); a costlier one is refused before it runs.",
+    )
+    graphql_timeout_seconds: float = Field(
+        default=10.0,
+        gt=0,
+        description="A GraphQL operation still running after this long is cancelled.",
+    )
+    graphql_connections_per_request: int = Field(
+        default=4,
+        ge=1,
+        description="How many pooled connections one GraphQL request may use at once.",
+    )
     graphql_introspection: bool = True
     graphql_graphiql: bool = True
     graphql_max_depth: int = 10

@@ -26,9 +26,20 @@ def create_engine(url: str, settings: Settings) -> AsyncEngine:
         async_url(url),
         pool_size=settings.db_pool_size,
         max_overflow=settings.db_max_overflow,
+        # Fail fast: a request that cannot get a connection soon is answered 503 with
+        # Retry-After rather than left waiting half a minute.
+        pool_timeout=settings.db_pool_timeout,
         pool_pre_ping=True,
         echo=settings.log_sql,
+        connect_args=_connect_args(settings),
     )
+
+
+def _connect_args(settings: Settings) -> dict[str, object]:
+    args: dict[str, object] = {"timeout": max(settings.db_pool_timeout, 5.0)}
+    if settings.db_statement_timeout_ms:
+        args["server_settings"] = {"statement_timeout": str(settings.db_statement_timeout_ms)}
+    return args
 
 
 def create_sessionmaker(engine: AsyncEngine) -> SessionMaker:

@@ -30,9 +30,12 @@ class DomainError(Exception):
         title: str | None = None,
         errors: list[FieldError] | None = None,
         extra: dict[str, Any] | None = None,
+        retry_after: int | None = None,
     ) -> None:
         super().__init__(detail)
         self.detail = detail
+        # Seconds after which the same request may succeed (transient failures, limits).
+        self.retry_after = retry_after
         if problem is not None:
             self.problem = problem
         if title is not None:
@@ -80,6 +83,15 @@ class PreconditionFailed(DomainError):
     code = "CONFLICT"
     problem = "precondition-failed"
     title = "Precondition failed"
+
+
+class ServiceUnavailable(DomainError):
+    """Nobody's mistake: the database (or another dependency) cannot serve the request
+    now; the same request is worth retrying after `retry_after` seconds."""
+
+    code = "SERVICE_UNAVAILABLE"
+    problem = "service-unavailable"
+    title = "Service unavailable"
 
 
 def invalid_field(field: str, message: str, code: str = "invalid") -> Invalid:

@@ -9,11 +9,11 @@ from typing import Any
 import orjson
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
-from sqlalchemy.exc import DBAPIError, IntegrityError, InterfaceError, OperationalError
-from sqlalchemy.orm.exc import StaleDataError
+from sqlalchemy.exc import SQLAlchemyError
 from starlette.exceptions import HTTPException
 from starlette.responses import Response
 
+from app import dberrors
 from app.errors import (
     Conflict,
     DomainError,
@@ -21,6 +21,7 @@ from app.errors import (
     Invalid,
     NotFound,
     PreconditionFailed,
+    ServiceUnavailable,
     Unauthenticated,
     UnsupportedMediaType,
 )
@@ -37,6 +38,7 @@ STATUS: dict[type[DomainError], int] = {
     Conflict: 409,
     Invalid: 422,
     PreconditionFailed: 412,
+    ServiceUnavailable: 503,
 }
 
 # The catalogue of problem types: slug -> what it means. Stable: clients may switch on them.
@@ -83,23 +85,6 @@ CATALOGUE: dict[str, str] = {
 }
 
 
-# Deadlocks and serialisation failures: nobody's mistake, and a retry succeeds.
-TRANSIENT_SQLSTATES = frozenset({"40001", "40P01"})
-
-# The server refused or lost the connection (connection exceptions, too many clients or
-# other exhausted resources, shutting down): not the client's mistake, worth a retry.
-UNAVAILABLE_SQLSTATE_PREFIXES = ("08", "53", "57P")
-
-
-def database_unavailable(exc: DBAPIError) -> bool:
-    sqlstate = str(getattr(exc.orig, "sqlstate", None) or "")
-    return (
-        exc.connection_invalidated
-        or isinstance(exc, OperationalError | InterfaceError)
-        or sqlstate.startswith(UNAVAILABLE_SQLSTATE_PREFIXES)
-    )
-
-
 def problem_type(slug: str) -> str:
     return f"/problems/{slug}"
 
@@ -132,7 +117,9 @@ def problem_response(
 
 def domain_error_response(request: Request, exc: DomainError) -> Response:
     status = next((s for cls, s in STATUS.items() if isinstance(exc, cls)), 400)
-    headers = {"WWW-Authenticate": "Bearer"} if status == 401 else None
+    headers = {"WWW-Authenticate": "Bearer"} if status == 401 else {}
+    if exc.retry_after is not None:
+        headers["Retry-After"] = str(exc.retry_after)
     return problem_response(
         status,
         exc.problem,
@@ -204,58 +191,12 @@ def install(app: FastAPI) -> None:
             headers=getattr(exc, "headers", None),
         )
 
-    @app.exception_handler(StaleDataError)
-    async def _stale(request: Request, exc: StaleDataError) -> Response:
-        # A row changed between this request's read and its write (a version counter).
-        log.info("concurrent update on %s: %s", request.url.path, exc)
-        return problem_response(
-            409,
-            "concurrent-update",
-            "Concurrent update",
-            "Another request changed the same data at the same moment; read it again and retry.",
-            instance=request.url.path,
-        )
-
-    @app.exception_handler(IntegrityError)
-    async def _integrity(request: Request, exc: IntegrityError) -> Response:
-        log.info("integrity error on %s: %s", request.url.path, exc.orig)
-        return problem_response(
-            409,
-            "conflict",
-            "Conflict",
-            "The change conflicts with existing data (probably a concurrent request).",
-            instance=request.url.path,
-        )
-
-    @app.exception_handler(DBAPIError)
-    async def _dbapi(request: Request, exc: DBAPIError) -> Response:
-        sqlstate = getattr(exc.orig, "sqlstate", None) or getattr(exc.orig, "pgcode", None)
-        if sqlstate and str(sqlstate).startswith("22"):
-            return problem_response(
-                422,
-                "invalid-data",
-                "Invalid data",
-                "A value could not be stored (for example text with a NUL character).",
-                instance=request.url.path,
-            )
-        if sqlstate and str(sqlstate) in TRANSIENT_SQLSTATES:
-            return problem_response(
-                409,
-                "concurrent-update",
-                "Concurrent update",
-                "Another request changed the same data at the same moment; retry the request.",
-                instance=request.url.path,
-                headers={"Retry-After": "1"},
-            )
-        log.exception("database error on %s", request.url.path)
-        if not database_unavailable(exc):
+    async def _database(request: Request, exc: Exception) -> Response:
+        error = dberrors.translate(exc)
+        if error is None:
             return await _unexpected(request, exc)
-        return problem_response(
-            503,
-            "service-unavailable",
-            "Service unavailable",
-            "The database could not complete the request.",
-            instance=request.url.path,
-        )
+        return domain_error_response(request, error)
 
+    for failure in (SQLAlchemyError, ConnectionError):
+        app.add_exception_handler(failure, _database)
     app.add_exception_handler(Exception, _unexpected)

@@ -17,6 +17,7 @@ from strawberry.types import ExecutionContext
 
 from app.config import Settings
 from app.schema.contributions import ContributionMutation, ContributionQuery
+from app.schema.cost import QueryCost
 from app.schema.domains import DomainMutation, DomainQuery
 from app.schema.errors import ErrorCodes
 from app.schema.gatherings import GatheringMutation, GatheringQuery
@@ -50,7 +51,8 @@ def build_schema(settings: Settings) -> strawberry.Schema:
         partial(QueryDepthLimiter, max_depth=settings.graphql_max_depth),
         partial(MaxAliasesLimiter, max_alias_count=settings.graphql_max_aliases),
         partial(MaxTokensLimiter, max_token_count=settings.graphql_max_tokens),
-        ErrorCodes,
+        partial(QueryCost, settings),
+        partial(ErrorCodes, suggestions=settings.graphql_introspection),
     ]
     if not settings.graphql_introspection:
         extensions.append(partial(AddValidationRules, [NoSchemaIntrospectionCustomRule]))

@@ -1,3 +1,4 @@
+import asyncio
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from typing import Any
@@ -9,7 +10,7 @@ from strawberry.types import Info as StrawberryInfo
 
 from app.config import Settings
 from app.db import SessionMaker, session_scope
-from app.deps import SessionDep, oauth2_scheme
+from app.deps import oauth2_scheme
 from app.errors import DomainError
 from app.schema.loaders import Loaders
 from app.services.actors import Actor
@@ -29,6 +30,9 @@ class Context(BaseContext):
         self.sessionmaker = sessionmaker
         self.settings = settings
         self.passwords = passwords
+        # Sibling fields resolve concurrently, each on a connection of its own; this keeps
+        # one wide query (thirty aliases) from taking the whole pool for itself.
+        self._connections = asyncio.Semaphore(settings.graphql_connections_per_request)
         self.loaders = Loaders(self)
 
     @property
@@ -42,21 +46,24 @@ class Context(BaseContext):
     @asynccontextmanager
     async def session(self) -> AsyncIterator[AsyncSession]:
         """Each resolver gets its own session: sibling fields resolve concurrently and
-        one AsyncSession cannot serve two of them at once."""
-        async with session_scope(self.sessionmaker) as session:
+        one AsyncSession cannot serve two of them at once. No resolver opens a session
+        while it holds one, so the per-request limit cannot deadlock."""
+        async with self._connections, session_scope(self.sessionmaker) as session:
             yield session
 
 
 Info = StrawberryInfo[Context, Any]
 
 
-async def get_context(
-    request: Request, session: SessionDep, token: Any = Depends(oauth2_scheme)
-) -> Context:
+async def get_context(request: Request, token: Any = Depends(oauth2_scheme)) -> Context:
+    """The caller is looked up in a session of its own that is closed before any resolver
+    runs: holding it for the whole request while resolvers ask the pool for more is how
+    concurrent requests starved the pool."""
+    state = request.app.state
     actor: Actor | DomainError
     try:
-        actor = await actor_from_token(session, request.app.state.settings, token)
+        async with session_scope(state.sessionmaker) as session:
+            actor = await actor_from_token(session, state.settings, token)
     except DomainError as exc:
         actor = exc
-    state = request.app.state
     return Context(actor, state.sessionmaker, state.settings, state.passwords)

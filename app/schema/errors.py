@@ -1,18 +1,18 @@
 """Every GraphQL error carries a stable `extensions.code`; unexpected ones are masked."""
 
 import logging
+import re
 from typing import Any
 
 from graphql import GraphQLError
 from pydantic import ValidationError
-from sqlalchemy.exc import DBAPIError, IntegrityError
-from sqlalchemy.orm.exc import StaleDataError
 from strawberry.exceptions import StrawberryInputCoercionError
 from strawberry.extensions import MaskErrors
 from strawberry.utils.str_converters import to_camel_case
 
+from app import dberrors
 from app.errors import DomainError, FieldError
-from app.problems import TRANSIENT_SQLSTATES, database_unavailable, problem_type
+from app.problems import problem_type
 from app.services.validation import field_errors
 
 log = logging.getLogger("cop_api")
@@ -35,10 +35,15 @@ def _classify(error: GraphQLError) -> tuple[str, str, dict[str, Any]]:
         # A variable that its scalar refuses (a malformed UUID or DateTime): the client's
         # mistake, found before execution; the message names the variable and the reason.
         return "BAD_USER_INPUT", error.message, {}
+    if orig is not None and not isinstance(orig, DomainError):
+        orig = dberrors.translate(orig) or orig
     if isinstance(orig, DomainError):
         extra: dict[str, Any] = {"problemType": problem_type(orig.problem)}
         if orig.errors:
             extra["fieldErrors"] = _field_errors(orig.errors)
+        if orig.retry_after is not None:
+            extra["retryAfter"] = orig.retry_after
+        extra.update({_camel(key): value for key, value in orig.extra.items()})
         return orig.code, orig.detail, extra
     if isinstance(orig, ValidationError):
         return (
@@ -46,27 +51,6 @@ def _classify(error: GraphQLError) -> tuple[str, str, dict[str, Any]]:
             "The input is not valid; see fieldErrors.",
             {"fieldErrors": _field_errors(field_errors(orig))},
         )
-    if isinstance(orig, IntegrityError):
-        return "CONFLICT", "The change conflicts with existing data.", {}
-    if isinstance(orig, StaleDataError):
-        return (
-            "CONFLICT",
-            "Another request changed the same data at the same moment; read it again and retry.",
-            {"problemType": problem_type("concurrent-update")},
-        )
-    if isinstance(orig, DBAPIError) and str(getattr(orig.orig, "sqlstate", "")) in (
-        TRANSIENT_SQLSTATES
-    ):
-        return (
-            "CONFLICT",
-            "A concurrent request changed the same data; retry.",
-            {"problemType": problem_type("concurrent-update")},
-        )
-    if isinstance(orig, DBAPIError) and str(getattr(orig.orig, "sqlstate", "")).startswith("22"):
-        return "BAD_USER_INPUT", "A value could not be stored.", {}
-    if isinstance(orig, DBAPIError) and database_unavailable(orig):
-        log.warning("database unavailable during a GraphQL request: %s", orig)
-        return "SERVICE_UNAVAILABLE", "The database is unavailable; try again shortly.", {}
     if orig is None:
         message = error.message
         if message.startswith("Syntax Error"):
@@ -76,12 +60,19 @@ def _classify(error: GraphQLError) -> tuple[str, str, dict[str, Any]]:
     return "INTERNAL_SERVER_ERROR", "Unexpected error.", {}
 
 
+# graphql-core's hints ("Did you mean 'email'?") name fields a client has not been told of.
+_SUGGESTION = re.compile(r"\s*Did you mean .*\?$", re.DOTALL)
+
+
 class ErrorCodes(MaskErrors):
-    def __init__(self) -> None:
+    def __init__(self, suggestions: bool = True) -> None:
         super().__init__(should_mask_error=lambda _: True)
+        self.suggestions = suggestions
 
     def anonymise_error(self, error: GraphQLError) -> GraphQLError:
         code, message, extra = _classify(error)
+        if not self.suggestions:
+            message = _SUGGESTION.sub("", message)
         return GraphQLError(
             message=message,
             nodes=error.nodes,

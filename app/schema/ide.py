@@ -7,15 +7,24 @@ releases plus a trailing newline); only those files are used, none of its Python
 The page pins each file by its SHA-256, so a changed file is refused by the browser
 (and fails the tests) rather than run."""
 
+import asyncio
 import importlib.util
 import json
+import logging
 from pathlib import Path
 
-from fastapi import Request
+import orjson
+from fastapi import Request, Response
 from fastapi.responses import HTMLResponse
+from graphql import GraphQLError
 from strawberry.fastapi import GraphQLRouter
+from strawberry.http import GraphQLRequestData
+from strawberry.http.async_base_view import AsyncHTTPRequestAdapter
+from strawberry.types import ExecutionResult
 
 from app.schema.context import Context
+
+log = logging.getLogger("cop_api")
 
 ASSETS_PACKAGE = "graphene_django_graphiql_static"
 ASSETS_URL = "/static/graphiql"
@@ -127,3 +136,41 @@ class GraphQLApp(GraphQLRouter[Context, None]):
 
     async def render_graphql_ide(self, request: Request) -> HTMLResponse:
         return HTMLResponse(graphiql_html(request.url.path))
+
+    def decode_json(self, data: str | bytes) -> object:
+        """orjson refuses JSON nested past 1,024 levels with a decode error (a 400) where
+        the standard library would hit the recursion limit."""
+        try:
+            return orjson.loads(data)
+        except orjson.JSONDecodeError as exc:
+            raise json.JSONDecodeError(str(exc), "", 0) from exc
+
+    async def execute_single(
+        self,
+        request: Request,
+        request_adapter: AsyncHTTPRequestAdapter,
+        sub_response: Response,
+        context: Context,
+        root_value: None,
+        request_data: GraphQLRequestData,
+    ) -> ExecutionResult:
+        """An operation still running after the time limit is cancelled: its resolvers
+        stop and their connections go back to the pool."""
+        limit = context.settings.graphql_timeout_seconds
+        try:
+            async with asyncio.timeout(limit):
+                return await super().execute_single(
+                    request, request_adapter, sub_response, context, root_value, request_data
+                )
+        except TimeoutError:
+            log.warning("GraphQL operation cancelled after %s s", limit)
+            return ExecutionResult(
+                data=None,
+                errors=[
+                    GraphQLError(
+                        f"The operation ran longer than {limit:g} s and was stopped; "
+                        "ask for less at once.",
+                        extensions={"code": "TIMEOUT"},
+                    )
+                ],
+            )

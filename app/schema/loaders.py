@@ -8,7 +8,6 @@ from typing import TYPE_CHECKING, Any, TypeVar
 
 from strawberry.dataloader import DataLoader
 
-from app.db import session_scope
 from app.errors import DomainError
 from app.models.domains import Domain
 from app.models.people import Person
@@ -61,7 +60,7 @@ class Loaders:
         self.contribution = DataLoader[uuid.UUID, Any](self._contributions)
 
     async def _run(self, fn: Callable[..., Awaitable[V]], *args: Any) -> V:
-        async with session_scope(self._ctx.sessionmaker) as session:
+        async with self._ctx.session() as session:
             return await fn(session, self._ctx.actor, *args)
 
     async def _people(self, ids: list[uuid.UUID]) -> list[Person | None]:

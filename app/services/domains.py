@@ -32,7 +32,7 @@ from app.services import events
 from app.services.access import DomainAccess, domain_access, not_found, visible_domains
 from app.services.actors import Actor
 from app.services.pagination import Page, PageParams, paginate
-from app.services.validation import refuse_nulls
+from app.services.validation import bounded, refuse_nulls
 from app.services.versions import check_version
 
 
@@ -197,6 +197,9 @@ async def list_domains(
     mine: bool = False,
     include_archived: bool = False,
 ) -> Page[Domain]:
+    bounded(q, "q", 200)
+    bounded(theme, "theme", 80)
+    bounded(parent_slug, "parent", 64)
     stmt: Any = select(Domain).where(visible_domains(actor))
     if not (include_archived and actor.can_read_all):
         stmt = stmt.where(col(Domain.archived_at).is_(None))

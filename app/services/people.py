@@ -20,7 +20,7 @@ from app.services import events
 from app.services.actors import Actor
 from app.services.auth import Passwords
 from app.services.pagination import Page, PageParams, paginate
-from app.services.validation import refuse_nulls
+from app.services.validation import bounded, refuse_nulls
 from app.services.versions import check_version
 
 
@@ -210,6 +210,8 @@ async def list_people(
     expertise: str | None = None,
 ) -> Page[Person]:
     actor.require_authenticated()
+    bounded(q, "q", 200)
+    bounded(expertise, "expertise", 64)
     stmt: Any = select(Person).where(visible_people(actor))
     if q:
         pattern = f"%{q.strip()}%"

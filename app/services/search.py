@@ -23,6 +23,7 @@ from app.services.access import domain_access, visible_domains
 from app.services.actors import Actor
 from app.services.contributions import search_query
 from app.services.pagination import Page, PageParams, SortKey, paginate_keys
+from app.services.validation import bounded
 
 _START, _STOP = "\x01", "\x02"
 _HEADLINE = f"StartSel={_START}, StopSel={_STOP}, MaxWords=35, MinWords=12, MaxFragments=2"
@@ -42,7 +43,11 @@ def safe_snippet(raw: str) -> str:
     return escaped.replace(_START, "<mark>").replace(_STOP, "</mark>")
 
 
+QUERY_MAX_LENGTH = 500
+
+
 def _query(q: str | None) -> str:
+    bounded(q, "q", QUERY_MAX_LENGTH)
     if q is None or not q.strip():
         raise invalid_field("q", "Give something to search for.", "missing")
     return q.strip()

@@ -35,3 +35,14 @@ def refuse_nulls(changes: dict[str, Any], fields: Iterable[str] | None = None) -
             "These fields cannot be null.",
             errors=[FieldError(f, "may not be null", "null") for f in nulled],
         )
+
+
+def bounded(value: str | None, field: str, limit: int) -> str | None:
+    """A free-text argument (a search term, a filter) no longer than REST allows, for
+    GraphQL callers too."""
+    if value is not None and len(value) > limit:
+        raise Invalid(
+            f"'{field}' is longer than {limit} characters.",
+            errors=[FieldError(field, f"at most {limit} characters", "string_too_long")],
+        )
+    return value

@@ -106,4 +106,4 @@ async def test_graphiql_can_be_switched_off(no_ide_client: AsyncClient) -> None:
     response = await no_ide_client.get("/graphql", headers={"Accept": "text/html"})
     assert response.status_code == 404
     body = await no_ide_client.post("/graphql", json={"query": "{ __typename }"})
-    assert body.json() == {"data": {"__typename": "Query"}}
+    assert body.json()["data"] == {"__typename": "Query"}
