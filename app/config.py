@@ -1,3 +1,9 @@
+import logging
+import os
+import secrets
+import stat
+import tempfile
+import time
 from functools import lru_cache
 from pathlib import Path
 from typing import Literal, Self
@@ -5,7 +11,80 @@ from typing import Literal, Self
 from pydantic import Field, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
-DEFAULT_SECRET = "change-me-development-only-secret-key-0000"
+log = logging.getLogger(__name__)
+
+SECRET_KEY_FILE = "secret_key"
+# Values that were printed in this project's documentation or code: whoever read them can
+# sign tokens with them, so they are refused as SECRET_KEY everywhere.
+PUBLISHED_SECRETS = frozenset(
+    {
+        "change-me-development-only-secret-key-0000",
+        "paste-64-random-characters-here-0123456789abcdef0123456789abcdef",
+    }
+)
+_MIN_STORED_SECRET = 32
+
+
+def _read_secret(path: Path) -> str | None:
+    """The key in `path`, or None while it is missing or still being written."""
+    try:
+        text = path.read_text(encoding="ascii").strip()
+    except FileNotFoundError:
+        return None
+    if len(text) < _MIN_STORED_SECRET:
+        return None
+    mode = stat.S_IMODE(path.stat().st_mode)
+    if mode & 0o077:
+        log.warning("%s is readable by other users (mode %o); chmod 600 it", path, mode)
+    return text
+
+
+def load_or_create_secret(data_dir: Path) -> str:
+    """The signing key kept in `data_dir/secret_key`, made (random, mode 0600) if missing.
+
+    Processes that start at once agree on one key: each writes a complete candidate to a
+    private temporary file and hard-links it into place, which fails if the name exists;
+    every process then reads whichever file won."""
+    path = data_dir / SECRET_KEY_FILE
+    found = _read_secret(path)
+    if found is not None:
+        return found
+    data_dir.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(dir=data_dir, prefix=f".{SECRET_KEY_FILE}.")  # mode 0600
+    try:
+        with os.fdopen(fd, "w", encoding="ascii") as f:
+            f.write(secrets.token_urlsafe(48) + "\n")
+            f.flush()
+            os.fsync(f.fileno())
+        try:
+            os.link(tmp, path)
+            log.info("generated a new secret key in %s", path)
+        except FileExistsError:
+            pass  # another process won; use its key
+        except OSError:
+            _create_exclusively(path, Path(tmp).read_text(encoding="ascii"))
+    finally:
+        os.unlink(tmp)
+    # A file being written by a process on the fallback path may be briefly empty.
+    deadline = time.monotonic() + 2.0
+    while (found := _read_secret(path)) is None:
+        if time.monotonic() > deadline:
+            raise ValueError(
+                f"{path} holds no usable key (fewer than {_MIN_STORED_SECRET} characters); "
+                "delete it to have a new one made, or set SECRET_KEY"
+            )
+        time.sleep(0.01)
+    return found
+
+
+def _create_exclusively(path: Path, text: str) -> None:
+    """For file systems without hard links: create the file only if it does not exist."""
+    try:
+        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    except FileExistsError:
+        return
+    with os.fdopen(fd, "w", encoding="ascii") as f:
+        f.write(text)
 
 
 class Settings(BaseSettings):
@@ -19,7 +98,11 @@ class Settings(BaseSettings):
         description="PostgreSQL URL; when unset, an embedded PostgreSQL server is started.",
     )
     data_dir: Path = Path(".cop-data")
-    secret_key: str = DEFAULT_SECRET
+    secret_key: str = Field(
+        default="",
+        description="Signs access tokens. Required when ENVIRONMENT is test or production; "
+        "unset in development, a random key is made once and kept in DATA_DIR/secret_key.",
+    )
     access_token_minutes: int = 15
     refresh_token_days: int = 30
     password_hash_time_cost: int = 3
@@ -85,11 +168,21 @@ class Settings(BaseSettings):
     )
 
     @model_validator(mode="after")
-    def _refuse_unsafe_defaults(self) -> Self:
-        if self.environment != "development" and self.secret_key == DEFAULT_SECRET:
+    def _resolve_secret_key(self) -> Self:
+        if self.secret_key in PUBLISHED_SECRETS:
             raise ValueError(
-                f"SECRET_KEY must be set to a private value when ENVIRONMENT={self.environment}"
+                "SECRET_KEY is a value published in the documentation; set a private one"
             )
+        if not self.secret_key:
+            if self.environment != "development":
+                raise ValueError(f"SECRET_KEY must be set when ENVIRONMENT={self.environment}")
+            try:
+                self.secret_key = load_or_create_secret(self.data_dir)
+            except OSError as exc:
+                raise ValueError(
+                    f"cannot keep a secret key in {self.data_dir / SECRET_KEY_FILE} ({exc}); "
+                    "set SECRET_KEY or DATA_DIR"
+                ) from exc
         if self.environment == "production" and len(self.secret_key) < 32:
             raise ValueError("SECRET_KEY must be at least 32 characters in production")
         return self

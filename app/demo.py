@@ -27,7 +27,7 @@ from app.models.gatherings import (
     SummaryInput,
 )
 from app.models.memberships import MembershipCreate, MembershipUpdate, Role
-from app.models.people import Person
+from app.models.people import Person, PersonCreate
 from app.services import (
     contributions,
     curation,
@@ -38,7 +38,7 @@ from app.services import (
     people,
     rsvps,
 )
-from app.services.actors import Actor
+from app.services.actors import SYSTEM, Actor
 from app.services.auth import Passwords
 from app.services.pagination import PageParams
 
@@ -92,10 +92,10 @@ async def _seed(session: AsyncSession, passwords: Passwords) -> str:
         person = await people.create_person(
             session,
             passwords,
-            email=email,
-            display_name=name,
-            password=DEMO_PASSWORD,
-            is_platform_admin=admin,
+            SYSTEM,
+            PersonCreate(
+                email=email, display_name=name, password=DEMO_PASSWORD, is_platform_admin=admin
+            ),
         )
         person.expertise, person.timezone = expertise, tz
         session.add(person)

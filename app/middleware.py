@@ -9,6 +9,8 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 HEADER = "x-request-id"
 _ACCEPTABLE = re.compile(r"^[A-Za-z0-9._:+/=-]{1,128}$")
+# The command line labels its audit rows `console:<command>`; no client may pass for it.
+CONSOLE_PREFIX = "console:"
 
 request_id: ContextVar[str | None] = ContextVar("request_id", default=None)
 
@@ -23,7 +25,7 @@ def _incoming(scope: Scope) -> str:
     for name, value in scope.get("headers", []):
         if name == HEADER.encode():
             text = value.decode("latin-1")
-            if _ACCEPTABLE.match(text):
+            if _ACCEPTABLE.match(text) and not text.startswith(CONSOLE_PREFIX):
                 return text
             break
     return uuid.uuid4().hex

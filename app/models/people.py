@@ -130,6 +130,16 @@ class PersonRegister(BaseModel):
     timezone: TimeZoneName = "UTC"
 
 
+class PersonCreate(BaseModel):
+    """A person made at the console (`cop-api create-admin`, the demo), not by sign-up.
+    `display_name` is needed only when nobody has the email yet."""
+
+    email: EmailStr
+    display_name: DisplayName | None = None
+    password: Password | None = None
+    is_platform_admin: bool = False
+
+
 class PersonUpdate(BaseModel):
     model_config = ConfigDict(json_schema_extra={"examples": [{"bio": "Nurse educator"}]})
 

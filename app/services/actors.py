@@ -1,4 +1,6 @@
-"""Who is asking. A person (signed in with a token) or an API key (a service account)."""
+"""Who is asking. A person (signed in with a token), an API key (a service account), or
+the system: the operator at the console (`cop-api` commands), who has every right and is
+neither a person nor a key. Nothing a client sends can make the system actor."""
 
 import uuid
 from dataclasses import dataclass, field
@@ -14,10 +16,11 @@ class Actor:
     api_key_id: uuid.UUID | None = None
     is_platform_admin: bool = False
     scopes: frozenset[str] = field(default_factory=frozenset)
+    is_system: bool = False
 
     @property
     def is_authenticated(self) -> bool:
-        return self.person_id is not None or self.api_key_id is not None
+        return self.person_id is not None or self.api_key_id is not None or self.is_system
 
     @property
     def is_service_account(self) -> bool:
@@ -70,3 +73,6 @@ class Actor:
 
 
 ANONYMOUS = Actor()
+# The operator at the console. Audit rows it writes name no person and no key; the
+# command line labels them with `request_id` = `console:<command>`.
+SYSTEM = Actor(is_platform_admin=True, is_system=True)

@@ -12,10 +12,10 @@ from sqlalchemy.orm import aliased
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
-from app.errors import Conflict, NotFound
+from app.errors import Conflict, FieldError, Invalid, NotFound
 from app.models.base import utcnow
 from app.models.memberships import Membership, MembershipStatus, Role
-from app.models.people import Person, PersonRegister, PersonUpdate
+from app.models.people import Person, PersonCreate, PersonRegister, PersonUpdate
 from app.services import events
 from app.services.actors import Actor
 from app.services.auth import Passwords
@@ -98,28 +98,54 @@ async def register(session: AsyncSession, passwords: Passwords, data: PersonRegi
 
 
 async def create_person(
-    session: AsyncSession,
-    passwords: Passwords,
-    *,
-    email: str,
-    display_name: str,
-    password: str | None,
-    is_platform_admin: bool = False,
+    session: AsyncSession, passwords: Passwords, actor: Actor, data: PersonCreate
 ) -> Person:
-    """For the command line: create (or promote) a person without the HTTP sign-up. With
+    """For the console (platform admins only): create a person without the HTTP sign-up,
+    or update the one with that email (a new password, promotion to platform admin). With
     a password, a person an import created (inactive) becomes active: claimed."""
-    email = email.strip().lower()
+    actor.require_admin()
+    email = data.email.strip().lower()
+    password_hash = await passwords.hash(data.password) if data.password else None
     person = (
-        await session.exec(select(Person).where(func.lower(col(Person.email)) == email))
+        await session.exec(
+            select(Person).where(func.lower(col(Person.email)) == email).with_for_update()
+        )
     ).one_or_none()
+    created = person is None
     if person is None:
-        person = Person(email=email, display_name=display_name)
-    if password:
-        person.password_hash = await passwords.hash(password)
-        person.is_active = True
-    person.is_platform_admin = person.is_platform_admin or is_platform_admin
+        if data.display_name is None:
+            raise Invalid(
+                "A new person needs a display name.",
+                errors=[FieldError("display_name", "required for a new person", "missing")],
+            )
+        person = Person(email=email, display_name=data.display_name)
+    changed: dict[str, Any] = {}
+    if password_hash is not None:
+        person.password_hash = password_hash
+        changed["password"] = {"from": "…", "to": "…"}
+        if not person.is_active:
+            changed["is_active"] = {"from": False, "to": True}
+            person.is_active = True
+    if data.is_platform_admin and not person.is_platform_admin:
+        changed["is_platform_admin"] = {"from": False, "to": True}
+        person.is_platform_admin = True
     person.updated_at = utcnow()
     session.add(person)
+    try:
+        await session.flush()
+    except IntegrityError as exc:  # signed up meanwhile
+        await session.rollback()
+        raise Conflict("This email is already registered.", problem="email-taken") from exc
+    if created:
+        await _audit(
+            session,
+            person,
+            "person.created",
+            {"is_platform_admin": {"from": None, "to": person.is_platform_admin}},
+            actor,
+        )
+    elif changed:
+        await _audit(session, person, "person.updated", changed, actor)
     await session.commit()
     return person
 

@@ -455,6 +455,19 @@ async def running(sessionmaker: SessionMaker, settings: Settings) -> AsyncIterat
         await dispatcher.aclose()
 
 
+async def dispatch_due(settings: Settings) -> int:
+    """`cop-api dispatch --once`: deliver what is due now, then return how many deliveries
+    were attempted (for a cron job instead of a long-running dispatcher)."""
+    if not settings.database_url:
+        raise RuntimeError("Set DATABASE_URL.")
+    engine = create_engine(settings.database_url, settings)
+    try:
+        async with Dispatcher(create_sessionmaker(engine), settings) as dispatcher:
+            return await dispatcher.drain()
+    finally:
+        await engine.dispose()
+
+
 async def dispatch_forever(settings: Settings) -> None:
     """`cop-api dispatch`: run until SIGINT or SIGTERM, then finish the sends in flight."""
     if not settings.database_url:

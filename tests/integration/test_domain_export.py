@@ -26,7 +26,7 @@ from app.dbadmin import create_database, drop_database, migrate
 from app.models.domains import Domain
 from app.models.memberships import Role
 from app.models.people import Person
-from app.services.actors import Actor
+from app.services.actors import SYSTEM
 from app.services.exports import export_domain, import_domain
 from app.services.exports.spec import NOT_EXPORTED, PERSON, walk
 from tests.conftest import database_on
@@ -35,7 +35,7 @@ from tests.integration.support import ok, rows, scalar
 from tests.routers.support import make_key
 
 API = "/api/v1"
-ADMIN = Actor(is_platform_admin=True)
+ADMIN = SYSTEM
 UUID_RE = re.compile(r"^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$")
 
 
@@ -570,7 +570,12 @@ async def test_the_command_line_exports_and_imports(
     client: AsyncClient, session: AsyncSession, database_url: str, tmp_path: Path
 ) -> None:
     slug, _ = await populate(client, session)
-    env = {**os.environ, "DATABASE_URL": database_url, "ENVIRONMENT": "development"}
+    env = {
+        **os.environ,
+        "DATABASE_URL": database_url,
+        "ENVIRONMENT": "development",
+        "DATA_DIR": str(tmp_path / "data"),
+    }
     cli = [sys.executable, "-c", "from app.cli import main; main()"]
     file = tmp_path / "export.json"
 

@@ -19,8 +19,9 @@ from app.models.base import utcnow
 from app.models.domains import Domain
 from app.models.imports import ImportJob
 from app.models.memberships import Membership, Role
-from app.models.people import Person
+from app.models.people import Person, PersonCreate
 from app.services import import_files, import_jobs, imports, people
+from app.services.actors import SYSTEM
 from app.services.auth import Passwords
 from tests.factories import actor_of, add_member, auth, make_domain, make_person
 from tests.integration.support import ok, rows, scalar
@@ -437,10 +438,13 @@ async def test_signing_up_claims_an_imported_person(
     admin = await people.create_person(
         session,
         Passwords(1),
-        email="boss@example.org",
-        display_name="Boss",
-        password="a long password",
-        is_platform_admin=True,
+        SYSTEM,
+        PersonCreate(
+            email="boss@example.org",
+            display_name="Boss",
+            password="a long password",
+            is_platform_admin=True,
+        ),
     )
     assert admin.is_active and admin.is_platform_admin
     assert str(admin.id) == str(

@@ -346,8 +346,7 @@ async def import_domain(
 ) -> Restored:
     """Restore an export as a new domain (platform admins only). `slug` names it;
     without one, the exported slug is used, or the first free `slug-2`, `slug-3`..."""
-    if not actor.can_admin:  # the command line acts as an admin without an account
-        actor.require_admin()
+    actor.require_admin()
     doc = parse_document(document)
     load = _Load(session, actor, doc)
     load.map_ids()
