@@ -54,6 +54,14 @@ class Settings(BaseSettings):
         "blocks a retry with the same key.",
     )
 
+    password_hash_concurrency: int = Field(
+        default=2,
+        ge=1,
+        le=64,
+        description="Password hashes a process computes at once; more wait their turn, so "
+        "that a burst of logins cannot take every CPU from the other requests.",
+    )
+
     @model_validator(mode="after")
     def _refuse_unsafe_defaults(self) -> Self:
         if self.environment != "development" and self.secret_key == DEFAULT_SECRET:

@@ -94,7 +94,9 @@ def create_app(settings: Settings | None = None, engine: AsyncEngine | None = No
         redoc_url=None,
     )
     app.state.settings = settings
-    app.state.passwords = Passwords(settings.password_hash_time_cost)
+    app.state.passwords = Passwords(
+        settings.password_hash_time_cost, concurrency=settings.password_hash_concurrency
+    )
     app.state.jobs = import_jobs.JobRunner()
     if engine is not None:
         app.state.engine = engine

@@ -26,14 +26,18 @@ _KEY_USE_RESOLUTION = timedelta(minutes=1)
 
 
 class Passwords:
-    """argon2id; hashing runs in a worker thread so that it never blocks the event loop."""
+    """argon2id; hashing runs in a worker thread so that it never blocks the event loop,
+    and at most `concurrency` hashes run at once: each takes a CPU for tens of
+    milliseconds, and a burst of logins would otherwise take every CPU (and worker
+    thread) from the other requests. The rest wait their turn without a thread."""
 
-    def __init__(self, time_cost: int) -> None:
+    def __init__(self, time_cost: int, *, concurrency: int = 2) -> None:
         self._hasher = PasswordHasher(time_cost=time_cost)
         self._dummy = self._hasher.hash(secrets.token_urlsafe(16))
+        self._limiter = anyio.CapacityLimiter(concurrency)
 
     async def hash(self, password: str) -> str:
-        return await anyio.to_thread.run_sync(self._hasher.hash, password)
+        return await anyio.to_thread.run_sync(self._hasher.hash, password, limiter=self._limiter)
 
     async def verify(self, password_hash: str | None, password: str) -> bool:
         def check() -> bool:
@@ -44,7 +48,7 @@ class Passwords:
             except (VerificationError, InvalidHashError):
                 return False
 
-        return await anyio.to_thread.run_sync(check)
+        return await anyio.to_thread.run_sync(check, limiter=self._limiter)
 
 
 def sha256(value: str) -> str:
