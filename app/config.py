@@ -54,6 +54,37 @@ class Settings(BaseSettings):
         "blocks a retry with the same key.",
     )
 
+    rate_limit_enabled: bool = Field(
+        default=True,
+        description="Limit requests per client and minute (429 with Retry-After beyond); "
+        "responses carry RateLimit-Policy and RateLimit headers.",
+    )
+    rate_limit_anonymous_per_minute: int = Field(
+        default=120,
+        ge=1,
+        description="Requests a minute from one IP address (an IPv6 /64) without a valid "
+        "access token or API key; a credential that does not verify counts here too.",
+    )
+    rate_limit_person_per_minute: int = Field(
+        default=600, ge=1, description="Requests a minute for one person (a valid access token)."
+    )
+    rate_limit_api_key_per_minute: int = Field(
+        default=1200,
+        ge=1,
+        description="Requests a minute for one API key, unless the key has a limit of its own.",
+    )
+    rate_limit_key_cache_seconds: float = Field(
+        default=60,
+        ge=0,
+        le=3600,
+        description="How long a process remembers an API key's own limit (and that it is "
+        "valid) before reading it again; a changed limit applies after at most this long.",
+    )
+    redis_url: str | None = Field(
+        default=None,
+        description="Redis (redis:// or rediss://) holding the rate-limit and login counters, "
+        "shared by every process; when unset each process counts in its own memory.",
+    )
     password_hash_concurrency: int = Field(
         default=2,
         ge=1,

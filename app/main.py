@@ -16,6 +16,7 @@ from app.config import Settings, get_settings
 from app.db import create_engine, create_sessionmaker
 from app.idempotency import IdempotencyMiddleware
 from app.middleware import RequestIdMiddleware
+from app.ratelimit import RateLimiter, RateLimitMiddleware, storage_for
 from app.routers import (
     api_keys,
     audit,
@@ -97,14 +98,18 @@ def create_app(settings: Settings | None = None, engine: AsyncEngine | None = No
     app.state.passwords = Passwords(
         settings.password_hash_time_cost, concurrency=settings.password_hash_concurrency
     )
+    # Request limits count in memory, or in Redis if configured.
+    app.state.rate_limiter = RateLimiter(settings, storage_for(settings))
     app.state.jobs = import_jobs.JobRunner()
     if engine is not None:
         app.state.engine = engine
         app.state.sessionmaker = create_sessionmaker(engine)
 
     problems.install(app)
-    # Outermost last: request ids wrap idempotency, so a replayed response gets its own id.
+    # Outermost last: request ids wrap everything, so a 429 or a replayed response gets its
+    # own id; rate limits come before idempotency keys, so a throttled client costs no query.
     app.add_middleware(IdempotencyMiddleware)
+    app.add_middleware(RateLimitMiddleware)
     app.add_middleware(RequestIdMiddleware)
     routers = (
         health,

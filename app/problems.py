@@ -21,6 +21,7 @@ from app.errors import (
     Invalid,
     NotFound,
     PreconditionFailed,
+    RateLimited,
     Unauthenticated,
     UnsupportedMediaType,
 )
@@ -37,6 +38,7 @@ STATUS: dict[type[DomainError], int] = {
     Conflict: 409,
     Invalid: 422,
     PreconditionFailed: 412,
+    RateLimited: 429,
 }
 
 # The catalogue of problem types: slug -> what it means. Stable: clients may switch on them.
@@ -78,6 +80,8 @@ CATALOGUE: dict[str, str] = {
     "idempotency-key-in-use": "A request with this Idempotency-Key is still being processed.",
     "method-not-allowed": "This resource does not support that HTTP method.",
     "http-error": "An HTTP-level error.",
+    "rate-limited": "This client sent more requests this minute than its limit (the "
+    "RateLimit-Policy header); wait the Retry-After seconds.",
     "service-unavailable": "A dependency (the database) is unreachable; try again shortly.",
     "internal-error": "Something failed on our side. It was logged.",
 }
@@ -133,6 +137,8 @@ def problem_response(
 def domain_error_response(request: Request, exc: DomainError) -> Response:
     status = next((s for cls, s in STATUS.items() if isinstance(exc, cls)), 400)
     headers = {"WWW-Authenticate": "Bearer"} if status == 401 else None
+    if isinstance(exc, RateLimited):
+        headers = {"Retry-After": str(exc.retry_after)}
     return problem_response(
         status,
         exc.problem,

@@ -11,7 +11,7 @@ from strawberry.exceptions import StrawberryInputCoercionError
 from strawberry.extensions import MaskErrors
 from strawberry.utils.str_converters import to_camel_case
 
-from app.errors import DomainError, FieldError
+from app.errors import DomainError, FieldError, RateLimited
 from app.problems import TRANSIENT_SQLSTATES, database_unavailable, problem_type
 from app.services.validation import field_errors
 
@@ -39,6 +39,8 @@ def _classify(error: GraphQLError) -> tuple[str, str, dict[str, Any]]:
         extra: dict[str, Any] = {"problemType": problem_type(orig.problem)}
         if orig.errors:
             extra["fieldErrors"] = _field_errors(orig.errors)
+        if isinstance(orig, RateLimited):
+            extra["retryAfter"] = orig.retry_after
         return orig.code, orig.detail, extra
     if isinstance(orig, ValidationError):
         return (
