@@ -85,6 +85,36 @@ class Settings(BaseSettings):
         description="Redis (redis:// or rediss://) holding the rate-limit and login counters, "
         "shared by every process; when unset each process counts in its own memory.",
     )
+    login_throttle_enabled: bool = Field(
+        default=True, description="Lock out logins after repeated failures (429)."
+    )
+    login_account_max_failures: int = Field(
+        default=5,
+        ge=1,
+        le=100,
+        description="Failed logins to one account (from anywhere, within the failure "
+        "window) that lock it for a while.",
+    )
+    login_ip_max_failures: int = Field(
+        default=20,
+        ge=1,
+        description="Failed logins from one IP address (to any account, within the failure "
+        "window) after which its logins are refused until the window ends.",
+    )
+    login_failure_window_seconds: int = Field(
+        default=900, ge=1, le=86400, description="The window failed logins are counted in."
+    )
+    login_lockout_seconds: int = Field(
+        default=60,
+        ge=1,
+        description="The first lockout of an account; each further lockout doubles it.",
+    )
+    login_lockout_max_seconds: int = Field(
+        default=900,
+        ge=1,
+        le=86400,
+        description="The longest an account is locked at a time.",
+    )
     password_hash_concurrency: int = Field(
         default=2,
         ge=1,
@@ -101,6 +131,8 @@ class Settings(BaseSettings):
             )
         if self.environment == "production" and len(self.secret_key) < 32:
             raise ValueError("SECRET_KEY must be at least 32 characters in production")
+        if self.login_lockout_max_seconds < self.login_lockout_seconds:
+            raise ValueError("LOGIN_LOCKOUT_MAX_SECONDS must be at least LOGIN_LOCKOUT_SECONDS")
         return self
 
 

@@ -41,6 +41,7 @@ from app.schema.context import get_context
 from app.schema.ide import ASSETS_URL, GraphQLApp, assets_dir
 from app.services import import_jobs
 from app.services.auth import Passwords
+from app.services.login_throttle import LoginThrottle
 from app.services.webhooks import running as webhook_dispatcher
 
 log = logging.getLogger("cop_api")
@@ -98,8 +99,10 @@ def create_app(settings: Settings | None = None, engine: AsyncEngine | None = No
     app.state.passwords = Passwords(
         settings.password_hash_time_cost, concurrency=settings.password_hash_concurrency
     )
-    # Request limits count in memory, or in Redis if configured.
-    app.state.rate_limiter = RateLimiter(settings, storage_for(settings))
+    # One storage for request limits and login throttling: memory, or Redis if configured.
+    limits_storage = storage_for(settings)
+    app.state.rate_limiter = RateLimiter(settings, limits_storage)
+    app.state.login_throttle = LoginThrottle(limits_storage, settings)
     app.state.jobs = import_jobs.JobRunner()
     if engine is not None:
         app.state.engine = engine

@@ -82,6 +82,8 @@ CATALOGUE: dict[str, str] = {
     "http-error": "An HTTP-level error.",
     "rate-limited": "This client sent more requests this minute than its limit (the "
     "RateLimit-Policy header); wait the Retry-After seconds.",
+    "login-throttled": "Too many failed logins to this account, or from this address; "
+    "logins are refused for the Retry-After seconds.",
     "service-unavailable": "A dependency (the database) is unreachable; try again shortly.",
     "internal-error": "Something failed on our side. It was logged.",
 }

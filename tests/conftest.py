@@ -74,6 +74,8 @@ def settings(database_url: str) -> Settings:
         rate_limit_anonymous_per_minute=1_000_000,
         rate_limit_person_per_minute=1_000_000,
         rate_limit_api_key_per_minute=1_000_000,
+        login_account_max_failures=100,
+        login_ip_max_failures=1_000_000,
     )
 
 

@@ -7,6 +7,7 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 from strawberry.fastapi import BaseContext
 from strawberry.types import Info as StrawberryInfo
 
+from app import ratelimit
 from app.config import Settings
 from app.db import SessionMaker, session_scope
 from app.deps import SessionDep, oauth2_scheme
@@ -14,6 +15,7 @@ from app.errors import DomainError
 from app.schema.loaders import Loaders
 from app.services.actors import Actor
 from app.services.auth import Passwords, actor_from_token
+from app.services.login_throttle import LoginThrottle
 
 
 class Context(BaseContext):
@@ -23,12 +25,16 @@ class Context(BaseContext):
         sessionmaker: SessionMaker,
         settings: Settings,
         passwords: Passwords,
+        login_throttle: LoginThrottle,
+        client_address: str,
     ) -> None:
         super().__init__()
         self._actor = actor
         self.sessionmaker = sessionmaker
         self.settings = settings
         self.passwords = passwords
+        self.login_throttle = login_throttle
+        self.client_address = client_address  # for login throttling
         self.loaders = Loaders(self)
 
     @property
@@ -59,4 +65,11 @@ async def get_context(
     except DomainError as exc:
         actor = exc
     state = request.app.state
-    return Context(actor, state.sessionmaker, state.settings, state.passwords)
+    return Context(
+        actor,
+        state.sessionmaker,
+        state.settings,
+        state.passwords,
+        state.login_throttle,
+        ratelimit.client_address(request.scope),
+    )

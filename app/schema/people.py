@@ -100,7 +100,13 @@ class PeopleMutation:
     async def login(self, info: Info, email: str, password: str) -> TokenPairType | None:
         async with info.context.session() as session:
             pair = await auth.login(
-                session, info.context.passwords, info.context.settings, email, password
+                session,
+                info.context.passwords,
+                info.context.settings,
+                email,
+                password,
+                throttle=info.context.login_throttle,
+                client=info.context.client_address,
             )
         return TokenPairType(**pair.model_dump())
 

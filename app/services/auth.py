@@ -19,6 +19,7 @@ from app.errors import Unauthenticated
 from app.models.base import utcnow
 from app.models.people import ApiKey, Person, RefreshToken, TokenPair
 from app.services.actors import ANONYMOUS, Actor
+from app.services.login_throttle import LoginThrottle
 
 API_KEY_PREFIX = "cop_"
 _JWT_ALGORITHM = "HS256"
@@ -84,14 +85,25 @@ async def issue_token_pair(session: AsyncSession, person: Person, settings: Sett
 
 
 async def login(
-    session: AsyncSession, passwords: Passwords, settings: Settings, email: str, password: str
+    session: AsyncSession,
+    passwords: Passwords,
+    settings: Settings,
+    email: str,
+    password: str,
+    *,
+    throttle: LoginThrottle,
+    client: str,
 ) -> TokenPair:
-    person = (
-        await session.exec(select(Person).where(col(Person.email) == email.strip().lower()))
-    ).one_or_none()
+    """`client` is the caller's address, for the throttle: repeated failures lock the
+    account, or the address, for a while (RateLimited, checked before the password)."""
+    email = email.strip().lower()
+    attempt = await throttle.admit(email, client)
+    person = (await session.exec(select(Person).where(col(Person.email) == email))).one_or_none()
     ok = await passwords.verify(person.password_hash if person else None, password)
     if person is None or not ok or not person.is_active:
+        await throttle.failed(attempt)
         raise Unauthenticated("Email or password is wrong.", problem="invalid-credentials")
+    await throttle.succeeded(attempt)
     return await issue_token_pair(session, person, settings)
 
 
