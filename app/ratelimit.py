@@ -215,11 +215,11 @@ class RateLimiter:
         self.keys = ApiKeyLimits(settings.rate_limit_key_cache_seconds)
         self._storage_failed_at = -math.inf
 
-    async def bucket_for(self, scope: Scope, engine: AsyncEngine) -> Bucket:
+    async def bucket_for(self, scope: Scope) -> Bucket:
         settings = self.settings
         token = _bearer(scope.get("headers", []))
         if token is not None and token.startswith(API_KEY_PREFIX):
-            key = await self.keys.lookup(token, engine)
+            key = await self.keys.lookup(token, scope["app"].state.engine)
             if key is not None:
                 limit = key.limit or settings.rate_limit_api_key_per_minute
                 return Bucket(f"key:{key.id}", "api-key", limit)
@@ -305,12 +305,11 @@ class RateLimitMiddleware:
         if scope["type"] != "http" or _exempt(scope["path"]):
             await self.app(scope, receive, send)
             return
-        state = scope["app"].state
-        limiter: RateLimiter = state.rate_limiter
+        limiter: RateLimiter = scope["app"].state.rate_limiter
         if not limiter.enabled:
             await self.app(scope, receive, send)
             return
-        bucket = await limiter.bucket_for(scope, state.engine)
+        bucket = await limiter.bucket_for(scope)
         decision = await limiter.hit(bucket)
         if decision is None:
             await self.app(scope, receive, send)
