@@ -98,13 +98,24 @@ async def login(
     account, or the address, for a while (RateLimited, checked before the password)."""
     email = email.strip().lower()
     attempt = await throttle.admit(email, client)
-    person = (await session.exec(select(Person).where(col(Person.email) == email))).one_or_none()
-    ok = await passwords.verify(person.password_hash if person else None, password)
-    if person is None or not ok or not person.is_active:
-        await throttle.failed(attempt)
+    signed_in: Person | None = None
+    try:
+        person = (
+            await session.exec(select(Person).where(col(Person.email) == email))
+        ).one_or_none()
+        ok = await passwords.verify(person.password_hash if person else None, password)
+        if person is not None and ok and person.is_active:
+            signed_in = person
+    finally:
+        # Also when the check failed with an error: the attempt was admitted and counted.
+        with anyio.CancelScope(shield=True):
+            if signed_in is None:
+                await throttle.failed(attempt)
+            else:
+                await throttle.succeeded(attempt)
+    if signed_in is None:
         raise Unauthenticated("Email or password is wrong.", problem="invalid-credentials")
-    await throttle.succeeded(attempt)
-    return await issue_token_pair(session, person, settings)
+    return await issue_token_pair(session, signed_in, settings)
 
 
 async def refresh(session: AsyncSession, settings: Settings, token: str) -> TokenPair:

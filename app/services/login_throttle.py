@@ -3,7 +3,9 @@
 Per account (keyed by the email, whether or not an account has it, so that a lockout says
 nothing about which emails exist): at most LOGIN_ACCOUNT_MAX_FAILURES attempts get their
 password checked within the failure window. The attempt is counted before the check, in
-one atomic step, so concurrent guesses cannot slip past the count; a success clears it.
+one atomic step, so concurrent guesses cannot slip past the count (more attempts at once
+than that are asked to retry in a second); a success clears the count, and an attempt
+that ends in an error counts as failed, since it was admitted.
 When they have all failed, the account is locked for LOGIN_LOCKOUT_SECONDS, twice that
 the next time, and so on up to LOGIN_LOCKOUT_MAX_SECONDS, and the count starts over. While
 it is locked every login to it is refused (429 with Retry-After), the right password
@@ -89,11 +91,13 @@ class LoginThrottle:
         if await self._storage.get(lock_key) > 0:
             raise self._locked(await self._seconds_left(lock_key))
         if not await self._limiter.hit(self._attempts, "login-attempts", attempt.account):
-            # Only while the last allowed attempts are still being checked.
-            stats = await self._limiter.get_window_stats(
-                self._attempts, "login-attempts", attempt.account
+            # As many attempts as may fail are being checked right now: in a moment they
+            # have either locked the account or (one succeeded) cleared the count.
+            raise RateLimited(
+                "Too many logins to this account at once; try again in a moment.",
+                retry_after=1,
+                problem=PROBLEM,
             )
-            raise self._locked(math.ceil(stats.reset_time - time.time()))
 
     async def failed(self, attempt: Attempt) -> None:
         if not self.enabled:

@@ -113,6 +113,19 @@ async def test_concurrent_guesses_cannot_slip_past_the_count(
         assert 1 <= locked(await log_in(client, email, PASSWORD)) <= 30
 
 
+async def test_more_logins_at_once_than_may_fail_are_asked_to_retry_shortly(
+    settings: Settings, engine: AsyncEngine, session: AsyncSession
+) -> None:
+    app = throttled_app(settings, engine)
+    email = await person_with_password(session, app)
+    async with client_at(app) as client:
+        answers = await asyncio.gather(*(log_in(client, email, PASSWORD) for _ in range(6)))
+        assert sorted(r.status_code for r in answers) == [200] * 3 + [429] * 3
+        assert {locked(r) for r in answers if r.status_code == 429} == {1}
+        # The successes cleared the count: the retry goes through at once.
+        ok(await log_in(client, email, PASSWORD))
+
+
 async def test_a_flood_from_one_address_does_not_stop_another(
     settings: Settings, engine: AsyncEngine, session: AsyncSession
 ) -> None:
