@@ -4,8 +4,8 @@
 
 Starts the API under uvicorn in a process of its own on loopback (password hashing at the
 production cost), then times `GET /healthz` one request after another: first alone, then
-while `--logins` clients log in at the same moment, each `--rounds` times in a row. The
-database is created (dropped first) and migrated; one person is added to log in as."""
+while `--logins` people log in at the same moment, each `--rounds` times in a row. The
+database is created (dropped first) and migrated, with the people to log in as."""
 
 import argparse
 import asyncio
@@ -29,7 +29,7 @@ from app.dbadmin import create_database, drop_database, migrate
 from app.services.auth import Passwords
 
 SECRET = "benchmark-secret-key-that-is-long-enough-0123456789"
-EMAIL = "login-bench@example.org"
+EMAIL = "login-bench-{}@example.org"
 PASSWORD = "correct horse battery"
 
 
@@ -39,15 +39,14 @@ def free_port() -> int:
         return int(sock.getsockname()[1])
 
 
-async def add_person(url: str) -> None:
+async def add_people(url: str, count: int) -> None:
     hashed = await Passwords(Settings().password_hash_time_cost).hash(PASSWORD)
     conn = await asyncpg.connect(url.replace("postgresql+asyncpg://", "postgresql://"))
     try:
-        await conn.execute(
+        await conn.executemany(
             "INSERT INTO people (id, email, display_name, password_hash) "
             "VALUES (gen_random_uuid(), $1, 'Bench', $2)",
-            EMAIL,
-            hashed,
+            [(EMAIL.format(n), hashed) for n in range(count)],
         )
     finally:
         await conn.close()
@@ -65,12 +64,12 @@ async def probe(client: httpx.AsyncClient, until: asyncio.Event | None, count: i
     return timings
 
 
-async def login(client: httpx.AsyncClient, rounds: int) -> list[float]:
+async def login(client: httpx.AsyncClient, email: str, rounds: int) -> list[float]:
     timings = []
     for _ in range(rounds):
         started = time.perf_counter()
         response = await client.post(
-            "/api/v1/auth/token", data={"username": EMAIL, "password": PASSWORD}
+            "/api/v1/auth/token", data={"username": email, "password": PASSWORD}
         )
         timings.append(time.perf_counter() - started)
         if response.status_code != 200:
@@ -98,7 +97,9 @@ async def measure(base: str, logins: int, rounds: int) -> None:
         done = asyncio.Event()
         probing = asyncio.create_task(probe(prober, done, 0))
         started = time.perf_counter()
-        results = await asyncio.gather(*(login(client, rounds) for _ in range(logins)))
+        results = await asyncio.gather(
+            *(login(client, EMAIL.format(n), rounds) for n in range(logins))
+        )
         took = time.perf_counter() - started
         done.set()
         loaded = await probing
@@ -120,7 +121,7 @@ def main() -> None:
     url = async_url(args.database_url)
     asyncio.run(create_database(url, drop_first=True))
     migrate(url)
-    asyncio.run(add_person(url))
+    asyncio.run(add_people(url, args.logins))
     port = free_port()
     env = {
         **os.environ,
