@@ -84,7 +84,8 @@ def storage_for(settings: Settings) -> Storage:
         socket_timeout=1.0,
         socket_connect_timeout=1.0,
     )
-    assert isinstance(storage, Storage)
+    if not isinstance(storage, Storage):
+        raise ValueError("REDIS_URL must be a redis:// or rediss:// URL")
     return storage
 
 

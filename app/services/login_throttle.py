@@ -64,7 +64,8 @@ class LoginThrottle:
         self._lockout_max = settings.login_lockout_max_seconds
 
     def _account(self, email: str) -> str:
-        digest = hmac.new(self._secret, b"login:" + email.encode(), hashlib.sha256)
+        raw = email.encode("utf-8", "surrogatepass")  # GraphQL strings may hold lone surrogates
+        digest = hmac.new(self._secret, b"login:" + raw, hashlib.sha256)
         return digest.hexdigest()[:32]
 
     async def admit(self, email: str, client: str) -> Attempt:
