@@ -167,6 +167,75 @@ class Settings(BaseSettings):
         "blocks a retry with the same key.",
     )
 
+    rate_limit_enabled: bool = Field(
+        default=True,
+        description="Limit requests per client and minute (429 with Retry-After beyond); "
+        "responses carry RateLimit-Policy and RateLimit headers.",
+    )
+    rate_limit_anonymous_per_minute: int = Field(
+        default=120,
+        ge=1,
+        description="Requests a minute from one IP address (an IPv6 /64) without a valid "
+        "access token or API key; a credential that does not verify counts here too.",
+    )
+    rate_limit_person_per_minute: int = Field(
+        default=600, ge=1, description="Requests a minute for one person (a valid access token)."
+    )
+    rate_limit_api_key_per_minute: int = Field(
+        default=1200,
+        ge=1,
+        description="Requests a minute for one API key, unless the key has a limit of its own.",
+    )
+    rate_limit_key_cache_seconds: float = Field(
+        default=60,
+        ge=0,
+        le=3600,
+        description="How long a process remembers an API key's own limit (and that it is "
+        "valid) before reading it again; a changed limit applies after at most this long.",
+    )
+    redis_url: str | None = Field(
+        default=None,
+        description="Redis (redis:// or rediss://) holding the rate-limit and login counters, "
+        "shared by every process; when unset each process counts in its own memory.",
+    )
+    login_throttle_enabled: bool = Field(
+        default=True, description="Lock out logins after repeated failures (429)."
+    )
+    login_account_max_failures: int = Field(
+        default=5,
+        ge=1,
+        le=100,
+        description="Failed logins to one account (from anywhere, within the failure "
+        "window) that lock it for a while.",
+    )
+    login_ip_max_failures: int = Field(
+        default=20,
+        ge=1,
+        description="Failed logins from one IP address (to any account, within the failure "
+        "window) after which its logins are refused until the window ends.",
+    )
+    login_failure_window_seconds: int = Field(
+        default=900, ge=1, le=86400, description="The window failed logins are counted in."
+    )
+    login_lockout_seconds: int = Field(
+        default=60,
+        ge=1,
+        description="The first lockout of an account; each further lockout doubles it.",
+    )
+    login_lockout_max_seconds: int = Field(
+        default=900,
+        ge=1,
+        le=86400,
+        description="The longest an account is locked at a time.",
+    )
+    password_hash_concurrency: int = Field(
+        default=2,
+        ge=1,
+        le=64,
+        description="Password hashes a process computes at once; more wait their turn, so "
+        "that a burst of logins cannot take every CPU from the other requests.",
+    )
+
     @model_validator(mode="after")
     def _resolve_secret_key(self) -> Self:
         if self.secret_key in PUBLISHED_SECRETS:
@@ -185,6 +254,8 @@ class Settings(BaseSettings):
                 ) from exc
         if self.environment == "production" and len(self.secret_key) < 32:
             raise ValueError("SECRET_KEY must be at least 32 characters in production")
+        if self.login_lockout_max_seconds < self.login_lockout_seconds:
+            raise ValueError("LOGIN_LOCKOUT_MAX_SECONDS must be at least LOGIN_LOCKOUT_SECONDS")
         return self
 
 

@@ -12,8 +12,10 @@ from app.config import Settings
 from app.db import session_scope
 from app.etags import expected_version
 from app.models.common import Page as PageOut
+from app.ratelimit import client_address
 from app.services.actors import Actor
 from app.services.auth import Passwords, actor_from_token
+from app.services.login_throttle import LoginThrottle
 from app.services.pagination import Page, PageParams
 
 T = TypeVar("T")
@@ -40,9 +42,20 @@ def get_passwords(request: Request) -> Passwords:
     return passwords
 
 
+def get_login_throttle(request: Request) -> LoginThrottle:
+    throttle: LoginThrottle = request.app.state.login_throttle
+    return throttle
+
+
+def get_client_address(request: Request) -> str:
+    return client_address(request.scope)
+
+
 SessionDep = Annotated[AsyncSession, Depends(get_session)]
 SettingsDep = Annotated[Settings, Depends(get_settings_dep)]
 PasswordsDep = Annotated[Passwords, Depends(get_passwords)]
+LoginThrottleDep = Annotated[LoginThrottle, Depends(get_login_throttle)]
+ClientAddressDep = Annotated[str, Depends(get_client_address)]
 
 
 async def get_actor(

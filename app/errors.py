@@ -94,5 +94,16 @@ class ServiceUnavailable(DomainError):
     title = "Service unavailable"
 
 
+class RateLimited(DomainError):
+    """Too many requests (or failed logins) from one client; `retry_after` is in seconds."""
+
+    code = "RATE_LIMITED"
+    problem = "rate-limited"
+    title = "Too many requests"
+
+    def __init__(self, detail: str, *, retry_after: int, problem: str | None = None) -> None:
+        super().__init__(detail, problem=problem, retry_after=max(1, retry_after))
+
+
 def invalid_field(field: str, message: str, code: str = "invalid") -> Invalid:
     return Invalid(message, errors=[FieldError(field, message, code)])

@@ -16,6 +16,7 @@ from app.config import Settings, get_settings
 from app.db import create_engine, create_sessionmaker
 from app.idempotency import IdempotencyMiddleware
 from app.middleware import RequestIdMiddleware
+from app.ratelimit import RateLimiter, RateLimitMiddleware, storage_for
 from app.routers import (
     api_keys,
     audit,
@@ -40,6 +41,7 @@ from app.schema.context import get_context
 from app.schema.ide import ASSETS_URL, GraphQLApp, assets_dir
 from app.services import import_jobs
 from app.services.auth import Passwords
+from app.services.login_throttle import LoginThrottle
 from app.services.webhooks import running as webhook_dispatcher
 
 log = logging.getLogger("cop_api")
@@ -94,15 +96,23 @@ def create_app(settings: Settings | None = None, engine: AsyncEngine | None = No
         redoc_url=None,
     )
     app.state.settings = settings
-    app.state.passwords = Passwords(settings.password_hash_time_cost)
+    app.state.passwords = Passwords(
+        settings.password_hash_time_cost, concurrency=settings.password_hash_concurrency
+    )
+    # One storage for request limits and login throttling: memory, or Redis if configured.
+    limits_storage = storage_for(settings)
+    app.state.rate_limiter = RateLimiter(settings, limits_storage)
+    app.state.login_throttle = LoginThrottle(limits_storage, settings)
     app.state.jobs = import_jobs.JobRunner()
     if engine is not None:
         app.state.engine = engine
         app.state.sessionmaker = create_sessionmaker(engine)
 
     problems.install(app)
-    # Outermost last: request ids wrap idempotency, so a replayed response gets its own id.
+    # Outermost last: request ids wrap everything, so a 429 or a replayed response gets its
+    # own id; rate limits come before idempotency keys, so a throttled client costs no query.
     app.add_middleware(IdempotencyMiddleware)
+    app.add_middleware(RateLimitMiddleware)
     app.add_middleware(RequestIdMiddleware)
     routers = (
         health,

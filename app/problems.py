@@ -21,6 +21,7 @@ from app.errors import (
     Invalid,
     NotFound,
     PreconditionFailed,
+    RateLimited,
     ServiceUnavailable,
     Unauthenticated,
     UnsupportedMediaType,
@@ -38,6 +39,7 @@ STATUS: dict[type[DomainError], int] = {
     Conflict: 409,
     Invalid: 422,
     PreconditionFailed: 412,
+    RateLimited: 429,
     ServiceUnavailable: 503,
 }
 
@@ -80,6 +82,10 @@ CATALOGUE: dict[str, str] = {
     "idempotency-key-in-use": "A request with this Idempotency-Key is still being processed.",
     "method-not-allowed": "This resource does not support that HTTP method.",
     "http-error": "An HTTP-level error.",
+    "rate-limited": "This client sent more requests this minute than its limit (the "
+    "RateLimit-Policy header); wait the Retry-After seconds.",
+    "login-throttled": "Too many failed logins to this account, or from this address; "
+    "logins are refused for the Retry-After seconds.",
     "service-unavailable": "A dependency (the database) is unreachable; try again shortly.",
     "internal-error": "Something failed on our side. It was logged.",
 }

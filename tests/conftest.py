@@ -69,6 +69,13 @@ def settings(database_url: str) -> Settings:
         db_pool_size=20,
         db_max_overflow=40,
         webhooks_dispatcher_enabled=False,  # tests drive webhooks.Dispatcher themselves
+        # On, so that every test goes through them, but far above what any test sends;
+        # tests/integration/test_rate_limits.py builds apps with small limits of its own.
+        rate_limit_anonymous_per_minute=1_000_000,
+        rate_limit_person_per_minute=1_000_000,
+        rate_limit_api_key_per_minute=1_000_000,
+        login_account_max_failures=100,
+        login_ip_max_failures=1_000_000,
     )
 
 

@@ -41,6 +41,14 @@ def _dedupe_tags(tags: list[str]) -> list[str]:
     return list(seen)
 
 
+RateLimitPerMinute = Annotated[
+    int,
+    Field(
+        ge=1,
+        le=1_000_000,
+        description="Requests a minute for this key (its own limit, instead of the default).",
+    ),
+]
 TagList = Annotated[list[Tag], Field(max_length=50), AfterValidator(_dedupe_tags)]
 
 
@@ -91,6 +99,8 @@ class ApiKey(SQLModel, table=True):
     created_at: datetime = created_at_field()
     last_used_at: datetime | None = optional_time_field()
     revoked_at: datetime | None = optional_time_field()
+    # Requests a minute for this key; None: the service's default for API keys.
+    rate_limit_per_minute: int | None = SQLField(default=None)
 
 
 class RefreshToken(SQLModel, table=True):
@@ -195,6 +205,15 @@ class ApiKeyCreate(BaseModel):
 
     name: Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=120)]
     scopes: Annotated[list[ApiKeyScope], Field(min_length=1, max_length=3)] = [ApiKeyScope.read]
+    rate_limit_per_minute: RateLimitPerMinute | None = None
+
+
+class ApiKeyUpdate(BaseModel):
+    model_config = ConfigDict(json_schema_extra={"examples": [{"rate_limit_per_minute": 6000}]})
+
+    rate_limit_per_minute: RateLimitPerMinute | None = Field(
+        default=None, description="null: back to the service's default for API keys."
+    )
 
 
 class ApiKeyPublic(BaseModel):
@@ -207,6 +226,9 @@ class ApiKeyPublic(BaseModel):
     created_at: datetime
     last_used_at: datetime | None
     revoked_at: datetime | None
+    rate_limit_per_minute: int | None = Field(
+        description="Requests a minute for this key; null: the service's default."
+    )
 
 
 class ApiKeyCreated(ApiKeyPublic):

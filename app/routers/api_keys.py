@@ -4,7 +4,7 @@ from fastapi import APIRouter, Request, Response, status
 
 from app.deps import CurrentActor, PageDep, SessionDep, page_out
 from app.models.common import Page
-from app.models.people import ApiKeyCreate, ApiKeyCreated, ApiKeyPublic
+from app.models.people import ApiKeyCreate, ApiKeyCreated, ApiKeyPublic, ApiKeyUpdate
 from app.services import api_keys
 
 router = APIRouter(prefix="/api/v1/api-keys", tags=["api keys"])
@@ -29,6 +29,17 @@ async def list_api_keys(
 ) -> Page[ApiKeyPublic]:
     result = await api_keys.list_api_keys(session, actor, page)
     return page_out(result, request, response, ApiKeyPublic.model_validate)
+
+
+@router.patch(
+    "/{key_id}",
+    response_model=ApiKeyPublic,
+    summary="Change an API key's own rate limit (platform admins)",
+)
+async def update_api_key(
+    key_id: uuid.UUID, data: ApiKeyUpdate, session: SessionDep, actor: CurrentActor
+) -> object:
+    return await api_keys.update_api_key(session, actor, key_id, data)
 
 
 @router.delete("/{key_id}", response_model=ApiKeyPublic, summary="Revoke an API key")

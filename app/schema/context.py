@@ -8,6 +8,7 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 from strawberry.fastapi import BaseContext
 from strawberry.types import Info as StrawberryInfo
 
+from app import ratelimit
 from app.config import Settings
 from app.db import SessionMaker, session_scope
 from app.deps import oauth2_scheme
@@ -15,6 +16,7 @@ from app.errors import DomainError
 from app.schema.loaders import Loaders
 from app.services.actors import Actor
 from app.services.auth import Passwords, actor_from_token
+from app.services.login_throttle import LoginThrottle
 
 
 class Context(BaseContext):
@@ -24,6 +26,8 @@ class Context(BaseContext):
         sessionmaker: SessionMaker,
         settings: Settings,
         passwords: Passwords,
+        login_throttle: LoginThrottle,
+        client_address: str,
     ) -> None:
         super().__init__()
         self._actor = actor
@@ -33,6 +37,8 @@ class Context(BaseContext):
         # Sibling fields resolve concurrently, each on a connection of its own; this keeps
         # one wide query (thirty aliases) from taking the whole pool for itself.
         self._connections = asyncio.Semaphore(settings.graphql_connections_per_request)
+        self.login_throttle = login_throttle
+        self.client_address = client_address  # for login throttling
         self.loaders = Loaders(self)
 
     @property
@@ -66,4 +72,11 @@ async def get_context(request: Request, token: Any = Depends(oauth2_scheme)) -> 
             actor = await actor_from_token(session, state.settings, token)
     except DomainError as exc:
         actor = exc
-    return Context(actor, state.sessionmaker, state.settings, state.passwords)
+    return Context(
+        actor,
+        state.sessionmaker,
+        state.settings,
+        state.passwords,
+        state.login_throttle,
+        ratelimit.client_address(request.scope),
+    )

@@ -2,7 +2,7 @@ import uuid
 
 import strawberry
 
-from app.models.people import ApiKeyCreate, PersonRegister, PersonUpdate
+from app.models.people import ApiKeyCreate, ApiKeyUpdate, PersonRegister, PersonUpdate
 from app.schema.context import Info
 from app.schema.inputs import ExpectedVersion, input_data
 from app.schema.relay import Connection, connection, page_params
@@ -36,6 +36,15 @@ class PersonUpdateInput:
 class ApiKeyInput:
     name: str
     scopes: list[ApiKeyScopeEnum] | None = strawberry.UNSET  # type: ignore[valid-type]
+    rate_limit_per_minute: int | None = strawberry.UNSET
+
+
+@strawberry.input
+class ApiKeyUpdateInput:
+    rate_limit_per_minute: int | None = strawberry.field(
+        default=strawberry.UNSET,
+        description="Requests a minute for this key; null: back to the service's default.",
+    )
 
 
 @strawberry.type
@@ -91,7 +100,13 @@ class PeopleMutation:
     async def login(self, info: Info, email: str, password: str) -> TokenPairType | None:
         async with info.context.session() as session:
             pair = await auth.login(
-                session, info.context.passwords, info.context.settings, email, password
+                session,
+                info.context.passwords,
+                info.context.settings,
+                email,
+                password,
+                throttle=info.context.login_throttle,
+                client=info.context.client_address,
             )
         return TokenPairType(**pair.model_dump())
 
@@ -118,6 +133,15 @@ class PeopleMutation:
         async with info.context.session() as session:
             key, secret = await api_keys.create_api_key(session, info.context.actor, data)
         return ApiKeyType.from_model(key, secret)
+
+    @strawberry.mutation(description="Change an API key's own rate limit.")
+    async def update_api_key(
+        self, info: Info, id: uuid.UUID, input: ApiKeyUpdateInput
+    ) -> ApiKeyType | None:
+        data = parse(ApiKeyUpdate, input_data(input))
+        async with info.context.session() as session:
+            key = await api_keys.update_api_key(session, info.context.actor, id, data)
+        return ApiKeyType.from_model(key)
 
     @strawberry.mutation
     async def revoke_api_key(self, info: Info, id: uuid.UUID) -> ApiKeyType | None:

@@ -19,6 +19,7 @@ from app.errors import Unauthenticated
 from app.models.base import utcnow
 from app.models.people import ApiKey, Person, RefreshToken, TokenPair
 from app.services.actors import ANONYMOUS, Actor
+from app.services.login_throttle import LoginThrottle
 
 API_KEY_PREFIX = "cop_"
 _JWT_ALGORITHM = "HS256"
@@ -26,14 +27,18 @@ _KEY_USE_RESOLUTION = timedelta(minutes=1)
 
 
 class Passwords:
-    """argon2id; hashing runs in a worker thread so that it never blocks the event loop."""
+    """argon2id; hashing runs in a worker thread so that it never blocks the event loop,
+    and at most `concurrency` hashes run at once: each takes a CPU for tens of
+    milliseconds, and a burst of logins would otherwise take every CPU (and worker
+    thread) from the other requests. The rest wait their turn without a thread."""
 
-    def __init__(self, time_cost: int) -> None:
+    def __init__(self, time_cost: int, *, concurrency: int = 2) -> None:
         self._hasher = PasswordHasher(time_cost=time_cost)
         self._dummy = self._hasher.hash(secrets.token_urlsafe(16))
+        self._limiter = anyio.CapacityLimiter(concurrency)
 
     async def hash(self, password: str) -> str:
-        return await anyio.to_thread.run_sync(self._hasher.hash, password)
+        return await anyio.to_thread.run_sync(self._hasher.hash, password, limiter=self._limiter)
 
     async def verify(self, password_hash: str | None, password: str) -> bool:
         def check() -> bool:
@@ -44,7 +49,7 @@ class Passwords:
             except (VerificationError, InvalidHashError):
                 return False
 
-        return await anyio.to_thread.run_sync(check)
+        return await anyio.to_thread.run_sync(check, limiter=self._limiter)
 
 
 def sha256(value: str) -> str:
@@ -80,15 +85,37 @@ async def issue_token_pair(session: AsyncSession, person: Person, settings: Sett
 
 
 async def login(
-    session: AsyncSession, passwords: Passwords, settings: Settings, email: str, password: str
+    session: AsyncSession,
+    passwords: Passwords,
+    settings: Settings,
+    email: str,
+    password: str,
+    *,
+    throttle: LoginThrottle,
+    client: str,
 ) -> TokenPair:
-    person = (
-        await session.exec(select(Person).where(col(Person.email) == email.strip().lower()))
-    ).one_or_none()
-    ok = await passwords.verify(person.password_hash if person else None, password)
-    if person is None or not ok or not person.is_active:
+    """`client` is the caller's address, for the throttle: repeated failures lock the
+    account, or the address, for a while (RateLimited, checked before the password)."""
+    email = email.strip().lower()
+    attempt = await throttle.admit(email, client)
+    signed_in: Person | None = None
+    try:
+        person = (
+            await session.exec(select(Person).where(col(Person.email) == email))
+        ).one_or_none()
+        ok = await passwords.verify(person.password_hash if person else None, password)
+        if person is not None and ok and person.is_active:
+            signed_in = person
+    finally:
+        # Also when the check failed with an error: the attempt was admitted and counted.
+        with anyio.CancelScope(shield=True):
+            if signed_in is None:
+                await throttle.failed(attempt)
+            else:
+                await throttle.succeeded(attempt)
+    if signed_in is None:
         raise Unauthenticated("Email or password is wrong.", problem="invalid-credentials")
-    return await issue_token_pair(session, person, settings)
+    return await issue_token_pair(session, signed_in, settings)
 
 
 async def refresh(session: AsyncSession, settings: Settings, token: str) -> TokenPair:

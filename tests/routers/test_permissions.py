@@ -51,6 +51,7 @@ MATRIX_ROWS: list[tuple[str, str, str, Cell, Cell, Cell, Cell, Cell, Cell, Cell]
     ("GET",    P + "/memberships",   "their memberships", 401, 404, 200, 200, 200, 200, 200),
     ("POST",   "/api-keys",          "create a key",     401, 403,  403, 403, 201, 403, 403),
     ("GET",    "/api-keys",          "list keys",        401, 403,  403, 403, 200, 403, 403),
+    ("PATCH",  "/api-keys/{key_id}", "change its limit", 401, 403,  403, 403, 200, 403, 403),
     ("DELETE", "/api-keys/{key_id}", "revoke a key",     401, 403,  403, 403, 200, 403, 403),
     ("POST",   "/domains",           "create a domain",  401, 201,  201, 201, 201, 403, 201),
     ("GET",    "/domains",           "list domains",     200, 200,  200, 200, 200, 200, 200),
@@ -70,6 +71,7 @@ MATRIX_ROWS: list[tuple[str, str, str, Cell, Cell, Cell, Cell, Cell, Cell, Cell]
 BODIES: dict[str, dict[str, Any]] = {
     "edit my profile": {"bio": "Hello"},
     "create a key": {"name": "sync"},
+    "change its limit": {"rate_limit_per_minute": 6000},
     "create a domain": {"name": "New domain"},
     "change it": {"purpose": "Changed"},
     "join (open)": {},

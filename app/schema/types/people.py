@@ -102,6 +102,9 @@ class ApiKeyType:
     created_at: datetime
     last_used_at: datetime | None
     revoked_at: datetime | None
+    rate_limit_per_minute: int | None = strawberry.field(
+        description="Requests a minute for this key; null: the service's default."
+    )
     key: str | None = strawberry.field(
         default=None, description="The secret: only in the response that creates the key."
     )
@@ -116,5 +119,6 @@ class ApiKeyType:
             created_at=key.created_at,
             last_used_at=key.last_used_at,
             revoked_at=key.revoked_at,
+            rate_limit_per_minute=key.rate_limit_per_minute,
             key=secret,
         )
