@@ -8,7 +8,7 @@ every accepted one reports its cost in the response's `extensions`, so that inte
 can budget. Variables are bounded here too, since graphql-core coerces them recursively."""
 
 import math
-from collections.abc import Iterator, Mapping
+from collections.abc import AsyncIterator, Iterator, Mapping
 from typing import Any
 
 from graphql import (
@@ -35,6 +35,7 @@ from graphql import (
 from graphql import ExecutionResult as GraphQLExecutionResult
 from strawberry.extensions import SchemaExtension
 
+from app import ratelimit
 from app.config import Settings
 from app.errors import DomainError, Invalid
 
@@ -248,7 +249,7 @@ class QueryCost(SchemaExtension):
             context.pre_execution_errors = [GraphQLError(error.detail, original_error=error)]
         yield
 
-    def on_execute(self) -> Iterator[None]:
+    async def on_execute(self) -> AsyncIterator[None]:  # type: ignore[override]
         context = self.execution_context
         try:
             check_variables(context.variables)
@@ -267,11 +268,22 @@ class QueryCost(SchemaExtension):
                         "nested connections.",
                         extra={"cost": self.cost, "limit": self.settings.graphql_max_cost},
                     )
+                await self._charge(self.cost)
         except DomainError as exc:
             context.result = GraphQLExecutionResult(
                 data=None, errors=[GraphQLError(exc.detail, original_error=exc)]
             )
         yield
+
+    async def _charge(self, cost: int) -> None:
+        """The request was charged one unit on arrival; a query pays one more for every
+        hundred objects it may fetch (GitHub's points), so rate limits follow real cost."""
+        request = getattr(self.execution_context.context, "request", None)
+        if request is None:
+            return
+        decision = await ratelimit.charge(request, max(1, math.ceil(cost / 100)))
+        if decision is not None and not decision.allowed:
+            raise decision.error()
 
     def get_results(self) -> dict[str, Any]:
         if self.cost is None:

@@ -15,6 +15,7 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 from app.config import Settings
 from app.main import create_app
 from tests.factories import error_codes, gql, make_domain, make_person
+from tests.integration.ratelimit_support import client_at, limited_app, random_address, remaining
 from tests.schema.support import ok, only_error
 
 ABUSIVE_ONE = (
@@ -189,3 +190,22 @@ async def test_no_suggestions_when_introspection_is_off(
 async def test_suggestions_stay_when_introspection_is_on(client: AsyncClient) -> None:
     body = (await _post(client, {"query": "{ me { emial } }"})).json()
     assert "Did you mean" in str(body)
+
+
+async def test_queries_are_charged_by_their_cost(settings: Settings, engine: AsyncEngine) -> None:
+    """One unit on arrival, one more for every hundred objects a query may fetch: a query
+    of cost 2,401 (100 domains, each with 20 members) takes 25 of 60 units, so the third
+    is refused (and a cheap one still passes)."""
+    app = limited_app(settings, engine, rate_limit_anonymous_per_minute=60)
+    query = "{ domains(first: 100) { nodes { members { nodes { roles } } } } }"
+    async with client_at(app, random_address()) as client:
+        first = await client.post("/graphql", json={"query": query})
+        assert first.json()["extensions"]["cost"]["requested"] == 2_401
+        assert remaining(first) == 60 - 25
+        second = await client.post("/graphql", json={"query": query})
+        assert remaining(second) == 60 - 50
+        third = (await client.post("/graphql", json={"query": query})).json()
+        assert error_codes(third) == ["RATE_LIMITED"], third
+        assert third["errors"][0]["extensions"]["retryAfter"] >= 1
+        cheap = await client.post("/graphql", json={"query": "{ __typename }"})
+        assert cheap.json()["data"] == {"__typename": "Query"}
