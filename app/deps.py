@@ -14,6 +14,7 @@ from app.etags import expected_version
 from app.models.common import Page as PageOut
 from app.services.actors import Actor
 from app.services.auth import Passwords, actor_from_token
+from app.services.mail import Mailer
 from app.services.pagination import Page, PageParams
 
 T = TypeVar("T")
@@ -40,9 +41,15 @@ def get_passwords(request: Request) -> Passwords:
     return passwords
 
 
+def get_mailer(request: Request) -> Mailer:
+    mailer: Mailer = request.app.state.mailer
+    return mailer
+
+
 SessionDep = Annotated[AsyncSession, Depends(get_session)]
 SettingsDep = Annotated[Settings, Depends(get_settings_dep)]
 PasswordsDep = Annotated[Passwords, Depends(get_passwords)]
+MailerDep = Annotated[Mailer, Depends(get_mailer)]
 
 
 async def get_actor(

@@ -14,6 +14,7 @@ from app.errors import DomainError
 from app.schema.loaders import Loaders
 from app.services.actors import Actor
 from app.services.auth import Passwords, actor_from_token
+from app.services.mail import Mailer
 
 
 class Context(BaseContext):
@@ -23,12 +24,14 @@ class Context(BaseContext):
         sessionmaker: SessionMaker,
         settings: Settings,
         passwords: Passwords,
+        mailer: Mailer,
     ) -> None:
         super().__init__()
         self._actor = actor
         self.sessionmaker = sessionmaker
         self.settings = settings
         self.passwords = passwords
+        self.mailer = mailer
         self.loaders = Loaders(self)
 
     @property
@@ -59,4 +62,4 @@ async def get_context(
     except DomainError as exc:
         actor = exc
     state = request.app.state
-    return Context(actor, state.sessionmaker, state.settings, state.passwords)
+    return Context(actor, state.sessionmaker, state.settings, state.passwords, state.mailer)
