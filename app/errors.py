@@ -76,6 +76,18 @@ class UnsupportedMediaType(Invalid):
     title = "Unsupported media type"
 
 
+class TooManyRequests(DomainError):
+    """Asked again too soon; `retry_after` says in how many seconds it may work."""
+
+    code = "RATE_LIMITED"
+    problem = "too-many-requests"
+    title = "Too many requests"
+
+    def __init__(self, detail: str, *, retry_after: int, problem: str | None = None) -> None:
+        super().__init__(detail, problem=problem, extra={"retry_after": retry_after})
+        self.retry_after = retry_after
+
+
 class PreconditionFailed(DomainError):
     code = "CONFLICT"
     problem = "precondition-failed"

@@ -21,6 +21,7 @@ from app.errors import (
     Invalid,
     NotFound,
     PreconditionFailed,
+    TooManyRequests,
     Unauthenticated,
     UnsupportedMediaType,
 )
@@ -37,6 +38,7 @@ STATUS: dict[type[DomainError], int] = {
     Conflict: 409,
     Invalid: 422,
     PreconditionFailed: 412,
+    TooManyRequests: 429,
 }
 
 # The catalogue of problem types: slug -> what it means. Stable: clients may switch on them.
@@ -48,6 +50,13 @@ CATALOGUE: dict[str, str] = {
     "forbidden": "You may see this resource but not do this to it.",
     "insufficient-scope": "The API key lacks the scope this operation needs.",
     "person-required": "The operation acts on a person; an API key has none.",
+    "email-unverified": "Verify your email first (the link we mailed you): until then your "
+    "memberships count for nothing, and you cannot join, accept an invitation or start a domain.",
+    "email-already-verified": "This email is already verified.",
+    "invalid-link": "The link (its token) is unknown, already used or expired; ask for a new one.",
+    "current-password-wrong": "Changing the password needs the current one, and it is wrong.",
+    "mail-recently-sent": "A link was mailed to this address moments ago; `retry_after` says "
+    "in how many seconds another may be sent.",
     "invitation-required": "The domain admits new members by invitation only.",
     "conflict": "The request conflicts with the current state of the resource.",
     "email-taken": "Another account uses this email.",
@@ -133,6 +142,8 @@ def problem_response(
 def domain_error_response(request: Request, exc: DomainError) -> Response:
     status = next((s for cls, s in STATUS.items() if isinstance(exc, cls)), 400)
     headers = {"WWW-Authenticate": "Bearer"} if status == 401 else None
+    if isinstance(exc, TooManyRequests):
+        headers = {"Retry-After": str(exc.retry_after)}
     return problem_response(
         status,
         exc.problem,
