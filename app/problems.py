@@ -55,6 +55,8 @@ CATALOGUE: dict[str, str] = {
     "email-already-verified": "This email is already verified.",
     "invalid-link": "The link (its token) is unknown, already used or expired; ask for a new one.",
     "current-password-wrong": "Changing the password needs the current one, and it is wrong.",
+    "too-many-requests": "Asked too often in a short time; `retry_after` says in how many "
+    "seconds to try again.",
     "mail-recently-sent": "A link was mailed to this address moments ago; `retry_after` says "
     "in how many seconds another may be sent.",
     "invitation-required": "The domain admits new members by invitation only.",

@@ -17,6 +17,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 
 from app.config import Settings
 from app.main import create_app
+from tests.routers.conftest import check_problem
 
 PUBLIC_URL = "https://cop.example.org"
 
@@ -38,7 +39,7 @@ class Mailbox:
         return [m for m in self.messages if m["To"] == address]
 
 
-def _free_port() -> int:
+def free_port() -> int:
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
         return int(s.getsockname()[1])
@@ -47,7 +48,7 @@ def _free_port() -> int:
 @pytest.fixture(scope="package")
 def smtp_server() -> Iterator[tuple[Mailbox, int]]:
     mailbox = Mailbox()
-    port = _free_port()
+    port = free_port()
     controller = Controller(mailbox, hostname="127.0.0.1", port=port)
     controller.start()
     try:
@@ -83,7 +84,12 @@ def mailbox(smtp_server: tuple[Mailbox, int]) -> Iterator[Mailbox]:
 
 @pytest.fixture
 async def client(app: Any) -> AsyncIterator[AsyncClient]:
-    async with AsyncClient(transport=ASGITransport(app=app), base_url="http://test") as client:
+    """Every error response must be a catalogued problem (see tests/routers/conftest.py)."""
+    async with AsyncClient(
+        transport=ASGITransport(app=app),
+        base_url="http://test",
+        event_hooks={"response": [check_problem]},
+    ) as client:
         yield client
 
 
