@@ -157,6 +157,47 @@ class Settings(BaseSettings):
     webhooks_timeout_seconds: float = Field(default=10.0, gt=0, le=60)
     webhooks_poll_seconds: float = Field(default=2.0, gt=0)
     webhooks_batch_size: int = Field(default=10, ge=1, le=100)
+    refresh_reuse_grace_seconds: float = Field(
+        default=30,
+        ge=0,
+        le=300,
+        description="A spent refresh token presented again this soon after its refresh (a "
+        "client retrying, or racing itself) gets the same new refresh token instead of "
+        "counting as theft.",
+    )
+    public_url: str = Field(
+        default="http://127.0.0.1:8000",
+        max_length=500,
+        description="Where people reach the service (or its web front end): the start of the "
+        "links in account mail (/verify-email?token=…, /reset-password?token=…).",
+    )
+    mail_from: str = Field(
+        default="cop-api <no-reply@localhost>", description="The From of account mail."
+    )
+    smtp_host: str | None = Field(
+        default=None,
+        description="SMTP server for account mail. Unset: each message is written as an .eml "
+        "file to DATA_DIR/mail/ and its subject and links are logged.",
+    )
+    smtp_port: int = Field(default=587, ge=1, le=65535)
+    smtp_tls: bool = Field(default=False, description="Implicit TLS from the start (port 465).")
+    smtp_starttls: bool = Field(
+        default=True, description="Require STARTTLS (when SMTP_TLS is off); off for a local relay."
+    )
+    smtp_username: str | None = None
+    smtp_password: str | None = None
+    smtp_timeout_seconds: float = Field(default=30, gt=0, le=300)
+    email_verification_hours: float = Field(
+        default=48, gt=0, description="How long an email verification link works."
+    )
+    password_reset_minutes: float = Field(
+        default=60, gt=0, description="How long a password reset link works."
+    )
+    account_mail_interval_seconds: float = Field(
+        default=60,
+        ge=0,
+        description="At most one verification mail, and one reset mail, per person this often.",
+    )
     idempotency_retention_hours: float = Field(
         default=24, gt=0, description="How long a POST's Idempotency-Key replays its response."
     )

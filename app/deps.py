@@ -16,6 +16,7 @@ from app.ratelimit import client_address
 from app.services.actors import Actor
 from app.services.auth import Passwords, actor_from_token
 from app.services.login_throttle import LoginThrottle
+from app.services.mail import Mailer
 from app.services.pagination import Page, PageParams
 
 T = TypeVar("T")
@@ -51,11 +52,17 @@ def get_client_address(request: Request) -> str:
     return client_address(request.scope)
 
 
+def get_mailer(request: Request) -> Mailer:
+    mailer: Mailer = request.app.state.mailer
+    return mailer
+
+
 SessionDep = Annotated[AsyncSession, Depends(get_session)]
 SettingsDep = Annotated[Settings, Depends(get_settings_dep)]
 PasswordsDep = Annotated[Passwords, Depends(get_passwords)]
 LoginThrottleDep = Annotated[LoginThrottle, Depends(get_login_throttle)]
 ClientAddressDep = Annotated[str, Depends(get_client_address)]
+MailerDep = Annotated[Mailer, Depends(get_mailer)]
 
 
 async def get_actor(

@@ -42,12 +42,16 @@ from app.schema.ide import ASSETS_URL, GraphQLApp, assets_dir
 from app.services import import_jobs
 from app.services.auth import Passwords
 from app.services.login_throttle import LoginThrottle
+from app.services.mail import Mailer
 from app.services.webhooks import running as webhook_dispatcher
 
 log = logging.getLogger("cop_api")
 
 TAGS = [
-    {"name": "auth", "description": "Sign up, log in, refresh tokens."},
+    {
+        "name": "auth",
+        "description": "Sign up, verify your email, log in, refresh tokens, reset a password.",
+    },
     {"name": "people", "description": "Profiles and who you may see."},
     {"name": "domains", "description": "Communities and their shared domain of interest."},
     {"name": "memberships", "description": "Joining, invitations, roles and history."},
@@ -83,6 +87,7 @@ def create_app(settings: Settings | None = None, engine: AsyncEngine | None = No
             import_jobs.running(app.state.jobs, app.state.sessionmaker),
         ):
             yield
+        await app.state.mailer.drain(within=settings.smtp_timeout_seconds)
         if owned:
             await app.state.engine.dispose()
 
@@ -103,6 +108,7 @@ def create_app(settings: Settings | None = None, engine: AsyncEngine | None = No
     limits_storage = storage_for(settings)
     app.state.rate_limiter = RateLimiter(settings, limits_storage)
     app.state.login_throttle = LoginThrottle(limits_storage, settings)
+    app.state.mailer = Mailer(settings)
     app.state.jobs = import_jobs.JobRunner()
     if engine is not None:
         app.state.engine = engine

@@ -52,6 +52,13 @@ CATALOGUE: dict[str, str] = {
     "forbidden": "You may see this resource but not do this to it.",
     "insufficient-scope": "The API key lacks the scope this operation needs.",
     "person-required": "The operation acts on a person; an API key has none.",
+    "email-unverified": "Verify your email first (the link we mailed you): until then your "
+    "memberships count for nothing, and you cannot join, accept an invitation or start a domain.",
+    "email-already-verified": "This email is already verified.",
+    "invalid-link": "The link (its token) is unknown, already used or expired; ask for a new one.",
+    "current-password-wrong": "Changing the password needs the current one, and it is wrong.",
+    "mail-recently-sent": "A link was mailed to this address moments ago; `Retry-After` says "
+    "in how many seconds another may be sent.",
     "invitation-required": "The domain admits new members by invitation only.",
     "conflict": "The request conflicts with the current state of the resource.",
     "email-taken": "Another account uses this email.",

@@ -60,10 +60,11 @@ def database_url(server_url: str) -> Iterator[str]:
 
 
 @pytest.fixture(scope="session")
-def settings(database_url: str) -> Settings:
+def settings(database_url: str, tmp_path_factory: pytest.TempPathFactory) -> Settings:
     return Settings(
         environment="test",
         database_url=database_url,
+        data_dir=tmp_path_factory.mktemp("data"),  # account mail lands in data_dir/mail
         secret_key="test-secret-key-that-is-long-enough-0123456789",
         password_hash_time_cost=1,
         db_pool_size=20,

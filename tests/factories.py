@@ -9,6 +9,7 @@ from httpx import AsyncClient, Response
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from app.config import Settings
+from app.models.base import utcnow
 from app.models.domains import Domain, DomainCreate
 from app.models.memberships import Membership, MembershipEvent, Role
 from app.models.people import Person
@@ -21,7 +22,9 @@ SECRET = "test-secret-key-that-is-long-enough-0123456789"
 
 
 async def make_person(session: AsyncSession, **fields: Any) -> Person:
+    """A person whose email is verified, unless `email_verified_at=None` is given."""
     n = next(_seq)
+    fields.setdefault("email_verified_at", utcnow())
     person = Person(
         email=fields.pop("email", f"person{n}@example.org"),
         display_name=fields.pop("display_name", f"Person {n}"),
@@ -33,7 +36,11 @@ async def make_person(session: AsyncSession, **fields: Any) -> Person:
 
 
 def actor_of(person: Person) -> Actor:
-    return Actor(person_id=person.id, is_platform_admin=person.is_platform_admin)
+    return Actor(
+        person_id=person.id,
+        is_platform_admin=person.is_platform_admin,
+        email_verified=person.email_verified_at is not None,
+    )
 
 
 def auth(person: Person) -> dict[str, str]:

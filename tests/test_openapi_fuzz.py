@@ -28,6 +28,7 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 
 from app.config import Settings
 from app.main import create_app
+from app.models.base import utcnow
 from app.models.domains import DomainCreate
 from app.models.people import Person
 from app.services import domains
@@ -89,9 +90,18 @@ def people(settings: Settings) -> Iterator[dict[str, dict[str, str]]]:
 
     async def setup(session: AsyncSession) -> dict[str, dict[str, str]]:
         admin = Person(
-            id=ADMIN_ID, email="admin@fuzz.test", display_name="Admin", is_platform_admin=True
+            id=ADMIN_ID,
+            email="admin@fuzz.test",
+            display_name="Admin",
+            is_platform_admin=True,
+            email_verified_at=utcnow(),
         )
-        member = Person(id=MEMBER_ID, email="member@fuzz.test", display_name="Member")
+        member = Person(
+            id=MEMBER_ID,
+            email="member@fuzz.test",
+            display_name="Member",
+            email_verified_at=utcnow(),
+        )
         session.add_all([admin, member])
         await session.commit()
         for actor, name, visibility in (
@@ -100,7 +110,9 @@ def people(settings: Settings) -> Iterator[dict[str, dict[str, str]]]:
             (admin, "Admins Domain", "private"),
         ):
             await domains.create_domain(
-                session, Actor(person_id=actor.id), DomainCreate(name=name, visibility=visibility)
+                session,
+                Actor(person_id=actor.id, email_verified=True),
+                DomainCreate(name=name, visibility=visibility),
             )
         return {
             name: {"Authorization": f"Bearer {issue_access_token(person.id, settings)}"}

@@ -16,10 +16,11 @@ from app.models.gatherings import Attendance, FeedToken, Gathering, GatheringSer
 from app.models.idempotency import IdempotencyRecord
 from app.models.imports import ImportJob
 from app.models.memberships import Membership, MembershipEvent
-from app.models.people import ApiKey, Person, RefreshToken
+from app.models.people import AccountToken, ApiKey, Person, RefreshToken
 from app.models.webhooks import WebhookDelivery, WebhookSubscription
 
 __all__ = [
+    "AccountToken",
     "ApiKey",
     "Attendance",
     "AuditEntry",

@@ -1,17 +1,19 @@
 import uuid
 from datetime import datetime
 from enum import StrEnum
-from typing import Annotated
+from typing import Annotated, Any
 from zoneinfo import available_timezones
 
 import sqlalchemy as sa
 from pydantic import AfterValidator, BaseModel, ConfigDict, EmailStr, Field, StringConstraints
+from sqlalchemy.dialects.postgresql import JSONB
 from sqlmodel import Field as SQLField
 from sqlmodel import SQLModel
 
 from app.models.base import (
     Versioned,
     created_at_field,
+    enum_check,
     id_field,
     optional_time_field,
     text_list_field,
@@ -74,6 +76,11 @@ class Person(Versioned, SQLModel, table=True):
     share_participation: bool = SQLField(
         default=True, sa_column_kwargs={"server_default": sa.true()}
     )
+    # Set once the person showed they read mail sent to `email` (or an admin vouched for
+    # it). Until then their memberships count for nothing (see `Actor.member_id`).
+    email_verified_at: datetime | None = optional_time_field()
+    # Access tokens issued before this moment are refused: a password change or reset.
+    tokens_valid_after: datetime | None = optional_time_field()
     created_at: datetime = created_at_field()
     updated_at: datetime = updated_at_field()
     version: int = version_field()
@@ -112,6 +119,36 @@ class RefreshToken(SQLModel, table=True):
     created_at: datetime = created_at_field()
     expires_at: datetime = SQLField(sa_type=sa.DateTime(timezone=True))  # type: ignore[call-overload]
     revoked_at: datetime | None = optional_time_field()
+    # Set when the token was spent on a refresh: the token that refresh issued.
+    replaced_by_id: uuid.UUID | None = SQLField(
+        default=None, foreign_key="refresh_tokens.id", ondelete="SET NULL"
+    )
+
+
+class AccountTokenPurpose(StrEnum):
+    verify_email = "verify_email"
+    reset_password = "reset_password"
+
+
+class AccountToken(SQLModel, table=True):
+    """A one-time link mailed to a person. Stored as a hash; one live token per person and
+    purpose (a new one replaces the last), deleted when used."""
+
+    __tablename__ = "account_tokens"
+    __table_args__ = (
+        sa.UniqueConstraint("person_id", "purpose", name="uq_account_tokens_person_id_purpose"),
+        enum_check("purpose", AccountTokenPurpose),
+    )
+
+    id: uuid.UUID = id_field()
+    person_id: uuid.UUID = SQLField(foreign_key="people.id", ondelete="CASCADE")
+    purpose: str = SQLField(max_length=32)
+    token_hash: str = SQLField(max_length=64, unique=True)
+    created_at: datetime = created_at_field()
+    expires_at: datetime = SQLField(sa_type=sa.DateTime(timezone=True))  # type: ignore[call-overload]
+    # A sign-up waiting on this link to claim a person an import created: the password
+    # hash and profile it chose. Applied only when the link is used.
+    claim: dict[str, Any] | None = SQLField(default=None, sa_type=JSONB)  # type: ignore[call-overload]
 
 
 # Data models: what comes in and what leaves the service.
@@ -157,7 +194,14 @@ class PersonUpdate(BaseModel):
     bio: Annotated[str, StringConstraints(max_length=5000)] | None = None
     expertise: TagList | None = None
     timezone: TimeZoneName | None = None
-    password: Password | None = None
+    password: Password | None = Field(
+        default=None,
+        description="A new password; needs `current_password`. Changing it signs you out "
+        "everywhere: every refresh token and every access token issued before are refused.",
+    )
+    current_password: Annotated[str, StringConstraints(max_length=256)] | None = Field(
+        default=None, description="Your present password, required with `password`."
+    )
     share_participation: bool | None = Field(
         default=None, description="Whether other members see my RSVPs and attendance."
     )
@@ -182,6 +226,10 @@ class PersonPrivate(PersonPublic):
     """A person as they (or a platform admin) see themselves."""
 
     email: str
+    email_verified_at: datetime | None = Field(
+        description="When the email was verified; null until then. Until it is, memberships "
+        "count for nothing: no private domain, no invitation, no joining."
+    )
     is_platform_admin: bool
     is_active: bool
     share_participation: bool
@@ -196,6 +244,34 @@ class TokenPair(BaseModel):
 
 class RefreshRequest(BaseModel):
     refresh_token: Annotated[str, StringConstraints(min_length=1, max_length=200)]
+
+
+MailedToken = Annotated[str, StringConstraints(min_length=1, max_length=200)]
+
+
+class VerifyEmailRequest(BaseModel):
+    token: MailedToken = Field(description="The token from the link in the verification mail.")
+
+
+class PasswordResetRequest(BaseModel):
+    email: EmailStr
+
+
+class PasswordResetConfirm(BaseModel):
+    token: MailedToken = Field(description="The token from the link in the reset mail.")
+    new_password: Password
+
+
+class Accepted(BaseModel):
+    """A request taken on: a mail may be on its way."""
+
+    detail: str
+
+
+class RegistrationPending(Accepted):
+    """A sign-up that waits on its verification link before it becomes an account."""
+
+    email: str
 
 
 class ApiKeyCreate(BaseModel):

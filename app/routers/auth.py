@@ -1,17 +1,30 @@
 from typing import Annotated
 
 from fastapi import APIRouter, Depends, status
+from fastapi.responses import JSONResponse
 from fastapi.security import OAuth2PasswordRequestForm
 
 from app.deps import (
     ClientAddressDep,
+    CurrentActor,
     LoginThrottleDep,
+    MailerDep,
     PasswordsDep,
     SessionDep,
     SettingsDep,
 )
-from app.models.people import PersonPrivate, PersonRegister, RefreshRequest, TokenPair
-from app.services import auth, people
+from app.models.people import (
+    Accepted,
+    PasswordResetConfirm,
+    PasswordResetRequest,
+    PersonPrivate,
+    PersonRegister,
+    RefreshRequest,
+    RegistrationPending,
+    TokenPair,
+    VerifyEmailRequest,
+)
+from app.services import accounts, auth, people
 
 router = APIRouter(prefix="/api/v1/auth", tags=["auth"])
 
@@ -20,10 +33,27 @@ router = APIRouter(prefix="/api/v1/auth", tags=["auth"])
     "/register",
     status_code=status.HTTP_201_CREATED,
     response_model=PersonPrivate,
+    responses={
+        202: {
+            "model": RegistrationPending,
+            "description": "The address belongs to someone a community had added: the "
+            "sign-up finishes when the link mailed to it is used.",
+        }
+    },
     summary="Sign up with email and password",
 )
-async def register(data: PersonRegister, session: SessionDep, passwords: PasswordsDep) -> object:
-    return await people.register(session, passwords, data)
+async def register(
+    data: PersonRegister,
+    session: SessionDep,
+    passwords: PasswordsDep,
+    mailer: MailerDep,
+    settings: SettingsDep,
+) -> object:
+    """Creates an account with its email unverified and mails a verification link."""
+    result = await people.register(session, passwords, mailer, settings, data)
+    if isinstance(result, RegistrationPending):
+        return JSONResponse(result.model_dump(), status_code=status.HTTP_202_ACCEPTED)
+    return result
 
 
 @router.post(
@@ -57,3 +87,47 @@ async def token(
 @router.post("/refresh", response_model=TokenPair, summary="Swap a refresh token for new tokens")
 async def refresh(data: RefreshRequest, session: SessionDep, settings: SettingsDep) -> TokenPair:
     return await auth.refresh(session, settings, data.refresh_token)
+
+
+@router.post("/verify-email", response_model=PersonPrivate, summary="Verify my email")
+async def verify_email(data: VerifyEmailRequest, session: SessionDep) -> object:
+    """The token from the mailed link. Single use. A sign-up waiting on it becomes the
+    account (with what a community's import gave it)."""
+    return await accounts.verify_email(session, data.token)
+
+
+@router.post(
+    "/verify-email/resend",
+    status_code=status.HTTP_202_ACCEPTED,
+    response_model=Accepted,
+    summary="Mail me another verification link",
+)
+async def resend_verification(
+    session: SessionDep, actor: CurrentActor, mailer: MailerDep, settings: SettingsDep
+) -> Accepted:
+    """At most one per `ACCOUNT_MAIL_INTERVAL_SECONDS` (429 `mail-recently-sent`)."""
+    return await accounts.resend_verification(session, mailer, settings, actor)
+
+
+@router.post(
+    "/password-reset",
+    status_code=status.HTTP_202_ACCEPTED,
+    response_model=Accepted,
+    summary="Mail me a link to choose a new password",
+)
+async def request_password_reset(
+    data: PasswordResetRequest, session: SessionDep, mailer: MailerDep, settings: SettingsDep
+) -> Accepted:
+    """Always 202, whether or not an account uses the address."""
+    return await accounts.request_password_reset(session, mailer, settings, data.email)
+
+
+@router.post(
+    "/password-reset/confirm", response_model=PersonPrivate, summary="Choose a new password"
+)
+async def confirm_password_reset(
+    data: PasswordResetConfirm, session: SessionDep, passwords: PasswordsDep
+) -> object:
+    """The token from the mailed link and the new password. Verifies the email, and signs
+    the person out everywhere."""
+    return await accounts.confirm_password_reset(session, passwords, data.token, data.new_password)

@@ -8,7 +8,7 @@ from app.etags import with_etag
 from app.models.common import Page
 from app.models.memberships import MembershipPublic
 from app.models.people import PersonPrivate, PersonPublic, PersonUpdate
-from app.services import memberships, people
+from app.services import accounts, memberships, people
 
 router = APIRouter(prefix="/api/v1/people", tags=["people"])
 
@@ -66,3 +66,16 @@ async def person_memberships(
 ) -> Page[MembershipPublic]:
     result = await memberships.list_person_memberships(session, actor, person_id, page)
     return page_out(result, request, response, MembershipPublic.model_validate)
+
+
+@router.post(
+    "/{person_id}/verify-email",
+    response_model=PersonPrivate,
+    summary="Mark a person's email verified (platform admins, admin keys)",
+)
+async def verify_person_email(
+    person_id: uuid.UUID, session: SessionDep, actor: CurrentActor
+) -> object:
+    """For an address vouched for some other way. It claims nothing: a record an import
+    created still waits for its owner to sign up through the mailbox."""
+    return await accounts.verify_person_email(session, actor, person_id)

@@ -17,6 +17,7 @@ from app.schema.loaders import Loaders
 from app.services.actors import Actor
 from app.services.auth import Passwords, actor_from_token
 from app.services.login_throttle import LoginThrottle
+from app.services.mail import Mailer
 
 
 class Context(BaseContext):
@@ -28,6 +29,7 @@ class Context(BaseContext):
         passwords: Passwords,
         login_throttle: LoginThrottle,
         client_address: str,
+        mailer: Mailer,
     ) -> None:
         super().__init__()
         self._actor = actor
@@ -39,6 +41,7 @@ class Context(BaseContext):
         self._connections = asyncio.Semaphore(settings.graphql_connections_per_request)
         self.login_throttle = login_throttle
         self.client_address = client_address  # for login throttling
+        self.mailer = mailer
         self.loaders = Loaders(self)
 
     @property
@@ -79,4 +82,5 @@ async def get_context(request: Request, token: Any = Depends(oauth2_scheme)) -> 
         state.passwords,
         state.login_throttle,
         ratelimit.client_address(request.scope),
+        state.mailer,
     )

@@ -2,13 +2,28 @@ import uuid
 
 import strawberry
 
-from app.models.people import ApiKeyCreate, ApiKeyUpdate, PersonRegister, PersonUpdate
+from app.models.people import (
+    ApiKeyCreate,
+    ApiKeyUpdate,
+    PasswordResetConfirm,
+    PasswordResetRequest,
+    PersonRegister,
+    PersonUpdate,
+    RegistrationPending,
+    VerifyEmailRequest,
+)
 from app.schema.context import Info
 from app.schema.inputs import ExpectedVersion, input_data
 from app.schema.relay import Connection, connection, page_params
 from app.schema.types.enums import ApiKeyScopeEnum
-from app.schema.types.people import ApiKeyType, PersonType, TokenPairType
-from app.services import api_keys, auth, people
+from app.schema.types.people import (
+    ApiKeyType,
+    PersonType,
+    RegisterResult,
+    RegistrationPendingType,
+    TokenPairType,
+)
+from app.services import accounts, api_keys, auth, people
 from app.services.validation import parse
 
 
@@ -29,6 +44,7 @@ class PersonUpdateInput:
     expertise: list[str] | None = strawberry.UNSET
     timezone: str | None = strawberry.UNSET
     password: str | None = strawberry.UNSET
+    current_password: str | None = strawberry.UNSET
     share_participation: bool | None = strawberry.UNSET
 
 
@@ -89,11 +105,62 @@ class PeopleQuery:
 
 @strawberry.type
 class PeopleMutation:
-    @strawberry.mutation
-    async def register(self, info: Info, input: RegisterInput) -> PersonType | None:
+    @strawberry.mutation(
+        description="Sign up. A `RegistrationPending` when the address belongs to someone a "
+        "community had added: the sign-up finishes when the mailed link is used."
+    )
+    async def register(self, info: Info, input: RegisterInput) -> RegisterResult | None:
         data = parse(PersonRegister, input_data(input))
+        ctx = info.context
+        async with ctx.session() as session:
+            result = await people.register(session, ctx.passwords, ctx.mailer, ctx.settings, data)
+        if isinstance(result, RegistrationPending):
+            return RegistrationPendingType(email=result.email, detail=result.detail)
+        return PersonType.from_model(result, private=True)
+
+    @strawberry.mutation(description="Verify your email with the token from the mailed link.")
+    async def verify_email(self, info: Info, token: str) -> PersonType | None:
+        data = parse(VerifyEmailRequest, {"token": token})
         async with info.context.session() as session:
-            person = await people.register(session, info.context.passwords, data)
+            person = await accounts.verify_email(session, data.token)
+        return PersonType.from_model(person, private=True)
+
+    @strawberry.mutation(description="Mail another verification link (at most one a minute).")
+    async def resend_verification_email(self, info: Info) -> str | None:
+        ctx = info.context
+        async with ctx.session() as session:
+            accepted = await accounts.resend_verification(
+                session, ctx.mailer, ctx.settings, ctx.actor
+            )
+        return accepted.detail
+
+    @strawberry.mutation(
+        description="Mail a link to choose a new password. The same answer for any address."
+    )
+    async def request_password_reset(self, info: Info, email: str) -> str | None:
+        data = parse(PasswordResetRequest, {"email": email})
+        ctx = info.context
+        async with ctx.session() as session:
+            accepted = await accounts.request_password_reset(
+                session, ctx.mailer, ctx.settings, data.email
+            )
+        return accepted.detail
+
+    @strawberry.mutation(description="Choose a new password with the token from the mailed link.")
+    async def confirm_password_reset(
+        self, info: Info, token: str, new_password: str
+    ) -> PersonType | None:
+        data = parse(PasswordResetConfirm, {"token": token, "new_password": new_password})
+        async with info.context.session() as session:
+            person = await accounts.confirm_password_reset(
+                session, info.context.passwords, data.token, data.new_password
+            )
+        return PersonType.from_model(person, private=True)
+
+    @strawberry.mutation(description="Mark a person's email verified (platform admins).")
+    async def verify_person_email(self, info: Info, id: uuid.UUID) -> PersonType | None:
+        async with info.context.session() as session:
+            person = await accounts.verify_person_email(session, info.context.actor, id)
         return PersonType.from_model(person, private=True)
 
     @strawberry.mutation(description="Log in with email and password.")

@@ -1,13 +1,15 @@
 """Data-scoped authorization: who may see and change what within a domain.
 
 A domain the caller may not see raises NotFound, never Forbidden, so that a private
-domain's existence does not leak. Once a domain is visible, a refused action is Forbidden."""
+domain's existence does not leak. Once a domain is visible, a refused action is Forbidden.
+The caller's memberships are those of `actor.member_id`: none before their email is
+verified."""
 
 import uuid
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import ColumnElement, and_, exists, literal, or_
+from sqlalchemy import ColumnElement, and_, exists, false, literal, or_
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
@@ -72,6 +74,13 @@ class DomainAccess:
         return self
 
 
+def my_memberships(actor: Actor) -> ColumnElement[bool]:
+    """SQL condition on Membership: the caller's own memberships, those that count."""
+    if actor.member_id is None:
+        return false()
+    return col(Membership.person_id) == actor.member_id
+
+
 def not_found(slug: str) -> NotFound:
     return NotFound(f"No domain '{slug}'.")
 
@@ -83,11 +92,7 @@ async def domain_access(
     `lock` takes a row lock on the domain, serialising membership changes per domain."""
     stmt: Any = select(Domain, Membership).where(col(Domain.slug) == slug)
     stmt = stmt.outerjoin(
-        Membership,
-        and_(
-            col(Membership.domain_id) == col(Domain.id),
-            col(Membership.person_id) == actor.person_id,
-        ),
+        Membership, and_(col(Membership.domain_id) == col(Domain.id), my_memberships(actor))
     )
     if lock:
         stmt = stmt.with_for_update(of=Domain)  # type: ignore[arg-type]
@@ -105,11 +110,11 @@ def visible_domains(actor: Actor) -> ColumnElement[bool]:
     if actor.can_read_all:
         return literal(True)
     clauses: list[ColumnElement[bool]] = [col(Domain.visibility) == Visibility.public]
-    if actor.person_id is not None:
+    if actor.member_id is not None:
         clauses.append(
             exists().where(
                 col(Membership.domain_id) == col(Domain.id),
-                col(Membership.person_id) == actor.person_id,
+                my_memberships(actor),
                 col(Membership.status).in_(SEES_DOMAIN),
             )
         )
@@ -119,19 +124,18 @@ def visible_domains(actor: Actor) -> ColumnElement[bool]:
 def member_readable_domain_ids(actor: Actor) -> Any:
     """SQL subquery: ids of domains whose members the caller may list."""
     return select(Membership.domain_id).where(
-        col(Membership.person_id) == actor.person_id,
-        col(Membership.status) == MembershipStatus.active,
+        my_memberships(actor), col(Membership.status) == MembershipStatus.active
     )
 
 
 async def actor_memberships(
     session: AsyncSession, actor: Actor, domain_ids: list[uuid.UUID]
 ) -> dict[uuid.UUID, Membership]:
-    if actor.person_id is None or not domain_ids:
+    if actor.member_id is None or not domain_ids:
         return {}
     rows = await session.exec(
         select(Membership).where(
-            col(Membership.person_id) == actor.person_id,
+            my_memberships(actor),
             col(Membership.domain_id).in_(domain_ids),
         )
     )

@@ -17,6 +17,15 @@ class Actor:
     is_platform_admin: bool = False
     scopes: frozenset[str] = field(default_factory=frozenset)
     is_system: bool = False
+    email_verified: bool = False
+
+    @property
+    def member_id(self) -> uuid.UUID | None:
+        """The person whose memberships count for this caller: nobody until their email is
+        verified. Memberships can reach an address its holder never proved (an import, an
+        invitation, a sign-up with someone else's address); only the mailbox's owner uses
+        them. Every check of "the caller's memberships" goes through this."""
+        return self.person_id if self.email_verified else None
 
     @property
     def is_authenticated(self) -> bool:
@@ -58,6 +67,16 @@ class Actor:
                 "This operation acts on a person; an API key has none.", problem="person-required"
             )
         return self.person_id
+
+    def require_verified(self) -> uuid.UUID:
+        person_id = self.require_person()
+        if not self.email_verified:
+            raise Forbidden(
+                "Verify your email first: follow the link we mailed you "
+                "(POST /api/v1/auth/verify-email/resend sends another).",
+                problem="email-unverified",
+            )
+        return person_id
 
     def require_write(self) -> "Actor":
         self.require_authenticated()

@@ -12,7 +12,7 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 from app.errors import Forbidden
 from app.models.events import AuditEntry
 from app.models.memberships import Membership, MembershipStatus, Role
-from app.services.access import domain_access
+from app.services.access import domain_access, my_memberships
 from app.services.actors import Actor
 from app.services.pagination import Page, PageParams, SortKey, paginate_keys
 
@@ -28,7 +28,7 @@ def managed_domains(actor: Actor, domain_column: Any) -> ColumnElement[bool]:
     if actor.person_id is None:
         return false()
     convened = select(Membership.domain_id).where(
-        col(Membership.person_id) == actor.person_id,
+        my_memberships(actor),
         col(Membership.status) == MembershipStatus.active,
         col(Membership.roles).contains([Role.convenor.value]),
     )

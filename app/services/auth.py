@@ -1,7 +1,9 @@
 """Credentials: password hashing, access and refresh tokens, API keys, and turning a
 bearer token into an Actor."""
 
+import base64
 import hashlib
+import hmac
 import secrets
 import uuid
 from datetime import UTC, datetime, timedelta
@@ -62,9 +64,25 @@ def issue_access_token(person_id: uuid.UUID, settings: Settings) -> str:
         "sub": str(person_id),
         "typ": "access",
         "iat": now,
+        # `iat` counts whole seconds; this tells a token issued just after a password
+        # change from one issued just before it, in the same second.
+        "iat_ms": int(now.timestamp() * 1000),
         "exp": now + timedelta(minutes=settings.access_token_minutes),
     }
     return jwt.encode(claims, settings.secret_key, algorithm=_JWT_ALGORITHM)
+
+
+def issued_before(claims: dict[str, object], cutoff: datetime | None) -> bool:
+    """Whether an access token predates its person's `tokens_valid_after`."""
+    if cutoff is None:
+        return False
+    issued_ms = claims.get("iat_ms")
+    if not isinstance(issued_ms, int):
+        iat = claims.get("iat")
+        if not isinstance(iat, int | float):
+            return True
+        issued_ms = int(iat) * 1000
+    return issued_ms < int(cutoff.timestamp() * 1000)
 
 
 async def issue_token_pair(session: AsyncSession, person: Person, settings: Settings) -> TokenPair:
@@ -77,11 +95,7 @@ async def issue_token_pair(session: AsyncSession, person: Person, settings: Sett
         )
     )
     await session.commit()
-    return TokenPair(
-        access_token=issue_access_token(person.id, settings),
-        refresh_token=refresh,
-        expires_in=settings.access_token_minutes * 60,
-    )
+    return _pair(person.id, refresh, settings)
 
 
 async def login(
@@ -118,20 +132,49 @@ async def login(
     return await issue_token_pair(session, signed_in, settings)
 
 
+def _successor(token: str, settings: Settings) -> str:
+    """The refresh token that replaces `token`: derived from it with the secret key, so a
+    retry can be given it again although only its hash is stored."""
+    digest = hmac.digest(settings.secret_key.encode(), b"refresh:" + token.encode(), "sha256")
+    return base64.urlsafe_b64encode(digest).rstrip(b"=").decode()
+
+
 async def refresh(session: AsyncSession, settings: Settings, token: str) -> TokenPair:
-    """Rotate: a refresh token works once. Presenting a spent one revokes them all,
-    since it means the token was copied."""
+    """Rotate: a refresh token is spent by its refresh. Presented again within
+    `refresh_reuse_grace_seconds` (a client retrying, or racing itself), it yields the same
+    successor, while that is unused. Later, it means the token was copied: every refresh
+    token of the person is revoked. The row lock serialises concurrent refreshes."""
+    invalid = Unauthenticated("This refresh token is unknown or expired.", problem="invalid-token")
     row = (
         await session.exec(
             select(RefreshToken)
             .where(col(RefreshToken.token_hash) == sha256(token))
             .with_for_update()
+            .execution_options(populate_existing=True)
         )
     ).one_or_none()
     now = utcnow()
     if row is None or row.expires_at <= now:
-        raise Unauthenticated("This refresh token is unknown or expired.", problem="invalid-token")
+        raise invalid
+    person = await session.get(Person, row.person_id)
+    if person is None or not person.is_active:
+        raise Unauthenticated("This account is not active.", problem="invalid-token")
+    if person.tokens_valid_after is not None and row.created_at < person.tokens_valid_after:
+        raise invalid  # issued before a password change: revoked, however it races
+    successor = _successor(token, settings)
     if row.revoked_at is not None:
+        grace = timedelta(seconds=settings.refresh_reuse_grace_seconds)
+        if row.replaced_by_id is not None and now - row.revoked_at <= grace:
+            following = await session.get(RefreshToken, row.replaced_by_id)
+            await session.commit()
+            if (
+                following is not None
+                and following.revoked_at is None
+                and following.expires_at > now
+                and secrets.compare_digest(following.token_hash, sha256(successor))
+            ):
+                return _pair(person.id, successor, settings)
+            raise invalid
         await session.exec(
             update(RefreshToken)
             .where(
@@ -142,12 +185,25 @@ async def refresh(session: AsyncSession, settings: Settings, token: str) -> Toke
         )
         await session.commit()
         raise Unauthenticated("This refresh token was already used.", problem="invalid-token")
-    person = await session.get(Person, row.person_id)
-    if person is None or not person.is_active:
-        raise Unauthenticated("This account is not active.", problem="invalid-token")
-    row.revoked_at = now
+    following = RefreshToken(
+        person_id=person.id,
+        token_hash=sha256(successor),
+        expires_at=now + timedelta(days=settings.refresh_token_days),
+    )
+    session.add(following)
+    await session.flush()
+    row.revoked_at, row.replaced_by_id = now, following.id
     session.add(row)
-    return await issue_token_pair(session, person, settings)
+    await session.commit()
+    return _pair(person.id, successor, settings)
+
+
+def _pair(person_id: uuid.UUID, refresh_token: str, settings: Settings) -> TokenPair:
+    return TokenPair(
+        access_token=issue_access_token(person_id, settings),
+        refresh_token=refresh_token,
+        expires_in=settings.access_token_minutes * 60,
+    )
 
 
 def new_api_key() -> tuple[str, str, str]:
@@ -196,14 +252,24 @@ async def actor_from_token(session: AsyncSession, settings: Settings, token: str
         ) from exc
     row = (
         await session.exec(
-            select(Person.is_platform_admin, Person.is_active).where(col(Person.id) == person_id)
+            select(
+                Person.is_platform_admin,
+                Person.is_active,
+                Person.email_verified_at,
+                Person.tokens_valid_after,
+            ).where(col(Person.id) == person_id)
         )
     ).one_or_none()
     if row is None or not row[1]:
         raise Unauthenticated(
             "This account no longer exists or is inactive.", problem="invalid-token"
         )
-    return Actor(person_id=person_id, is_platform_admin=row[0])
+    if issued_before(claims, row[3]):
+        raise Unauthenticated(
+            "This access token was issued before a password change; sign in again.",
+            problem="invalid-token",
+        )
+    return Actor(person_id=person_id, is_platform_admin=row[0], email_verified=row[2] is not None)
 
 
 async def _actor_from_api_key(session: AsyncSession, token: str) -> Actor:

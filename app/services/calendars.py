@@ -19,7 +19,7 @@ from app.models.gatherings import FeedToken, Gathering, GatheringSeries, Gatheri
 from app.models.memberships import Membership, MembershipStatus
 from app.models.people import Person
 from app.services import recurrence
-from app.services.access import domain_access
+from app.services.access import domain_access, my_memberships
 from app.services.actors import Actor
 from app.services.auth import sha256
 
@@ -69,7 +69,12 @@ async def actor_from_feed_token(session: AsyncSession, secret: str) -> Actor:
     ).one_or_none()
     if row is None or row[0].revoked_at is not None or not row[1].is_active:
         raise Unauthenticated("This calendar link is unknown or revoked.", problem="invalid-token")
-    return Actor(person_id=row[1].id, is_platform_admin=row[1].is_platform_admin)
+    person = row[1]
+    return Actor(
+        person_id=person.id,
+        is_platform_admin=person.is_platform_admin,
+        email_verified=person.email_verified_at is not None,
+    )
 
 
 async def domain_calendar(session: AsyncSession, actor: Actor, slug: str) -> bytes:
@@ -84,13 +89,13 @@ async def domain_calendar(session: AsyncSession, actor: Actor, slug: str) -> byt
 
 
 async def personal_calendar(session: AsyncSession, actor: Actor) -> bytes:
-    person_id = actor.require_person()
+    actor.require_person()
     domains = list(
         await session.exec(
             select(Domain)
             .join(Membership, col(Membership.domain_id) == col(Domain.id))
             .where(
-                col(Membership.person_id) == person_id,
+                my_memberships(actor),
                 col(Membership.status) == MembershipStatus.active,
                 col(Domain.archived_at).is_(None),
             )

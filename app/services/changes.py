@@ -17,7 +17,7 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 from app.errors import invalid_field
 from app.models.events import RESOURCE_TYPES, Event
 from app.models.memberships import Membership, MembershipStatus, Role
-from app.services.access import domain_access
+from app.services.access import domain_access, my_memberships
 from app.services.actors import Actor
 
 MAX_LIMIT = 500
@@ -69,7 +69,7 @@ async def _readable(session: AsyncSession, actor: Actor) -> tuple[Any, set[uuid.
     rows = list(
         await session.exec(
             select(Membership.domain_id, Membership.roles).where(
-                col(Membership.person_id) == actor.person_id,
+                my_memberships(actor),
                 col(Membership.status) == MembershipStatus.active,
             )
         )

@@ -112,6 +112,8 @@ async def _insert_with_free_slug(session: AsyncSession, domain: Domain, data: Do
 
 async def create_domain(session: AsyncSession, actor: Actor, data: DomainCreate) -> Domain:
     actor.require_write()
+    if actor.person_id is not None:
+        actor.require_verified()  # its convenor's membership would count for nothing
     fields = data.model_dump(exclude={"slug", "parent_slug"})
     domain = Domain(**fields, created_by_id=actor.person_id)
     if data.parent_slug:

@@ -277,7 +277,7 @@ async def list_my_gatherings(
         )
     )
     stmt: Any = select(Gathering).where(col(Gathering.domain_id).in_(domains))
-    if who != actor.person_id:
+    if who != actor.member_id:
         visible = select(Domain.id).where(visible_domains(actor))
         stmt = stmt.where(col(Gathering.domain_id).in_(visible))
     stmt = stmt.where(*_window_filter(lo, hi))

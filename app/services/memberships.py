@@ -28,7 +28,13 @@ from app.models.memberships import (
 )
 from app.models.people import Person
 from app.services import events
-from app.services.access import DomainAccess, actor_memberships, domain_access, visible_domains
+from app.services.access import (
+    DomainAccess,
+    actor_memberships,
+    domain_access,
+    my_memberships,
+    visible_domains,
+)
 from app.services.actors import Actor
 from app.services.pagination import Page, PageParams, after_cursor, build_page, paginate
 from app.services.people import get_person
@@ -181,9 +187,11 @@ async def join_or_invite(
     session: AsyncSession, actor: Actor, slug: str, data: MembershipCreate
 ) -> Membership:
     """Without `person_id` (or with your own) you join; naming someone else invites them."""
+    target = data.person_id or actor.person_id
+    if target is not None and target == actor.person_id:
+        actor.require_verified()
     access = (await domain_access(session, actor, slug, lock=True)).require_writable()
     session.info.pop(_KINDS, None)
-    target = data.person_id or actor.person_id
     if target is None:
         raise Invalid(
             "Name the person to invite.", errors=[FieldError("person_id", "required", "missing")]
@@ -287,6 +295,8 @@ async def update_membership(
     data: MembershipUpdate,
     expected_version: int | None = None,
 ) -> Membership:
+    if person_id == actor.person_id and data.status == S.active:
+        actor.require_verified()  # accepting an invitation
     access = (await domain_access(session, actor, slug, lock=True)).require_writable()
     membership = await _visible_membership(session, access, person_id)
     # Every membership write holds the domain's lock (taken above), so none can intervene.
@@ -451,10 +461,10 @@ async def list_person_memberships(
 
 def _person_membership_filter(actor: Actor, person_id: uuid.UUID) -> list[Any]:
     """Your own memberships, all of them; someone else's only where you can see members."""
-    if actor.can_read_all or actor.person_id == person_id:
+    if actor.can_read_all or actor.member_id == person_id:
         return []
     readable = select(Membership.domain_id).where(
-        col(Membership.person_id) == actor.person_id, col(Membership.status) == S.active
+        my_memberships(actor), col(Membership.status) == S.active
     )
     return [col(Membership.status) == S.active, col(Membership.domain_id).in_(readable)]
 

@@ -12,13 +12,21 @@ from sqlalchemy.orm import aliased
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
-from app.errors import Conflict, FieldError, Invalid, NotFound
+from app.config import Settings
+from app.errors import Conflict, FieldError, Forbidden, Invalid, NotFound, invalid_field
 from app.models.base import utcnow
 from app.models.memberships import Membership, MembershipStatus, Role
-from app.models.people import Person, PersonCreate, PersonRegister, PersonUpdate
-from app.services import events
+from app.models.people import (
+    Person,
+    PersonCreate,
+    PersonRegister,
+    PersonUpdate,
+    RegistrationPending,
+)
+from app.services import accounts, events
 from app.services.actors import Actor
 from app.services.auth import Passwords
+from app.services.mail import Mailer
 from app.services.pagination import Page, PageParams, paginate
 from app.services.validation import bounded, refuse_nulls
 from app.services.versions import check_version
@@ -34,10 +42,12 @@ def visible_people(actor: Actor) -> ColumnElement[bool]:
         return literal(True)
     if actor.person_id is None:
         return literal(False)
+    if actor.member_id is None:
+        return col(Person.id) == actor.person_id
     mine: Any = aliased(Membership)
     theirs: Any = aliased(Membership)
     shares_domain = exists().where(
-        mine.person_id == actor.person_id,
+        mine.person_id == actor.member_id,
         mine.status == MembershipStatus.active,
         theirs.domain_id == mine.domain_id,
         theirs.person_id == col(Person.id),
@@ -64,20 +74,21 @@ async def _unclaimed(session: AsyncSession, email: str) -> Person | None:
     ).one_or_none()
 
 
-async def register(session: AsyncSession, passwords: Passwords, data: PersonRegister) -> Person:
-    """Sign up. Signing up with the email of someone an import created claims that
-    record, with the memberships the import gave them, instead of refusing the email."""
+async def register(
+    session: AsyncSession,
+    passwords: Passwords,
+    mailer: Mailer,
+    settings: Settings,
+    data: PersonRegister,
+) -> Person | RegistrationPending:
+    """Sign up: an account with its email unverified, and a link mailed to prove it.
+    Signing up with the email of someone an import created does not take that record
+    over: the sign-up waits for its link, which claims the record (see `accounts`)."""
     email = data.email.lower()
     password_hash = await passwords.hash(data.password)
-    person = await _unclaimed(session, email)
-    if person is not None:
-        for name in data.model_fields_set - {"email", "password"}:
-            setattr(person, name, getattr(data, name))
-        person.password_hash, person.is_active, person.updated_at = password_hash, True, utcnow()
-        session.add(person)
-        await _audit(session, person, "person.claimed")
-        await session.commit()
-        return person
+    unclaimed = await _unclaimed(session, email)
+    if unclaimed is not None:
+        return await accounts.hold_claim(session, mailer, settings, unclaimed, password_hash, data)
     person = Person(
         email=email,
         display_name=data.display_name,
@@ -89,11 +100,13 @@ async def register(session: AsyncSession, passwords: Passwords, data: PersonRegi
     session.add(person)
     try:
         await session.flush()
-        await _audit(session, person, "person.registered")
-        await session.commit()
     except IntegrityError as exc:
         await session.rollback()
         raise Conflict("This email is already registered.", problem="email-taken") from exc
+    await _audit(session, person, "person.registered")
+    token = await accounts.start_verification(session, settings, person)
+    await session.commit()
+    accounts.mail_verification(mailer, person, token)
     return person
 
 
@@ -102,7 +115,8 @@ async def create_person(
 ) -> Person:
     """For the console (platform admins only): create a person without the HTTP sign-up,
     or update the one with that email (a new password, promotion to platform admin). With
-    a password, a person an import created (inactive) becomes active: claimed."""
+    a password, a person an import created (inactive) becomes active: claimed. Whoever
+    runs the command vouches for the address: the email counts as verified."""
     actor.require_admin()
     email = data.email.strip().lower()
     password_hash = await passwords.hash(data.password) if data.password else None
@@ -130,6 +144,7 @@ async def create_person(
         changed["is_platform_admin"] = {"from": False, "to": True}
         person.is_platform_admin = True
     person.updated_at = utcnow()
+    person.email_verified_at = person.email_verified_at or person.updated_at
     session.add(person)
     try:
         await session.flush()
@@ -166,8 +181,9 @@ async def update_me(
 ) -> Person:
     actor.require_write()
     person_id = actor.require_person()
-    # Hashed before the row is locked: hashing takes a while, and a lock held meanwhile
-    # would make every other change to this profile wait for it.
+    # Checked and hashed before the row is locked: hashing takes a while, and a lock held
+    # meanwhile would make every other change to this profile wait for it.
+    checked = await _check_current_password(session, passwords, person_id, data)
     password_hash = await passwords.hash(data.password) if data.password else None
     person = (
         await session.exec(
@@ -180,7 +196,7 @@ async def update_me(
     if person is None:
         raise NotFound("Your account no longer exists.")
     check_version(person, expected_version, "profile")
-    changes = data.model_dump(exclude_unset=True, exclude={"password"})
+    changes = data.model_dump(exclude_unset=True, exclude={"password", "current_password"})
     refuse_nulls(changes)
     changed = {
         field: {"from": getattr(person, field), "to": value}
@@ -189,14 +205,36 @@ async def update_me(
     }
     for field, value in changes.items():
         setattr(person, field, value)
+    person.updated_at = utcnow()
     if password_hash is not None:
+        if person.password_hash != checked:
+            raise Conflict(
+                "Your password changed meanwhile; try again.", problem="concurrent-update"
+            )
         person.password_hash = password_hash
         changed["password"] = {"from": "…", "to": "…"}
-    person.updated_at = utcnow()
+        await accounts.sign_out_everywhere(session, person, person.updated_at)
     session.add(person)
     await _audit(session, person, "person.updated", changed, actor)
     await session.commit()
     return person
+
+
+async def _check_current_password(
+    session: AsyncSession, passwords: Passwords, person_id: uuid.UUID, data: PersonUpdate
+) -> str | None:
+    """A new password needs the current one: a stolen access token alone cannot lock
+    the owner out. Returns the hash it was checked against."""
+    if data.password is None:
+        return None
+    if data.current_password is None:
+        raise invalid_field("current_password", "Required to change the password.", "missing")
+    current = (
+        await session.exec(select(Person.password_hash).where(col(Person.id) == person_id))
+    ).one_or_none()
+    if not await passwords.verify(current, data.current_password):
+        raise Forbidden("The current password is wrong.", problem="current-password-wrong")
+    return current
 
 
 async def _audit(

@@ -3,9 +3,13 @@ idempotence, matching by external id, capacity and convenor rules, jobs for larg
 permissions, and claiming an imported person by signing up."""
 
 import asyncio
+import logging
+import re
 import time
 from datetime import timedelta
+from email import message_from_bytes, policy
 from typing import Any
+from urllib.parse import parse_qs, urlsplit
 
 import pytest
 from httpx import AsyncClient, Response
@@ -14,6 +18,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
+from app.config import Settings
 from app.db import create_sessionmaker
 from app.models.base import utcnow
 from app.models.domains import Domain
@@ -385,13 +390,18 @@ async def test_who_may_import(
     assert archived.status_code == 409
 
 
-async def test_signing_up_claims_an_imported_person(
+async def test_signing_up_claims_an_imported_person_once_the_mailed_link_is_used(
     client: AsyncClient,
+    app: Any,
+    settings: Settings,
     engine: AsyncEngine,
     session: AsyncSession,
     convenor: Person,
     domain: Domain,
+    caplog: pytest.LogCaptureFixture,
 ) -> None:
+    """With no SMTP server configured, the mail is an .eml file in DATA_DIR/mail and its
+    link is logged; the sign-up waits for it (tests/accounts covers this over SMTP)."""
     ok(
         await post_csv(
             client, "wound-care", "email,display_name\nnew@example.org,New\n", auth(convenor)
@@ -401,17 +411,31 @@ async def test_signing_up_claims_an_imported_person(
     login = {"username": "new@example.org", "password": "correct horse battery"}
     assert (await client.post(f"{API}/auth/token", data=login)).status_code == 401
 
-    me = ok(
-        await client.post(
+    mail_dir = settings.data_dir / "mail"
+    before = set(mail_dir.glob("*.eml")) if mail_dir.exists() else set()
+    with caplog.at_level(logging.INFO, logger="cop_api.mail"):
+        pending = await client.post(
             f"{API}/auth/register",
             json={
                 "email": "New@Example.org",
                 "password": "correct horse battery",
                 "display_name": "New Person",
             },
-        ),
-        201,
+        )
+        assert pending.status_code == 202, pending.text
+        await app.state.mailer.drain()
+    assert (await client.post(f"{API}/auth/token", data=login)).status_code == 401
+    [written] = set(mail_dir.glob("*.eml")) - before
+    message = message_from_bytes(written.read_bytes(), policy=policy.default)
+    assert message["To"] == "new@example.org" and message["Subject"] == "Finish signing up"
+    link = re.findall(r"https?://\S+", str(message.get_body(("plain",)).get_content()))[0]
+    assert link.startswith(f"{settings.public_url}/verify-email?token=")
+    assert any(
+        link in r.getMessage() and "Finish signing up" in r.getMessage() for r in caplog.records
     )
+
+    token = parse_qs(urlsplit(link).query)["token"][0]
+    me = ok(await client.post(f"{API}/auth/verify-email", json={"token": token}))
     assert me["id"] == str(imported) and me["is_active"] is True
     assert me["display_name"] == "New Person"
     tokens = ok(await client.post(f"{API}/auth/token", data=login))
@@ -429,7 +453,7 @@ async def test_signing_up_claims_an_imported_person(
     )
     assert again.status_code == 409
 
-    # `cop-api create-admin` claims too.
+    # `cop-api create-admin` claims too, and vouches for the address.
     ok(
         await post_csv(
             client, "wound-care", "email,display_name\nboss@example.org,B\n", auth(convenor)
@@ -446,7 +470,7 @@ async def test_signing_up_claims_an_imported_person(
             is_platform_admin=True,
         ),
     )
-    assert admin.is_active and admin.is_platform_admin
+    assert admin.is_active and admin.is_platform_admin and admin.email_verified_at is not None
     assert str(admin.id) == str(
         await scalar(
             engine,

@@ -10,6 +10,7 @@ from sqlmodel import SQLModel, col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from app.config import Settings
+from app.models.base import utcnow
 from app.models.domains import Domain
 from app.models.gatherings import Attendance, Gathering, GatheringSeries, Rsvp
 from app.models.memberships import Membership, Role
@@ -135,7 +136,12 @@ def headers_for(people: list[Person]) -> list[dict[str, str]]:
 async def many_members(session: AsyncSession, domain: Domain, n: int) -> list[Person]:
     """`n` active members, inserted in two statements rather than `n` round trips."""
     people = [
-        Person(email=f"crowd{next(_seq)}@example.org", display_name=f"Crowd {i}") for i in range(n)
+        Person(
+            email=f"crowd{next(_seq)}@example.org",
+            display_name=f"Crowd {i}",
+            email_verified_at=utcnow(),
+        )
+        for i in range(n)
     ]
     session.add_all(people)
     await session.flush()

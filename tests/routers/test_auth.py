@@ -153,6 +153,13 @@ async def test_refresh_token_works_once_and_reuse_revokes_the_rest(
     assert second["refresh_token"] != first["refresh_token"]
     ok(await client.get(f"{API}/people/me", headers=bearer(second["access_token"])))
 
+    # Past the grace window for retries (tests/accounts/test_refresh_races.py has those).
+    await session.exec(
+        update(RefreshToken)
+        .where(col(RefreshToken.revoked_at).is_not(None))
+        .values(revoked_at=datetime.now(UTC) - timedelta(minutes=1))
+    )
+    await session.commit()
     reused = await client.post(
         f"{API}/auth/refresh", json={"refresh_token": first["refresh_token"]}
     )
@@ -223,7 +230,9 @@ async def test_me_changes_the_password(client: AsyncClient) -> None:
     headers = bearer((await login(client, "sam@example.org"))["access_token"])
     ok(
         await client.patch(
-            f"{API}/people/me", json={"password": "a new passphrase"}, headers=headers
+            f"{API}/people/me",
+            json={"password": "a new passphrase", "current_password": "correct horse battery"},
+            headers=headers,
         )
     )
     await login(client, "sam@example.org", "a new passphrase")

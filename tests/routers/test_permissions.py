@@ -20,7 +20,7 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 from app.models.base import utcnow
 from app.models.domains import Domain
 from app.models.memberships import Membership, MembershipEvent
-from app.models.people import ApiKey, Person, RefreshToken
+from app.models.people import AccountToken, AccountTokenPurpose, ApiKey, Person, RefreshToken
 from app.services.auth import new_api_key, sha256
 from tests.factories import auth
 from tests.routers.support import bearer
@@ -44,11 +44,16 @@ MATRIX_ROWS: list[tuple[str, str, str, Cell, Cell, Cell, Cell, Cell, Cell, Cell]
     ("POST",   "/auth/register",     "sign up",          201, 201,  201, 201, 201, 201, 201),
     ("POST",   "/auth/token",        "log in",           200, 200,  200, 200, 200, 200, 200),
     ("POST",   "/auth/refresh",      "refresh tokens",   200, 200,  200, 200, 200, 200, 200),
+    ("POST",   "/auth/verify-email", "verify an email",  200, 200,  200, 200, 200, 200, 200),
+    ("POST",   "/auth/verify-email/resend", "mail another link", 401, 409, 409, 409, 409, 403, 403),
+    ("POST",   "/auth/password-reset", "ask for a reset", 202, 202, 202, 202, 202, 202, 202),
+    ("POST",   "/auth/password-reset/confirm", "new password", 200, 200, 200, 200, 200, 200, 200),
     ("GET",    "/people/me",         "my profile",       401, 200,  200, 200, 200, 403, 403),
     ("PATCH",  "/people/me",         "edit my profile",  401, 200,  200, 200, 200, 403, 403),
     ("GET",    "/people",            "list people",      401, 200,  200, 200, 200, 200, 200),
     ("GET",    P,                    "a profile",        401, 404,  200, 200, 200, 200, 200),
     ("GET",    P + "/memberships",   "their memberships", 401, 404, 200, 200, 200, 200, 200),
+    ("POST",   P + "/verify-email",  "vouch for their email", 401, 403, 403, 403, 200, 403, 403),
     ("POST",   "/api-keys",          "create a key",     401, 403,  403, 403, 201, 403, 403),
     ("GET",    "/api-keys",          "list keys",        401, 403,  403, 403, 200, 403, 403),
     ("PATCH",  "/api-keys/{key_id}", "change its limit", 401, 403,  403, 403, 200, 403, 403),
@@ -155,6 +160,7 @@ class World:
     keys: dict[str, str]
     spare_key_id: uuid.UUID
     refresh_token: str
+    account_tokens: dict[str, str]
     password: str = "correct horse battery"
     login_email: str = field(default="")
 
@@ -172,6 +178,7 @@ async def build_world(session: AsyncSession, visibility: str) -> World:
             display_name=f"{role.title()} {n}",
             is_platform_admin=role == "admin",
             password_hash=_PASSWORD_HASH if role == "login" else None,
+            email_verified_at=utcnow(),
         )
         for role in ("outsider", "member", "convenor", "admin", "peer", "newcomer", "login")
     }
@@ -208,6 +215,16 @@ async def build_world(session: AsyncSession, visibility: str) -> World:
             expires_at=now.replace(year=now.year + 1),
         )
     )
+    account_tokens = {purpose: f"{purpose}-{uuid.uuid4()}" for purpose in AccountTokenPurpose}
+    session.add_all(
+        AccountToken(
+            person_id=people["login"].id,
+            purpose=purpose,
+            token_hash=sha256(secret),
+            expires_at=now.replace(year=now.year + 1),
+        )
+        for purpose, secret in account_tokens.items()
+    )
     await session.flush()
     session.add_all(
         MembershipEvent(membership_id=m.id, kind="joined", status="active", roles=m.roles)
@@ -220,6 +237,7 @@ async def build_world(session: AsyncSession, visibility: str) -> World:
         keys=keys,
         spare_key_id=key_rows[-1].id,
         refresh_token=refresh,
+        account_tokens=account_tokens,
         login_email=people["login"].email,
     )
 
@@ -250,6 +268,15 @@ async def call(client: AsyncClient, world: World, r: Row, actor: str) -> Any:
         return await client.post(path, data=form, headers=headers)
     if r.path == "/auth/refresh":
         return await client.post(path, json={"refresh_token": world.refresh_token}, headers=headers)
+    if r.path == "/auth/verify-email":
+        token = world.account_tokens[AccountTokenPurpose.verify_email]
+        return await client.post(path, json={"token": token}, headers=headers)
+    if r.path == "/auth/password-reset":
+        return await client.post(path, json={"email": world.login_email}, headers=headers)
+    if r.path == "/auth/password-reset/confirm":
+        token = world.account_tokens[AccountTokenPurpose.reset_password]
+        body = {"token": token, "new_password": "another long one"}
+        return await client.post(path, json=body, headers=headers)
     body = r.body
     if body is not None and body.get("person_id") == "{newcomer}":
         body = {**body, "person_id": str(world.people["newcomer"].id)}

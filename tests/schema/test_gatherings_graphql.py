@@ -10,7 +10,6 @@ from app.models.domains import Domain
 from app.models.gatherings import GatheringCreate, Rsvp
 from app.models.people import Person
 from app.services import gatherings, rsvps
-from app.services.actors import Actor
 from tests.factories import actor_of, add_member, auth, error_codes, gql, make_domain, make_person
 from tests.schema.support import count, ok
 
@@ -41,7 +40,7 @@ async def _schedule(
             ),
         )
         for m in members:
-            await rsvps.set_rsvp(session, Actor(person_id=m.id), g.id, "going")
+            await rsvps.set_rsvp(session, actor_of(m), g.id, "going")
 
 
 async def _statements(counter: Any, client: AsyncClient, slug: str, viewer: Person) -> int:

@@ -139,9 +139,13 @@ async def test_person_and_me(client: AsyncClient, session: AsyncSession) -> None
     assert_same(rest, graph)
 
     rest_me = (await client.get("/api/v1/people/me", headers=auth(amara))).json()
-    graph_me = ok(await gql(client, f"{{ me {{ {PERSON_FIELDS} email }} }}", as_=amara))["me"]
+    graph_me = ok(
+        await gql(client, f"{{ me {{ {PERSON_FIELDS} email emailVerifiedAt }} }}", as_=amara)
+    )["me"]
     assert_same(
-        rest_me, graph_me, skip=frozenset({"is_platform_admin", "is_active", "share_participation"})
+        rest_me,
+        graph_me,
+        skip=frozenset({"is_platform_admin", "is_active", "share_participation"}),
     )
 
 

@@ -31,6 +31,11 @@ class PersonType:
     share_participation: bool | None = strawberry.field(
         default=None, description="Only for yourself and platform admins."
     )
+    email_verified_at: datetime | None = strawberry.field(
+        default=None,
+        description="Only for yourself and platform admins: when the email was verified "
+        "(null until then, when memberships count for nothing).",
+    )
 
     @classmethod
     def for_viewer(cls, person: Person, actor: Actor) -> "PersonType":
@@ -49,6 +54,7 @@ class PersonType:
             version=person.version,
             email=person.email if private else None,
             share_participation=person.share_participation if private else None,
+            email_verified_at=person.email_verified_at if private else None,
         )
 
     @strawberry.field(description="The memberships of this person that you may see.")
@@ -83,6 +89,18 @@ class PersonType:
             (self.id, page_params(first, after), from_, to)
         )
         return connection(page, lambda v: GatheringType.from_public(to_public(v)))
+
+
+@strawberry.type(
+    name="RegistrationPending",
+    description="A sign-up waiting on the link mailed to its address before it is an account.",
+)
+class RegistrationPendingType:
+    email: str
+    detail: str
+
+
+RegisterResult = Annotated[PersonType | RegistrationPendingType, strawberry.union("RegisterResult")]
 
 
 @strawberry.type(name="TokenPair")
