@@ -12,7 +12,7 @@ from tests.schema.support import assert_same, ok
 
 DOMAIN_FIELDS = """id slug name purpose description goals boundaries themes visibility joinPolicy
   maxActiveMembers lifecycleStage timezone codeOfConduct createdAt updatedAt archivedAt
-  version parent { id }"""
+  version parent { id } invitation { invitedAt invitedById invitedByName roles }"""
 MEMBERSHIP_FIELDS = """id domainId personId status roles createdAt updatedAt joinedAt leftAt
   conductAcceptedAt version"""
 PERSON_FIELDS = "id displayName bio expertise timezone createdAt updatedAt version"
