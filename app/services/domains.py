@@ -154,7 +154,7 @@ async def create_domain(session: AsyncSession, actor: Actor, data: DomainCreate)
 
 
 def _dump(domain: Domain) -> dict[str, Any]:
-    return DomainPublic.model_validate(domain).model_dump(mode="json", exclude={"invitation"})
+    return DomainPublic.model_validate(domain).model_dump(mode="json")
 
 
 async def _publish(

@@ -424,7 +424,7 @@ async def _publish(
         domain_id=domain.id,
         resource_type="domain",
         resource_id=domain.id,
-        payload=DomainPublic.model_validate(domain).model_dump(mode="json", exclude={"invitation"}),
+        payload=DomainPublic.model_validate(domain).model_dump(mode="json"),
         changes={
             "imported_from": {
                 "domain_id": str(load.doc.domain.id),
