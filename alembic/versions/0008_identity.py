@@ -2,7 +2,7 @@
 a per-person cut-off for access tokens, and the successor of a spent refresh token
 
 Revision ID: 0007_identity
-Revises: 0006
+Revises: 0007_api_key_rate_limits
 Create Date: 2026-11-24 09:00:00.000000
 """
 

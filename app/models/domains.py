@@ -20,6 +20,7 @@ from app.models.base import (
     updated_at_field,
     version_field,
 )
+from app.models.memberships import Invitation
 from app.models.people import TimeZoneName
 
 
@@ -188,3 +189,9 @@ class DomainPublic(BaseModel):
     updated_at: datetime
     archived_at: datetime | None
     version: int = Field(description="Send it back in If-Match (quoted) to change this domain")
+    invitation: Invitation | None = Field(
+        default=None,
+        description="Your pending invitation to this domain, if you have one: who invited "
+        "you, when, and with which roles. Accept or decline it at "
+        "/domains/{slug}/members/{your id}.",
+    )

@@ -63,6 +63,8 @@ class ImportJob(SQLModel, table=True):
     )
     status: str = SQLField(default=ImportJobStatus.queued, max_length=16)
     atomic: bool = SQLField(default=False, sa_column_kwargs={"server_default": sa.false()})
+    # True: the rows became invitations (anyone but a platform admin or an admin key).
+    invites: bool = SQLField(default=False, sa_column_kwargs={"server_default": sa.false()})
     total: int = _count()
     processed: int = _count()
     created: int = _count()
@@ -70,6 +72,7 @@ class ImportJob(SQLModel, table=True):
     unchanged: int = _count()
     rejected: int = _count()
     people_created: int = _count()
+    invited: int = _count()
     errors: list[dict[str, Any]] = SQLField(
         default_factory=list,
         sa_type=JSONB,  # type: ignore[call-overload]
@@ -109,6 +112,11 @@ class ImportReport(BaseModel):
     domain_id: uuid.UUID | None
     status: ImportJobStatus
     atomic: bool
+    invites: bool = Field(
+        description="True: each row is an invitation the person accepts or declines (an "
+        "import by a convenor or a `write` key); false: people became members at once (an "
+        "import by a platform admin or an `admin` key)."
+    )
     total: int = Field(description="Rows in the file.")
     processed: int = Field(description="Rows handled so far.")
     created: int = Field(description="Memberships created.")
@@ -118,7 +126,14 @@ class ImportReport(BaseModel):
     )
     unchanged: int
     rejected: int = Field(description="Rows refused; `errors` says why.")
-    people_created: int = Field(description="People created (inactive until they sign up).")
+    invited: int = Field(
+        description="Invitations sent: to people with an account and to addresses without "
+        "one alike."
+    )
+    people_created: int | None = Field(
+        description="People created (inactive until they sign up). Shown to platform admins "
+        "and `admin` keys only: to anyone else it would tell which addresses had an account."
+    )
     errors: list[RowError] = Field(description="Row errors (the first 1,000).")
     detail: str = Field(description="Why a failed job failed.")
     created_at: datetime

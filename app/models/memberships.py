@@ -160,3 +160,14 @@ class MembershipPublic(BaseModel):
 
 class MembershipDetail(MembershipPublic):
     history: list[MembershipEventPublic]
+
+
+class Invitation(BaseModel):
+    """A pending invitation, as the person invited sees it on the domain's card."""
+
+    invited_at: datetime
+    invited_by_id: uuid.UUID | None = Field(
+        description="Who invited you; null if an integration (an API key) did."
+    )
+    invited_by_name: str | None = Field(description="Their display name.")
+    roles: list[Role] = Field(description="The roles you would have on accepting.")

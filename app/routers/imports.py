@@ -58,7 +58,8 @@ _MEMBERS_BODY: dict[str, Any] = {
 @router.post(
     "/domains/{slug}/members/import",
     response_model=ImportReport,
-    summary="Import members from CSV or JSON (convenors); large files become a job",
+    summary="Import members from CSV or JSON: invitations (convenors) or members (admins); "
+    "large files become a job",
     openapi_extra=_MEMBERS_BODY,
     responses={202: {"model": ImportReport, "description": "A job started; poll it."}},
 )
@@ -90,7 +91,7 @@ async def import_members(
 
 @router.get("/jobs/{job_id}", response_model=ImportReport, summary="An import job's progress")
 async def get_job(job_id: uuid.UUID, session: SessionDep, actor: CurrentActor) -> object:
-    return await import_jobs.get_job(session, actor, job_id)
+    return await import_jobs.get_report(session, actor, job_id)
 
 
 @router.get(

@@ -10,6 +10,7 @@ from strawberry.dataloader import DataLoader
 
 from app.errors import DomainError
 from app.models.domains import Domain
+from app.models.memberships import Invitation
 from app.models.people import Person
 from app.services import (
     contribution_batches,
@@ -41,6 +42,7 @@ class Loaders:
         self._ctx = ctx
         self.person = DataLoader[uuid.UUID, Person | None](self._people)
         self.domain = DataLoader[uuid.UUID, Domain | None](self._domains)
+        self.domain_invitation = DataLoader[uuid.UUID, Invitation | None](self._invitations)
         # keys: (domain_id, PageParams, status, role)
         self.domain_members = DataLoader[tuple[Any, ...], Any](self._domain_members)
         # keys: (person_id, PageParams)
@@ -69,6 +71,10 @@ class Loaders:
 
     async def _domains(self, ids: list[uuid.UUID]) -> list[Domain | None]:
         found = await self._run(domains.domains_by_ids, list(ids))
+        return [found.get(i) for i in ids]
+
+    async def _invitations(self, ids: list[uuid.UUID]) -> list[Invitation | None]:
+        found = await self._run(memberships.pending_invitations, list(ids))
         return [found.get(i) for i in ids]
 
     # A group's error (a bad cursor, say) fails only the fields that asked with those

@@ -2,6 +2,13 @@
 
 A domain the caller may not see raises NotFound, never Forbidden, so that a private
 domain's existence does not leak. Once a domain is visible, a refused action is Forbidden.
+
+Seeing a private domain comes in two depths. Its card (the charter: name, purpose,
+boundaries, code of conduct) is shown to its members and to the people invited to it,
+who need it to decide whether to accept. Its content (contributions, gatherings and their
+calendars, collections, members, views, search results, changes) is read by active
+members only: an invitation is a question, not a way in.
+
 The caller's memberships are those of `actor.member_id`: none before their email is
 verified."""
 
@@ -18,7 +25,8 @@ from app.models.domains import Domain, Visibility
 from app.models.memberships import Membership, MembershipStatus, Role
 from app.services.actors import Actor
 
-SEES_DOMAIN = (MembershipStatus.active, MembershipStatus.invited)
+SEES_CARD = (MembershipStatus.active, MembershipStatus.invited)
+READS_CONTENT = (MembershipStatus.active,)
 
 
 @dataclass(frozen=True)
@@ -38,15 +46,24 @@ class DomainAccess:
     def is_convenor(self) -> bool:
         return self.has_role(Role.convenor)
 
-    @property
-    def can_see(self) -> bool:
+    def _sees(self, statuses: tuple[MembershipStatus, ...]) -> bool:
         if self.actor.can_read_all:
             return True
         if self.domain.archived_at is not None:
             return self.is_convenor
         if self.domain.visibility == Visibility.public:
             return True
-        return self.membership is not None and self.membership.status in SEES_DOMAIN
+        return self.membership is not None and self.membership.status in statuses
+
+    @property
+    def can_see_card(self) -> bool:
+        """The domain itself: what an invitee reads before accepting."""
+        return self._sees(SEES_CARD)
+
+    @property
+    def can_read_content(self) -> bool:
+        """Everything the domain holds."""
+        return self._sees(READS_CONTENT)
 
     @property
     def can_read_members(self) -> bool:
@@ -86,10 +103,11 @@ def not_found(slug: str) -> NotFound:
 
 
 async def domain_access(
-    session: AsyncSession, actor: Actor, slug: str, *, lock: bool = False
+    session: AsyncSession, actor: Actor, slug: str, *, lock: bool = False, card: bool = False
 ) -> DomainAccess:
-    """Load a domain with the caller's membership in one query; 404 if they may not see it.
-    `lock` takes a row lock on the domain, serialising membership changes per domain."""
+    """Load a domain with the caller's membership in one query; 404 if they may not read
+    its content (with `card`: if they may not even see its card). `lock` takes a row lock
+    on the domain, serialising membership changes per domain."""
     stmt: Any = select(Domain, Membership).where(col(Domain.slug) == slug)
     stmt = stmt.outerjoin(
         Membership, and_(col(Membership.domain_id) == col(Domain.id), my_memberships(actor))
@@ -100,13 +118,14 @@ async def domain_access(
     if row is None:
         raise not_found(slug)
     access = DomainAccess(actor=actor, domain=row[0], membership=row[1])
-    if not access.can_see:
+    if not (access.can_see_card if card else access.can_read_content):
         raise not_found(slug)
     return access
 
 
-def visible_domains(actor: Actor) -> ColumnElement[bool]:
-    """SQL condition: the domains the caller may see (archived ones aside)."""
+def visible_domains(actor: Actor, *, card: bool = False) -> ColumnElement[bool]:
+    """SQL condition: the domains whose content the caller may read (with `card`: whose
+    card they may see), archived ones aside."""
     if actor.can_read_all:
         return literal(True)
     clauses: list[ColumnElement[bool]] = [col(Domain.visibility) == Visibility.public]
@@ -115,7 +134,7 @@ def visible_domains(actor: Actor) -> ColumnElement[bool]:
             exists().where(
                 col(Membership.domain_id) == col(Domain.id),
                 my_memberships(actor),
-                col(Membership.status).in_(SEES_DOMAIN),
+                col(Membership.status).in_(SEES_CARD if card else READS_CONTENT),
             )
         )
     return or_(*clauses)

@@ -39,8 +39,8 @@ async def _moderated(
     )
     mine = await actor_memberships(session, actor, [d.id for d in domains])
     accesses = [DomainAccess(actor, d, mine.get(d.id)) for d in domains]
-    readable = [a.domain.id for a in accesses if a.can_see]
-    return readable, {a.domain.id for a in accesses if a.can_see and is_moderator(a)}
+    readable = [a.domain.id for a in accesses if a.can_read_content]
+    return readable, {a.domain.id for a in accesses if a.can_read_content and is_moderator(a)}
 
 
 def _readable(actor: Actor, moderated: set[uuid.UUID]) -> list[Any]:

@@ -31,6 +31,7 @@ from app.models.memberships import (
 from app.services import events
 from app.services.access import DomainAccess, domain_access, not_found, visible_domains
 from app.services.actors import Actor
+from app.services.memberships import pending_invitations
 from app.services.pagination import Page, PageParams, paginate
 from app.services.validation import bounded, refuse_nulls
 from app.services.versions import check_version
@@ -183,7 +184,8 @@ async def _publish(
 
 
 async def get_domain(session: AsyncSession, actor: Actor, slug: str) -> Domain:
-    return (await domain_access(session, actor, slug)).domain
+    """The domain's card: shown to an invitee of a private domain as well."""
+    return (await domain_access(session, actor, slug, card=True)).domain
 
 
 async def list_domains(
@@ -202,7 +204,7 @@ async def list_domains(
     bounded(q, "q", 200)
     bounded(theme, "theme", 80)
     bounded(parent_slug, "parent", 64)
-    stmt: Any = select(Domain).where(visible_domains(actor))
+    stmt: Any = select(Domain).where(visible_domains(actor, card=True))
     if not (include_archived and actor.can_read_all):
         stmt = stmt.where(col(Domain.archived_at).is_(None))
     if q:
@@ -304,10 +306,12 @@ async def _active_count(session: AsyncSession, domain_id: uuid.UUID) -> int:
 async def domains_by_ids(
     session: AsyncSession, actor: Actor, ids: list[uuid.UUID]
 ) -> dict[uuid.UUID, Domain]:
-    """Batch load for GraphQL: only the domains the caller may see."""
+    """Batch load for GraphQL: only the domains the caller may see (their cards)."""
     if not ids:
         return {}
-    rows = await session.exec(select(Domain).where(col(Domain.id).in_(ids), visible_domains(actor)))
+    rows = await session.exec(
+        select(Domain).where(col(Domain.id).in_(ids), visible_domains(actor, card=True))
+    )
     return {d.id: d for d in rows if d.archived_at is None or actor.can_read_all}
 
 
@@ -333,11 +337,13 @@ async def public(
     shown: set[uuid.UUID] = set()
     if parent_ids:
         shown = set((await domains_by_ids(session, actor, list(parent_ids))).keys())
+    invitations = await pending_invitations(session, actor, [d.id for d in found])
     out = []
     for domain in found:
         item = DomainPublic.model_validate(domain)
         if item.parent_id is not None and item.parent_id not in shown:
             item.parent_id = None
+        item.invitation = invitations.get(domain.id)
         out.append(item)
     return out
 

@@ -106,7 +106,7 @@ async def _accesses(
     result = {}
     for g in gatherings:
         access = DomainAccess(actor, domains[g.domain_id], mine.get(g.domain_id))
-        if access.can_see:
+        if access.can_read_content:
             result[g.id] = (g, access)
     return result
 

@@ -46,6 +46,7 @@ class Outcome:
     updated: int = 0
     unchanged: int = 0
     people_created: int = 0
+    invited: int = 0
     errors: list[RowFieldError] = field(default_factory=list)
 
     @property

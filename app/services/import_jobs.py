@@ -110,6 +110,7 @@ def _report(outcome: Outcome, **fields: Any) -> dict[str, Any]:
         "unchanged": outcome.unchanged,
         "rejected": outcome.rejected,
         "people_created": outcome.people_created,
+        "invited": outcome.invited,
         "errors": outcome.reported_errors(),
         **fields,
     }
@@ -129,6 +130,7 @@ async def submit(
     """Import now (small files) or start a job (large ones); True if a job was started."""
     access = await imports.manageable(session, actor, slug)
     raw = import_files.parse(body, content_type)
+    invites = not imports.adds_members(actor)
     if len(raw) <= SYNC_MAX_ROWS:
         started = utcnow()
         outcome = await imports.import_members(session, actor, slug, raw, atomic=atomic)
@@ -140,25 +142,35 @@ async def submit(
                 domain_id=access.domain.id,
                 status=J.succeeded,
                 atomic=atomic,
+                invites=invites,
                 detail="",
                 created_at=started,
                 started_at=started,
                 finished_at=utcnow(),
             )
         )
-        return report, False
+        return shown_to(actor, report), False
     job = ImportJob(
         kind=ImportJobKind.members,
         domain_id=access.domain.id,
         actor_person_id=actor.person_id,
         actor_api_key_id=actor.api_key_id,
         atomic=atomic,
+        invites=invites,
         total=len(raw),
     )
     session.add(job)
     await session.commit()
     runner.start(job.id, run(sessionmaker, job.id, actor, slug, raw, atomic=atomic))
-    return ImportReport.model_validate(job), True
+    return shown_to(actor, ImportReport.model_validate(job)), True
+
+
+def shown_to(actor: Actor, report: ImportReport) -> ImportReport:
+    """How many people an import created tells which addresses had no account: only
+    platform admins and `admin` keys learn it."""
+    if actor.can_admin:
+        return report
+    return report.model_copy(update={"people_created": None})
 
 
 async def _update(sessionmaker: SessionMaker, job_id: uuid.UUID, **values: Any) -> None:
@@ -238,13 +250,21 @@ async def get_job(session: AsyncSession, actor: Actor, job_id: uuid.UUID) -> Imp
     return job
 
 
+async def get_report(session: AsyncSession, actor: Actor, job_id: uuid.UUID) -> ImportReport:
+    return shown_to(actor, ImportReport.model_validate(await get_job(session, actor, job_id)))
+
+
 async def _may_see(session: AsyncSession, actor: Actor, job: ImportJob) -> bool:
+    """Admins, whoever started the job, and the domain's convenors if the job only sent
+    invitations: an admin's import (its row errors name people) stays with admins."""
     if actor.can_admin:
         return True
     if job.actor_person_id is not None and job.actor_person_id == actor.person_id:
         return True
     if job.actor_api_key_id is not None and job.actor_api_key_id == actor.api_key_id:
         return True
+    if not job.invites:
+        return False
     domain = await session.get(Domain, job.domain_id) if job.domain_id else None
     if domain is None:
         return False

@@ -7,16 +7,23 @@ set-based statements per thousand rows, all in one transaction, with their membe
 history, events, audit rows and webhook deliveries. Importing the same file again finds
 nothing to change and writes nothing.
 
+Who imports decides what a row does. A platform admin or an `admin` API key (the
+organisation's own directory sync) makes people members at once. Anyone else (a
+convenor, a `write` key) sends invitations: each row does what inviting that person
+would, and the person joins only by accepting. Such an import matches people by email
+alone and ignores `external_id` (it neither reads nor writes anyone's directory id), and
+its report reads the same whether or not an address already has an account.
+
 People are matched by `external_id` (the directory's own id), else by email, ignoring
 case. Someone not found is created without a password and inactive: signing up with
 that email later claims the record (see `people.register`). An existing person's profile
-is theirs: an import never changes it, except to record a missing external id.
+is theirs: an import never changes it, except (an admin's) to record a missing external id.
 
 Reading the file and checking rows on their own is `import_files`."""
 
 import uuid
 from collections.abc import Awaitable, Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 from sqlalchemy import text
@@ -87,6 +94,7 @@ class Step:
     link_external_id: bool = False
     membership: Any = None  # the membership row as it was, if any
     roles: list[str] = field(default_factory=list)
+    status: str = MembershipStatus.active  # what the membership becomes
     event: E | None = None  # None: the membership is left as it is
 
     @property
@@ -95,8 +103,10 @@ class Step:
 
     @property
     def needs_room(self) -> bool:
-        return self.event is not None and (
-            self.membership is None or self.membership.status != MembershipStatus.active
+        return (
+            self.event is not None
+            and self.status == MembershipStatus.active
+            and (self.membership is None or self.membership.status != MembershipStatus.active)
         )
 
 
@@ -162,10 +172,18 @@ def _identify(
     return known, True
 
 
+def adds_members(actor: Actor) -> bool:
+    """Whether this caller's import makes people members at once (else it invites them)."""
+    return actor.can_admin
+
+
 async def plan(
     session: AsyncSession, access: DomainAccess, rows: list[MemberRow], outcome: Outcome
 ) -> list[Step]:
     domain = access.domain
+    invites = not adds_members(access.actor)
+    if invites:
+        rows = [replace(r, external_id=None) for r in rows]
     by_email, by_external_id = await _known_people(session, rows)
     steps: list[Step] = []
     first_row_of: dict[object, int] = {}
@@ -196,7 +214,10 @@ async def plan(
             steps.append(Step(row, known.id, link_external_id=link))
     memberships = await _memberships(session, domain.id, [s.person_id for s in steps])
     for step in steps:
-        _decide(step, memberships.get(step.person_id))
+        if invites:
+            _decide_invitation(step, memberships.get(step.person_id))
+        else:
+            _decide(step, memberships.get(step.person_id))
     steps = await _check_room(session, access, steps, outcome)
     return await _check_convenors(session, access, steps, outcome)
 
@@ -230,6 +251,28 @@ def _decide(step: Step, membership: Any) -> None:
         step.event = E.approved
     else:
         step.event = E.rejoined if membership.joined_at is not None else E.joined
+
+
+def _decide_invitation(step: Step, membership: Any) -> None:
+    """What inviting this person would do: invite them (again, if they left, declined or
+    were removed); approve a request to join; change an active member's or a pending
+    invitee's roles; nothing more."""
+    step.membership = membership
+    wanted = step.row.roles
+    status = membership.status if membership is not None else None
+    step.roles = wanted or [Role.member.value]
+    if status in (MembershipStatus.active, MembershipStatus.invited):
+        step.status = status
+        step.roles = wanted if wanted is not None else list(membership.roles)
+        if set(step.roles) != set(membership.roles):
+            step.event = E.roles_changed
+        else:
+            step.roles = list(membership.roles)
+        return
+    if status == MembershipStatus.requested:
+        step.status, step.event = MembershipStatus.active, E.approved
+        return
+    step.status, step.event = MembershipStatus.invited, E.invited
 
 
 async def _check_room(
@@ -279,7 +322,9 @@ async def _check_convenors(
             )
         ).all()
     )
-    convenors = current | {s.person_id for s in steps if convenor in s.roles}
+    convenors = current | {
+        s.person_id for s in steps if convenor in s.roles and s.status == MembershipStatus.active
+    }
     kept: list[Step] = []
     for step in steps:
         if step.person_id in current and convenor not in step.roles:
@@ -332,13 +377,13 @@ _UPSERT_MEMBERSHIPS = text(
     f"""
     INSERT INTO memberships (id, domain_id, person_id, status, roles, created_at, updated_at,
                              joined_at)
-    SELECT v.id, CAST(:domain_id AS uuid), v.person_id, 'active',
+    SELECT v.id, CAST(:domain_id AS uuid), v.person_id, v.status,
            string_to_array(v.roles, ','), CAST(:now AS timestamptz), CAST(:now AS timestamptz),
-           CAST(:now AS timestamptz)
-    FROM unnest(CAST(:ids AS uuid[]), CAST(:person_ids AS uuid[]), CAST(:roles AS text[]))
-         AS v(id, person_id, roles)
+           CASE WHEN v.status = 'active' THEN CAST(:now AS timestamptz) END
+    FROM unnest(CAST(:ids AS uuid[]), CAST(:person_ids AS uuid[]), CAST(:statuses AS text[]),
+                CAST(:roles AS text[])) AS v(id, person_id, status, roles)
     ON CONFLICT (domain_id, person_id) DO UPDATE
-       SET status = 'active', roles = EXCLUDED.roles, updated_at = EXCLUDED.updated_at,
+       SET status = EXCLUDED.status, roles = EXCLUDED.roles, updated_at = EXCLUDED.updated_at,
            joined_at = COALESCE(memberships.joined_at, EXCLUDED.joined_at)
            {_bump_version(Membership)}
     RETURNING memberships.*
@@ -348,14 +393,16 @@ _UPSERT_MEMBERSHIPS = text(
 _INSERT_HISTORY = text(
     """
     INSERT INTO membership_events (id, membership_id, kind, status, roles, actor_id, at)
-    SELECT gen_random_uuid(), v.membership_id, v.kind, 'active', string_to_array(v.roles, ','),
+    SELECT gen_random_uuid(), v.membership_id, v.kind, v.status, string_to_array(v.roles, ','),
            CAST(:actor_id AS uuid), CAST(:now AS timestamptz)
     FROM unnest(CAST(:membership_ids AS uuid[]), CAST(:kinds AS text[]),
-                CAST(:roles AS text[])) AS v(membership_id, kind, roles)
+                CAST(:statuses AS text[]), CAST(:roles AS text[]))
+         AS v(membership_id, kind, status, roles)
     """
 )
 
 _EVENT_TYPES = {
+    E.invited: "membership.invited",
     E.joined: "membership.joined",
     E.rejoined: "membership.joined",
     E.approved: "membership.approved",
@@ -433,6 +480,7 @@ async def _apply_chunk(
                 domain_id=domain_id,
                 ids=[uuid.uuid4() for _ in writes],
                 person_ids=[s.person_id for s in writes],
+                statuses=[s.status for s in writes],
                 roles=[",".join(s.roles) for s in writes],
             )
         )
@@ -444,6 +492,7 @@ async def _apply_chunk(
                 actor_id=actor.person_id,
                 membership_ids=[r.id for r in rows],
                 kinds=[s.event.value for s in writes if s.event is not None],
+                statuses=[s.status for s in writes],
                 roles=[",".join(s.roles) for s in writes],
             )
         )
@@ -489,6 +538,7 @@ async def _apply_chunk(
         else:
             outcome.unchanged += 1
         outcome.people_created += step.new_person
+        outcome.invited += step.event == E.invited
 
 
 async def manageable(
@@ -528,6 +578,9 @@ async def import_members(
         outcome.processed += len(chunk)
         if progress is not None:
             await progress(outcome)
-    await bulk_events.record_many(session, actor, access.domain.id, log.changes, log.audit_only)
+    await bulk_events.record_many(session, actor, access.domain.id, log.changes)
+    # People are platform-wide: their audit rows (emails among them) are not the domain's,
+    # so its convenors, who read the domain's log, do not learn which addresses were new.
+    await bulk_events.record_many(session, actor, None, [], log.audit_only)
     await session.commit()
     return outcome

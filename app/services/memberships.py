@@ -17,6 +17,7 @@ from app.errors import Conflict, FieldError, Forbidden, Invalid, NotFound
 from app.models.base import utcnow
 from app.models.domains import Domain, JoinPolicy
 from app.models.memberships import (
+    Invitation,
     Membership,
     MembershipCreate,
     MembershipEvent,
@@ -190,7 +191,9 @@ async def join_or_invite(
     target = data.person_id or actor.person_id
     if target is not None and target == actor.person_id:
         actor.require_verified()
-    access = (await domain_access(session, actor, slug, lock=True)).require_writable()
+    own = data.person_id is None or data.person_id == actor.person_id
+    # An invitee accepts by joining: they see the domain's card, not yet its content.
+    access = (await domain_access(session, actor, slug, lock=True, card=own)).require_writable()
     session.info.pop(_KINDS, None)
     if target is None:
         raise Invalid(
@@ -297,7 +300,8 @@ async def update_membership(
 ) -> Membership:
     if person_id == actor.person_id and data.status == S.active:
         actor.require_verified()  # accepting an invitation
-    access = (await domain_access(session, actor, slug, lock=True)).require_writable()
+    own = person_id == actor.person_id
+    access = (await domain_access(session, actor, slug, lock=True, card=own)).require_writable()
     membership = await _visible_membership(session, access, person_id)
     # Every membership write holds the domain's lock (taken above), so none can intervene.
     check_version(membership, expected_version, "membership")
@@ -326,7 +330,8 @@ async def end_membership(
 ) -> Membership:
     """DELETE: you leave (or decline an invitation); a convenor removes someone else,
     withdraws an invitation, or turns down a request to join."""
-    access = (await domain_access(session, actor, slug, lock=True)).require_writable()
+    own = person_id == actor.person_id
+    access = (await domain_access(session, actor, slug, lock=True, card=own)).require_writable()
     membership = await _visible_membership(session, access, person_id)
     check_version(membership, expected_version, "membership")
     session.info.pop(_KINDS, None)
@@ -402,7 +407,7 @@ async def _visible_membership(
 async def get_membership(
     session: AsyncSession, actor: Actor, slug: str, person_id: uuid.UUID
 ) -> tuple[Membership, list[MembershipEvent]]:
-    access = await domain_access(session, actor, slug)
+    access = await domain_access(session, actor, slug, card=person_id == actor.person_id)
     membership = await _visible_membership(session, access, person_id)
     history = await session.exec(
         select(MembershipEvent)
@@ -469,6 +474,46 @@ def _person_membership_filter(actor: Actor, person_id: uuid.UUID) -> list[Any]:
     return [col(Membership.status) == S.active, col(Membership.domain_id).in_(readable)]
 
 
+async def pending_invitations(
+    session: AsyncSession, actor: Actor, domain_ids: list[uuid.UUID]
+) -> dict[uuid.UUID, Invitation]:
+    """The caller's own pending invitations to these domains, with who sent each (the
+    actor of its latest `invited` event): what the domain's card shows an invitee."""
+    if actor.person_id is None or not domain_ids:
+        return {}
+    invited = list(
+        await session.exec(
+            select(Membership).where(
+                col(Membership.person_id) == actor.person_id,
+                col(Membership.domain_id).in_(domain_ids),
+                col(Membership.status) == S.invited,
+            )
+        )
+    )
+    if not invited:
+        return {}
+    senders = await session.exec(
+        select(MembershipEvent.membership_id, MembershipEvent.at, Person.id, Person.display_name)
+        .outerjoin(Person, col(Person.id) == col(MembershipEvent.actor_id))
+        .where(
+            col(MembershipEvent.membership_id).in_([m.id for m in invited]),
+            col(MembershipEvent.kind) == E.invited,
+        )
+        .order_by(col(MembershipEvent.at), col(MembershipEvent.id))
+    )
+    sent = {row[0]: row[1:] for row in senders}  # the latest invitation of each wins
+    found: dict[uuid.UUID, Invitation] = {}
+    for m in invited:
+        at, by_id, by_name = sent.get(m.id, (m.updated_at, None, None))
+        found[m.domain_id] = Invitation(
+            invited_at=at,
+            invited_by_id=by_id,
+            invited_by_name=by_name,
+            roles=[Role(r) for r in m.roles],
+        )
+    return found
+
+
 # Batched reads for GraphQL DataLoaders: one query for many parents, whatever their number.
 
 
@@ -492,7 +537,7 @@ async def members_for_domains(
     for domain_id in domain_ids:
         domain = domains.get(domain_id)
         access = DomainAccess(actor, domain, mine.get(domain_id)) if domain else None
-        if access is None or not access.can_see or not access.can_read_members:
+        if access is None or not access.can_read_content or not access.can_read_members:
             results[domain_id] = Forbidden("Only members of this domain can see its members.")
         else:
             allowed[domain_id] = access

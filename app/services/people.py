@@ -1,12 +1,14 @@
 """People: sign-up, profiles, and who may see whom.
 
 You see yourself, and the people who share an active domain with you; convenors also
-see those invited to or asking to join their domains. Admins and API keys see everyone."""
+see those asking to join their domains, and former members. Someone merely invited stays
+unseen until they accept: an invitation by email must not tell a convenor who holds that
+address. Admins and API keys see everyone."""
 
 import uuid
 from typing import Any
 
-from sqlalchemy import ColumnElement, exists, func, literal, or_
+from sqlalchemy import ColumnElement, and_, exists, func, literal, or_
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import aliased
 from sqlmodel import col, select
@@ -53,7 +55,10 @@ def visible_people(actor: Actor) -> ColumnElement[bool]:
         theirs.person_id == col(Person.id),
         or_(
             theirs.status == MembershipStatus.active,
-            mine.roles.contains([Role.convenor.value]),
+            and_(
+                mine.roles.contains([Role.convenor.value]),
+                or_(theirs.status == MembershipStatus.requested, theirs.joined_at.is_not(None)),
+            ),
         ),
     )
     return or_(col(Person.id) == actor.person_id, shares_domain)

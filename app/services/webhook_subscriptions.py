@@ -60,7 +60,7 @@ async def _can_manage(session: AsyncSession, actor: Actor, domain_id: uuid.UUID 
         return False
     membership = (await actor_memberships(session, actor, [domain_id])).get(domain_id)
     access = DomainAccess(actor=actor, domain=domain, membership=membership)
-    return access.can_see and (access.can_manage or actor.can_admin)
+    return access.can_read_content and (access.can_manage or actor.can_admin)
 
 
 async def get_webhook(

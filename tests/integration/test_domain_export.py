@@ -120,7 +120,8 @@ async def populate(client: AsyncClient, session: AsyncSession) -> tuple[str, Cas
     )
     await add_member(session, _domain_of(domain), cast.leaver)
     imported = [{"email": "new@example.org", "display_name": "Newcomer", "external_id": "hr-7"}]
-    await call(client, "POST", f"/domains/{slug}/members/import", c, json=imported)
+    # An admin's import: the newcomer is a member at once (a convenor's would invite them).
+    await call(client, "POST", f"/domains/{slug}/members/import", cast.admin, json=imported)
     await call(
         client,
         "PATCH",
@@ -372,14 +373,14 @@ def assert_rich(document: dict[str, Any]) -> None:
     assert sum(len(g["attendance"]) for g in gatherings) == 2
     assert any(g["agenda"] for g in gatherings)
     contributions = document["contributions"]
-    assert len(contributions) == 6
+    assert len(contributions) == 5  # and not the member's draft
     kinds = {c["kind"]: c for c in contributions}
     assert kinds["question"]["accepted_answer_id"] == kinds["answer"]["id"]
     assert kinds["reply"]["parent_id"] == kinds["answer"]["id"]
     assert kinds["question"]["gathering_id"] is not None
     assert kinds["appreciation"]["recipient_ids"]
     assert kinds["resource"]["revisions"] and kinds["resource"]["curated_at"]
-    assert {c["status"] for c in contributions} == {"published", "draft"}
+    assert {c["status"] for c in contributions} == {"published"}
     assert sum(len(c["endorsements"]) for c in contributions) == 2
     assert sum(len(c["moderation"]) for c in contributions) >= 2
     assert len(document["collections"][0]["items"]) == 2
@@ -391,7 +392,7 @@ async def test_round_trip_into_a_new_domain_loses_nothing(
     client: AsyncClient, engine: AsyncEngine, session: AsyncSession
 ) -> None:
     slug, cast = await populate(client, session)
-    response = await client.get(f"{API}/domains/{slug}/export", headers=auth(cast.convenor))
+    response = await client.get(f"{API}/domains/{slug}/export", headers=auth(cast.admin))
     assert response.status_code == 200, response.text
     assert "attachment" in response.headers["content-disposition"]
     original = response.json()
@@ -619,3 +620,59 @@ def test_every_table_of_a_domain_is_exported() -> None:
             continue
         targets = {fk.column.table.name for fk in table.foreign_keys}
         assert not targets & (exported | {"domains"}), table.name
+
+
+async def test_a_convenors_export_names_no_one_by_email(
+    client: AsyncClient, session: AsyncSession
+) -> None:
+    """A convenor's export is a record to read: no emails or directory ids, no profile of
+    someone merely invited; it cannot be restored. An admin's export holds them all."""
+    slug, cast = await populate(client, session)
+    guest = await make_person(session, email="guest@example.org", display_name="Guest Real")
+    invite = [{"email": "guest@example.org", "display_name": "Probe"}]
+    report = await call(
+        client, "POST", f"/domains/{slug}/members/import", cast.convenor, json=invite
+    )
+    assert report["invited"] == 1
+
+    document = await call(client, "GET", f"/domains/{slug}/export", cast.convenor)
+    text = orjson.dumps(document).decode()
+    assert "@example.org" not in text and "hr-1" not in text and "hr-7" not in text
+    profile = {"id", "display_name", "bio", "expertise", "timezone", "share_participation"}
+    assert all(set(p) == profile for p in document["people"])
+    invited = [m for m in document["members"] if m["status"] == "invited"]
+    assert [m["person_id"] for m in invited] == [str(guest.id)]
+    assert str(guest.id) not in {p["id"] for p in document["people"]}
+    assert "Guest Real" not in text
+    refused = await client.post(
+        f"{API}/domains/import?slug=from-convenor", json=document, headers=auth(cast.admin)
+    )
+    assert refused.status_code == 422
+    assert refused.json()["errors"][0]["code"] == "not_restorable"
+
+    full = await call(client, "GET", f"/domains/{slug}/export", cast.admin)
+    by_id = {p["id"]: p for p in full["people"]}
+    assert by_id[str(guest.id)]["email"] == "guest@example.org"
+    assert by_id[str(cast.convenor.id)]["external_id"] == "hr-1"
+
+
+async def test_no_export_holds_a_draft(client: AsyncClient, session: AsyncSession) -> None:
+    """A draft is its author's alone: neither a convenor's nor an admin's export holds
+    one, nor what hangs from it."""
+    slug, cast = await populate(client, session)
+    base = f"/domains/{slug}/contributions"
+    unfinished = {"kind": "question", "title": "Unfinished thought", "body": "Half"}
+    draft = await call(
+        client, "POST", base, cast.member, 201, json=unfinished | {"status": "draft"}
+    )
+    note = {"kind": "reply", "parent_id": draft["id"], "body": "A note to self"}
+    reply = await call(client, "POST", base, cast.member, 201, json=note)
+    later = {"kind": "story", "title": "Convenor draft", "body": "Later", "status": "draft"}
+    own = await call(client, "POST", base, cast.convenor, 201, json=later)
+    for who in (cast.convenor, cast.admin):
+        document = await call(client, "GET", f"/domains/{slug}/export", who)
+        text = orjson.dumps(document).decode()
+        for left_out in (draft, reply, own):
+            assert left_out["id"] not in text
+        assert {c["status"] for c in document["contributions"]} == {"published"}
+        assert "Unfinished thought" not in text and "Convenor draft" not in text

@@ -1,6 +1,9 @@
 """Bulk member imports: CSV and JSON, row errors numbered as in the file, atomic imports,
 idempotence, matching by external id, capacity and convenor rules, jobs for large files,
-permissions, and claiming an imported person by signing up."""
+permissions, and claiming an imported person by signing up.
+
+A platform admin's import (or an admin key's) makes members at once; anyone else's sends
+invitations (the consent tests are in test_import_consent.py)."""
 
 import asyncio
 import logging
@@ -72,6 +75,11 @@ async def convenor(session: AsyncSession) -> Person:
 
 
 @pytest.fixture
+async def admin(session: AsyncSession) -> Person:
+    return await make_person(session, email="admin@example.org", is_platform_admin=True)
+
+
+@pytest.fixture
 async def domain(session: AsyncSession, convenor: Person) -> Domain:
     return await make_domain(session, convenor, name="Wound Care", slug="wound-care")
 
@@ -80,7 +88,7 @@ async def test_csv_import_creates_people_and_memberships(
     client: AsyncClient,
     engine: AsyncEngine,
     session: AsyncSession,
-    convenor: Person,
+    admin: Person,
     domain: Domain,
 ) -> None:
     existing = await make_person(session, email="ada@example.org", display_name="Ada L.")
@@ -90,8 +98,9 @@ async def test_csv_import_creates_people_and_memberships(
         "grace@example.org,Grace Hopper,member;knowledge_broker,lms-2\n"
         "alan@example.org,Alan Turing,,lms-3\n"
     )
-    report = ok(await post_csv(client, "wound-care", body, auth(convenor)))
+    report = ok(await post_csv(client, "wound-care", body, auth(admin)))
     assert report["id"] is None and report["status"] == "succeeded"
+    assert report["invites"] is False and report["invited"] == 0
     assert (report["total"], report["processed"], report["created"]) == (3, 3, 3)
     assert (report["updated"], report["unchanged"], report["rejected"]) == (0, 0, 0)
     assert report["people_created"] == 2 and report["errors"] == []
@@ -111,10 +120,9 @@ async def test_csv_import_creates_people_and_memberships(
         "SELECT resource_id, payload FROM events WHERE type = 'membership.joined' "
         "AND domain_id = :d AND actor_person_id = :a",
         d=domain.id,
-        a=convenor.id,
+        a=admin.id,
     )
-    own = await membership_of(engine, domain, "convenor@example.org")
-    assert {e["resource_id"] for e in joined} == {own["id"], ada["id"], grace["id"], alan["id"]}
+    assert {e["resource_id"] for e in joined} == {ada["id"], grace["id"], alan["id"]}
     assert all(e["payload"]["status"] == "active" for e in joined)
     audit = await rows(
         engine,
@@ -123,13 +131,21 @@ async def test_csv_import_creates_people_and_memberships(
     )
     by_action = {a["action"]: a["n"] for a in audit}
     assert by_action["membership.joined"] == 4  # the convenor's own, and three imported
-    assert by_action["person.created"] == 2
+    # People are platform-wide: their audit rows are not in the domain's log.
+    assert "person.created" not in by_action
+    created = await rows(
+        engine,
+        "SELECT count(*) AS n FROM audit_log WHERE action = 'person.created' "
+        "AND domain_id IS NULL AND actor_person_id = :a",
+        a=admin.id,
+    )
+    assert created[0]["n"] == 2
     history = await rows(
         engine,
         "SELECT kind, actor_id FROM membership_events WHERE membership_id = :m",
         m=grace["id"],
     )
-    assert [(h["kind"], h["actor_id"]) for h in history] == [("joined", convenor.id)]
+    assert [(h["kind"], h["actor_id"]) for h in history] == [("joined", admin.id)]
 
 
 async def test_json_import_is_idempotent(
@@ -141,12 +157,12 @@ async def test_json_import_is_idempotent(
         {"email": "cy@example.org", "display_name": "Cy"},
     ]
     first = ok(await post_json(client, "wound-care", body, auth(convenor)))
-    assert (first["created"], first["people_created"]) == (3, 3)
+    assert (first["created"], first["invited"], first["people_created"]) == (3, 3, None)
     before = await table_counts(engine)
 
     again = ok(await post_json(client, "wound-care", body, auth(convenor)))
     assert (again["created"], again["updated"], again["unchanged"]) == (0, 0, 3)
-    assert again["people_created"] == 0
+    assert again["invited"] == 0
     assert await table_counts(engine) == before
 
     # Role order and case do not matter either.
@@ -220,7 +236,7 @@ async def test_matching_by_external_id_then_email(
     client: AsyncClient,
     engine: AsyncEngine,
     session: AsyncSession,
-    convenor: Person,
+    admin: Person,
     domain: Domain,
 ) -> None:
     moved = await make_person(session, email="old@example.org", external_id="hr-1")
@@ -231,7 +247,7 @@ async def test_matching_by_external_id_then_email(
         {"email": "Plain@example.org", "display_name": "Plain", "external_id": "hr-2"},
         {"email": "taken@example.org", "display_name": "Clash", "external_id": "hr-3"},
     ]
-    report = ok(await post_json(client, "wound-care", body, auth(convenor)))
+    report = ok(await post_json(client, "wound-care", body, auth(admin)))
     assert (report["created"], report["people_created"], report["rejected"]) == (2, 0, 1)
     assert report["errors"][0]["row"] == 3
     assert report["errors"][0]["code"] == "external_id_mismatch"
@@ -249,7 +265,7 @@ async def test_matching_by_external_id_then_email(
     assert linked == [{"changes": {"external_id": {"from": None, "to": "hr-2"}}}]
 
     # The same file again: now everyone is found by external id, and nothing changes.
-    again = ok(await post_json(client, "wound-care", body[:2], auth(convenor)))
+    again = ok(await post_json(client, "wound-care", body[:2], auth(admin)))
     assert (again["unchanged"], again["updated"], again["created"]) == (2, 0, 0)
 
 
@@ -257,7 +273,7 @@ async def test_roles_change_and_former_members_come_back(
     client: AsyncClient,
     engine: AsyncEngine,
     session: AsyncSession,
-    convenor: Person,
+    admin: Person,
     domain: Domain,
 ) -> None:
     member = await make_person(session, email="member@example.org")
@@ -274,7 +290,7 @@ async def test_roles_change_and_former_members_come_back(
         "gone@example.org,G,\n"
         "convenor@example.org,C,\n"  # no roles: an existing member keeps theirs
     )
-    report = ok(await post_csv(client, "wound-care", body, auth(convenor)))
+    report = ok(await post_csv(client, "wound-care", body, auth(admin)))
     assert (report["updated"], report["unchanged"], report["created"]) == (2, 1, 0)
     assert (await membership_of(engine, domain, "member@example.org"))["roles"] == [
         "member",
@@ -304,19 +320,22 @@ async def test_roles_change_and_former_members_come_back(
 
 
 async def test_rows_beyond_the_cap_are_errors(
-    client: AsyncClient, engine: AsyncEngine, session: AsyncSession, convenor: Person
+    client: AsyncClient, session: AsyncSession, convenor: Person, admin: Person
 ) -> None:
     await make_domain(session, convenor, name="Small", slug="small", max_active_members=3)
     body = "email,display_name\n" + "".join(f"p{i}@example.org,P{i}\n" for i in range(4))
-    report = ok(await post_csv(client, "small", body, auth(convenor)))
+    report = ok(await post_csv(client, "small", body, auth(admin)))
     assert (report["created"], report["rejected"]) == (2, 2)
     assert [(e["row"], e["code"]) for e in report["errors"]] == [
         (4, "domain_full"),
         (5, "domain_full"),
     ]
-    response = await post_csv(client, "small", body, auth(convenor), atomic="true")
+    response = await post_csv(client, "small", body, auth(admin), atomic="true")
     assert response.status_code == 422
     assert response.json()["type"] == "/problems/import-rejected"
+    # Invitations take no seat: a convenor may invite more people than the cap holds.
+    invited = ok(await post_csv(client, "small", body, auth(convenor)))
+    assert (invited["invited"], invited["rejected"]) == (2, 0)
 
 
 async def test_the_domain_keeps_a_convenor(
@@ -324,6 +343,7 @@ async def test_the_domain_keeps_a_convenor(
     engine: AsyncEngine,
     session: AsyncSession,
     convenor: Person,
+    admin: Person,
     domain: Domain,
 ) -> None:
     demote = "email,display_name,roles\nconvenor@example.org,C,member\n"
@@ -333,10 +353,16 @@ async def test_the_domain_keeps_a_convenor(
     ]
     assert "convenor" in (await membership_of(engine, domain, "convenor@example.org"))["roles"]
 
-    # Handing the role over in one file works, whichever row comes first.
+    # A convenor cannot hand the role over to someone merely invited: they may decline.
     handover = demote + "next@example.org,Next,member;convenor\n"
     report = ok(await post_csv(client, "wound-care", handover, auth(convenor)))
-    assert (report["updated"], report["created"], report["rejected"]) == (1, 1, 0)
+    assert [(e["row"], e["code"]) for e in report["errors"]] == [(2, "last_convenor")]
+    assert (await membership_of(engine, domain, "next@example.org"))["status"] == "invited"
+
+    # An admin's import hands it over in one file, whichever row comes first.
+    report = ok(await post_csv(client, "wound-care", handover, auth(admin)))
+    assert (report["updated"], report["created"], report["rejected"]) == (2, 0, 0)
+    assert (await membership_of(engine, domain, "next@example.org"))["status"] == "active"
     assert (await membership_of(engine, domain, "next@example.org"))["roles"] == [
         "member",
         "convenor",
@@ -445,7 +471,17 @@ async def test_signing_up_claims_an_imported_person_once_the_mailed_link_is_used
             headers={"Authorization": f"Bearer {tokens['access_token']}"},
         )
     )
-    assert mine["status"] == "active"
+    # A convenor's import invited them: they join by accepting.
+    assert mine["status"] == "invited"
+    accepted = ok(
+        await client.post(
+            f"{API}/domains/wound-care/members",
+            json={},
+            headers={"Authorization": f"Bearer {tokens['access_token']}"},
+        ),
+        201,
+    )
+    assert accepted["status"] == "active"
     # A claimed record is not claimed twice.
     again = await client.post(
         f"{API}/auth/register",
@@ -506,18 +542,18 @@ async def wait_for_job(
 
 
 async def test_ten_thousand_rows_in_a_job(
-    client: AsyncClient, engine: AsyncEngine, convenor: Person, domain: Domain
+    client: AsyncClient, engine: AsyncEngine, admin: Person, domain: Domain
 ) -> None:
     body = roster(10_000)
     started = time.perf_counter()
-    response = await post_csv(client, "wound-care", body, auth(convenor))
+    response = await post_csv(client, "wound-care", body, auth(admin))
     assert response.status_code == 202, response.text
     accepted = response.json()
     assert accepted["status"] in ("queued", "running") and accepted["total"] == 10_000
     assert response.headers["location"] == f"{API}/jobs/{accepted['id']}"
 
     seen: list[dict[str, Any]] = []
-    job = await wait_for_job(client, response.headers["location"], auth(convenor), seen)
+    job = await wait_for_job(client, response.headers["location"], auth(admin), seen)
     elapsed = time.perf_counter() - started
     print(f"\n10,000-row import: {elapsed:.2f} s")
     assert job["status"] == "succeeded", job
@@ -546,8 +582,8 @@ async def test_ten_thousand_rows_in_a_job(
 
     before = await table_counts(engine)
     started = time.perf_counter()
-    again = await post_csv(client, "wound-care", body, auth(convenor))
-    job = await wait_for_job(client, again.headers["location"], auth(convenor))
+    again = await post_csv(client, "wound-care", body, auth(admin))
+    job = await wait_for_job(client, again.headers["location"], auth(admin))
     print(f"the same 10,000 rows again: {time.perf_counter() - started:.2f} s")
     assert (job["status"], job["unchanged"], job["created"]) == ("succeeded", 10_000, 0)
     assert await table_counts(engine) == before

@@ -5,7 +5,8 @@ service, and `python -m tests.routers.test_permissions` prints it as the Markdow
 the README carries. A cell is one status, or `(public, private)` where the domain's
 visibility matters; `N_A` where the actor cannot be the subject of the row. Each cell is
 checked against a fresh world: one domain (open join policy) with a convenor and two
-members, plus an outsider, a platform admin, and a read and a write API key."""
+members, someone invited to it, plus an outsider, a platform admin, and a read and a
+write API key."""
 
 import itertools
 import uuid
@@ -25,7 +26,16 @@ from app.services.auth import new_api_key, sha256
 from tests.factories import auth
 from tests.routers.support import bearer
 
-ACTORS = ("anonymous", "outsider", "member", "convenor", "admin", "read key", "write key")
+ACTORS = (
+    "anonymous",
+    "outsider",
+    "invitee",
+    "member",
+    "convenor",
+    "admin",
+    "read key",
+    "write key",
+)
 
 Cell = int | tuple[int, int] | None
 
@@ -35,41 +45,42 @@ M = "/domains/{slug}/members"
 P = "/people/{person_id}"
 HIDE = (403, 404)  # outsiders see a public domain but may not act in it; a private one is not there
 SEEN = (200, 404)
+JOIN = (201, 404)  # an outsider joins an open public domain; a private one is not there
 N_A = None
 
 # Paths are under /api/v1. In member and people paths {person_id} is another active member.
 # fmt: off
-MATRIX_ROWS: list[tuple[str, str, str, Cell, Cell, Cell, Cell, Cell, Cell, Cell]] = [
-    # method   path                  what               anon outsider member conv admin read write
-    ("POST",   "/auth/register",     "sign up",          201, 201,  201, 201, 201, 201, 201),
-    ("POST",   "/auth/token",        "log in",           200, 200,  200, 200, 200, 200, 200),
-    ("POST",   "/auth/refresh",      "refresh tokens",   200, 200,  200, 200, 200, 200, 200),
-    ("POST",   "/auth/verify-email", "verify an email",  200, 200,  200, 200, 200, 200, 200),
-    ("POST",   "/auth/verify-email/resend", "mail another link", 401, 409, 409, 409, 409, 403, 403),
-    ("POST",   "/auth/password-reset", "ask for a reset", 202, 202, 202, 202, 202, 202, 202),
-    ("POST",   "/auth/password-reset/confirm", "new password", 200, 200, 200, 200, 200, 200, 200),
-    ("GET",    "/people/me",         "my profile",       401, 200,  200, 200, 200, 403, 403),
-    ("PATCH",  "/people/me",         "edit my profile",  401, 200,  200, 200, 200, 403, 403),
-    ("GET",    "/people",            "list people",      401, 200,  200, 200, 200, 200, 200),
-    ("GET",    P,                    "a profile",        401, 404,  200, 200, 200, 200, 200),
-    ("GET",    P + "/memberships",   "their memberships", 401, 404, 200, 200, 200, 200, 200),
-    ("POST",   P + "/verify-email",  "vouch for their email", 401, 403, 403, 403, 200, 403, 403),
-    ("POST",   "/api-keys",          "create a key",     401, 403,  403, 403, 201, 403, 403),
-    ("GET",    "/api-keys",          "list keys",        401, 403,  403, 403, 200, 403, 403),
-    ("PATCH",  "/api-keys/{key_id}", "change its limit", 401, 403,  403, 403, 200, 403, 403),
-    ("DELETE", "/api-keys/{key_id}", "revoke a key",     401, 403,  403, 403, 200, 403, 403),
-    ("POST",   "/domains",           "create a domain",  401, 201,  201, 201, 201, 403, 201),
-    ("GET",    "/domains",           "list domains",     200, 200,  200, 200, 200, 200, 200),
-    ("GET",    D,                    "read the domain",  SEEN, SEEN, 200, 200, 200, 200, 200),
-    ("PATCH",  D,                    "change it",        401, HIDE, 403, 200, 200, 403, 200),
-    ("DELETE", D,                    "archive it",       401, HIDE, 403, 200, 200, 403, 200),
-    ("GET",    M,                    "list members",     401, HIDE, 200, 200, 200, 200, 200),
-    ("POST",   M,                    "join (open)",      401, (201, 404), 409, 409, 201, 403, 422),
-    ("POST",   M,                    "invite someone",   401, HIDE, 403, 201, 201, 403, 201),
-    ("GET",    M + "/{person_id}",   "read a membership", 401, HIDE, 200, 200, 200, 200, 200),
-    ("PATCH",  M + "/{person_id}",   "change roles",     401, HIDE, 403, 200, 200, 403, 200),
-    ("DELETE", M + "/{person_id}",   "remove a member",  401, HIDE, 403, 200, 200, 403, 200),
-    ("DELETE", M + "/{me}",          "leave (yourself)", 401, 404,  200, 409, 404, N_A, N_A),
+MATRIX_ROWS: list[tuple[str, str, str, Cell, Cell, Cell, Cell, Cell, Cell, Cell, Cell]] = [
+    # method   path                  what               anon out  invited member conv admin key:r w
+    ("POST",   "/auth/register",     "sign up",          201, 201,  201, 201, 201, 201, 201, 201),
+    ("POST",   "/auth/token",        "log in",           200, 200,  200, 200, 200, 200, 200, 200),
+    ("POST",   "/auth/refresh",      "refresh tokens",   200, 200,  200, 200, 200, 200, 200, 200),
+    ("POST",   "/auth/verify-email", "verify an email",  200, 200,  200, 200, 200, 200, 200, 200),
+    ("POST", "/auth/verify-email/resend", "mail a link", 401, 409, 409, 409, 409, 409, 403, 403),
+    ("POST",   "/auth/password-reset", "ask for a reset", 202, 202, 202, 202, 202, 202, 202, 202),
+    ("POST", "/auth/password-reset/confirm", "reset", 200, 200, 200, 200, 200, 200, 200, 200),
+    ("GET",    "/people/me",         "my profile",       401, 200,  200, 200, 200, 200, 403, 403),
+    ("PATCH",  "/people/me",         "edit my profile",  401, 200,  200, 200, 200, 200, 403, 403),
+    ("GET",    "/people",            "list people",      401, 200,  200, 200, 200, 200, 200, 200),
+    ("GET",    P,                    "a profile",        401, 404,  404, 200, 200, 200, 200, 200),
+    ("GET",    P + "/memberships",   "their memberships", 401, 404, 404, 200, 200, 200, 200, 200),
+    ("POST",   P + "/verify-email", "vouch for an email", 401, 403, 403, 403, 403, 200, 403, 403),
+    ("POST",   "/api-keys",          "create a key",     401, 403,  403, 403, 403, 201, 403, 403),
+    ("GET",    "/api-keys",          "list keys",        401, 403,  403, 403, 403, 200, 403, 403),
+    ("PATCH",  "/api-keys/{key_id}", "change its limit", 401, 403,  403, 403, 403, 200, 403, 403),
+    ("DELETE", "/api-keys/{key_id}", "revoke a key",     401, 403,  403, 403, 403, 200, 403, 403),
+    ("POST",   "/domains",           "create a domain",  401, 201,  201, 201, 201, 201, 403, 201),
+    ("GET",    "/domains",           "list domains",     200, 200,  200, 200, 200, 200, 200, 200),
+    ("GET",    D,                    "read the domain",  SEEN, SEEN, 200, 200, 200, 200, 200, 200),
+    ("PATCH",  D,                    "change it",        401, HIDE, HIDE, 403, 200, 200, 403, 200),
+    ("DELETE", D,                    "archive it",       401, HIDE, HIDE, 403, 200, 200, 403, 200),
+    ("GET",    M,                    "list members",     401, HIDE, HIDE, 200, 200, 200, 200, 200),
+    ("POST",   M,                    "join (open)",      401, JOIN, 201, 409, 409, 201, 403, 422),
+    ("POST",   M,                    "invite someone",   401, HIDE, HIDE, 403, 201, 201, 403, 201),
+    ("GET",    M + "/{person_id}",   "read a membership", 401, HIDE, HIDE, 200, 200, 200, 200, 200),
+    ("PATCH",  M + "/{person_id}",   "change roles",     401, HIDE, HIDE, 403, 200, 200, 403, 200),
+    ("DELETE", M + "/{person_id}",   "remove a member",  401, HIDE, HIDE, 403, 200, 200, 403, 200),
+    ("DELETE", M + "/{me}",          "leave (yourself)", 401, 404,  200, 200, 409, 404, N_A, N_A),
 ]
 # fmt: on
 
@@ -115,6 +126,7 @@ MATRIX = [
 PRIVATE_LISTED = {
     "anonymous": False,
     "outsider": False,
+    "invitee": True,
     "member": True,
     "convenor": True,
     "admin": True,
@@ -142,10 +154,12 @@ def matrix_markdown() -> str:
         "",
         "`a / b`: the status for a public / a private domain (one number: the same for both).",
         "The member and the convenor belong to the domain, as does the person whose profile",
-        "or membership is read; the outsider and the platform admin do not. API keys are",
-        "platform-wide service accounts with no person behind them. A private domain answers",
-        "404 on every route to whoever may not see it, and `GET /domains` lists it only for",
-        "its members, platform admins and API keys. Writes by a read key are 403",
+        "or membership is read; the invitee has a pending invitation to it; the outsider and",
+        "the platform admin do not belong. API keys are platform-wide service accounts with no",
+        "person behind them. A private domain answers 404 on every route to whoever may not",
+        "see it, and `GET /domains` lists it only for its members and invitees, platform",
+        "admins and API keys. An invitee sees the domain's card and answers their invitation",
+        "(join: accept; leave: decline), nothing more. Writes by a read key are 403",
         "`insufficient-scope`; acting as a person with a key is 403 `person-required`.",
     ]
     return "\n".join(lines)
@@ -180,7 +194,16 @@ async def build_world(session: AsyncSession, visibility: str) -> World:
             password_hash=_PASSWORD_HASH if role == "login" else None,
             email_verified_at=utcnow(),
         )
-        for role in ("outsider", "member", "convenor", "admin", "peer", "newcomer", "login")
+        for role in (
+            "outsider",
+            "invitee",
+            "member",
+            "convenor",
+            "admin",
+            "peer",
+            "newcomer",
+            "login",
+        )
     }
     session.add_all(people.values())
     await session.flush()
@@ -200,6 +223,9 @@ async def build_world(session: AsyncSession, visibility: str) -> World:
         )
         for role in ("convenor", "member", "peer")
     ]
+    invitation = Membership(
+        domain_id=domain.id, person_id=people["invitee"].id, status="invited", roles=["member"]
+    )
     keys: dict[str, str] = {}
     key_rows: list[ApiKey] = []
     for name, scopes in (("read key", ["read"]), ("write key", ["write"]), ("spare", ["read"])):
@@ -207,7 +233,7 @@ async def build_world(session: AsyncSession, visibility: str) -> World:
         keys[name] = secret
         key_rows.append(ApiKey(name=name, prefix=prefix, key_hash=key_hash, scopes=scopes))
     refresh = f"refresh-{uuid.uuid4()}"
-    session.add_all([*memberships, *key_rows])
+    session.add_all([*memberships, invitation, *key_rows])
     session.add(
         RefreshToken(
             person_id=people["login"].id,
@@ -229,6 +255,15 @@ async def build_world(session: AsyncSession, visibility: str) -> World:
     session.add_all(
         MembershipEvent(membership_id=m.id, kind="joined", status="active", roles=m.roles)
         for m in memberships
+    )
+    session.add(
+        MembershipEvent(
+            membership_id=invitation.id,
+            kind="invited",
+            status="invited",
+            roles=invitation.roles,
+            actor_id=people["convenor"].id,
+        )
     )
     await session.commit()
     return World(

@@ -44,12 +44,16 @@ async def test_search_covers_every_domain_the_caller_may_read(
         public_two["id"],
         private["id"],
     }
-    # An invitee already sees a private domain; an outsider never does.
-    assert set(await ids(client, c.bob, "rota")) == {
-        public_one["id"],
-        public_two["id"],
-        invited["id"],
-    }
+    # An invitee sees a private domain's card, not its content; an outsider sees neither.
+    seen_by_invitee = set(await ids(client, c.bob, "rota"))
+    assert seen_by_invitee == {public_one["id"], public_two["id"]}
+    assert invited["id"] not in seen_by_invitee
+    problem(
+        await client.get(
+            SEARCH, params={"q": "rota", "domain": invited_only.slug}, headers=auth(c.bob)
+        ),
+        404,
+    )
     assert set(await ids(client, c.outsider, "rota")) == {public_one["id"], public_two["id"]}
     assert set(await ids(client, None, "rota")) == {public_one["id"], public_two["id"]}
     assert await ids(client, c.outsider, "privately") == []

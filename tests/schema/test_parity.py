@@ -12,7 +12,7 @@ from tests.schema.support import assert_same, ok
 
 DOMAIN_FIELDS = """id slug name purpose description goals boundaries themes visibility joinPolicy
   maxActiveMembers lifecycleStage timezone codeOfConduct createdAt updatedAt archivedAt
-  version parent { id }"""
+  version parent { id } invitation { invitedAt invitedById invitedByName roles }"""
 MEMBERSHIP_FIELDS = """id domainId personId status roles createdAt updatedAt joinedAt leftAt
   conductAcceptedAt version"""
 PERSON_FIELDS = "id displayName bio expertise timezone createdAt updatedAt version"
@@ -157,7 +157,7 @@ async def test_people_list(client: AsyncClient, session: AsyncSession) -> None:
     graph = await _graph_pages(client, query, ["people"], amara)
     flat_rest = [p for page in rest for p in page]
     flat_graph = [p for page in graph for p in page]
-    assert len(flat_rest) == 6
+    assert len(flat_rest) == 5  # not the invitee: a convenor sees them once they accept
     assert [p["id"] for p in flat_rest] == [p["id"] for p in flat_graph]
     for r, g in zip(flat_rest, flat_graph, strict=True):
         assert_same(r, g)
@@ -165,8 +165,14 @@ async def test_people_list(client: AsyncClient, session: AsyncSession) -> None:
 
 async def test_person_memberships(client: AsyncClient, session: AsyncSession) -> None:
     amara, others = await _community(session)
-    # Yourself; a fellow member; someone only invited (their memberships stay their own).
-    for viewer, person, seen in [(amara, amara, 2), (others[0], amara, 1), (amara, others[4], 0)]:
+    # Yourself; a fellow member. Someone only invited is not seen at all (404 through both
+    # doors): an invitation does not show the convenor who they are.
+    invitee = others[4]
+    problem = await client.get(f"/api/v1/people/{invitee.id}/memberships", headers=auth(amara))
+    assert problem.status_code == 404
+    nobody = await gql(client, f'{{ person(id: "{invitee.id}") {{ id }} }}', as_=amara)
+    assert [e["extensions"]["code"] for e in nobody["errors"]] == ["NOT_FOUND"]
+    for viewer, person, seen in [(amara, amara, 2), (others[0], amara, 1)]:
         rest = (
             await client.get(f"/api/v1/people/{person.id}/memberships", headers=auth(viewer))
         ).json()["items"]

@@ -37,6 +37,18 @@ ContributionRef = Annotated["ContributionType", strawberry.lazy("app.schema.type
 MembershipRef = Annotated["MembershipType", strawberry.lazy("app.schema.types.memberships")]
 
 
+@strawberry.type(name="Invitation")
+class InvitationType:
+    invited_at: datetime
+    invited_by_id: uuid.UUID | None = strawberry.field(
+        description="Who invited you; null if an integration (an API key) did."
+    )
+    invited_by_name: str | None = strawberry.field(description="Their display name.")
+    roles: list[RoleEnum] = strawberry.field(  # type: ignore[valid-type]
+        description="The roles you would have on accepting."
+    )
+
+
 @strawberry.type(name="Domain")
 class DomainType:
     id: uuid.UUID
@@ -92,6 +104,21 @@ class DomainType:
             return None
         parent = await info.context.loaders.domain.load(self.parent_id)
         return DomainType.from_model(parent) if parent else None
+
+    @strawberry.field(
+        description="Your pending invitation to this domain, if you have one: who invited "
+        "you, when, and with which roles."
+    )
+    async def invitation(self, info: Info) -> InvitationType | None:
+        found = await info.context.loaders.domain_invitation.load(self.id)
+        if found is None:
+            return None
+        return InvitationType(
+            invited_at=found.invited_at,
+            invited_by_id=found.invited_by_id,
+            invited_by_name=found.invited_by_name,
+            roles=list(found.roles),
+        )
 
     @strawberry.field(description="Members (members of the domain and admins may read them).")
     async def members(

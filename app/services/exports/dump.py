@@ -18,6 +18,7 @@ from app.models.people import Person
 from app.services.access import domain_access
 from app.services.actors import Actor
 from app.services.exports.spec import (
+    ADMIN_ONLY_PERSON_FIELDS,
     DOMAIN_REFS,
     FORMAT,
     PERSON,
@@ -28,6 +29,7 @@ from app.services.exports.spec import (
     domain_columns,
     walk,
 )
+from app.services.people import visible_people
 
 Progress = Callable[[str, int, int], None]
 
@@ -61,10 +63,36 @@ class _Dump:
             stmt = stmt.where(table.c[section.link] == self.domain_id)
         else:
             stmt = stmt.where(table.c[section.link] == _any(parent_ids))
+        if section.only is not None:
+            stmt = stmt.where(section.only(table))
         stmt = stmt.order_by(*(table.c[name] for name in section.order_by))
-        rows = list((await self.conn.execute(stmt)).mappings().all())
+        rows = self._whole(section, list((await self.conn.execute(stmt)).mappings().all()))
         self.ids[section.kind].update(row["id"] for row in rows)
         return rows
+
+    def _whole(self, section: Section, rows: list[Any]) -> list[Any]:
+        """The rows whose required references point at rows the export holds. Rows come
+        in creation order, so a reply's parent is decided before the reply."""
+        required = [
+            name
+            for name, kind in section.refs.items()
+            if kind != PERSON
+            and not isinstance(section.table.c[name].type, ARRAY)
+            and (name in section.requires or not section.table.c[name].nullable)
+        ]
+        if not required:
+            return rows
+        own: set[uuid.UUID] = set()
+        held = {
+            name: own if section.refs[name] == section.kind else self.ids[section.refs[name]]
+            for name in required
+        }
+        kept = []
+        for row in rows:
+            if all(row[name] is None or row[name] in held[name] for name in required):
+                kept.append(row)
+                own.add(row["id"])
+        return kept
 
     def ref(self, kind: str, value: uuid.UUID) -> str | None:
         if kind == PERSON:
@@ -129,8 +157,11 @@ async def export_domain(
 ) -> dict[str, Any]:
     """The whole domain: its charter, people, members with their history, gatherings
     with RSVPs and attendance, contributions with revisions, endorsements and moderation,
-    collections, value stories and reports. Convenors and platform admins only: it holds
-    members' emails, drafts and reports."""
+    collections, value stories and reports. Convenors and platform admins only.
+
+    No export holds a draft (nor what hangs from one). A convenor's export leaves out
+    people's emails and external ids, and the profiles of people the convenor may not
+    see (those only invited): it is a record to read, not a backup to restore."""
     access = await domain_access(session, actor, slug)
     if not (actor.can_admin or access.is_convenor):
         raise Forbidden("Only a convenor of this domain or a platform admin may export it.")
@@ -175,19 +206,24 @@ async def export_domain(
         ]
         for section in SECTIONS
     }
-    document["people"] = await _people(conn, dump.people)
+    document["people"] = await _people(conn, actor, dump.people)
     document.update(sections)
     tick("people")
     return document
 
 
-async def _people(conn: AsyncConnection, ids: set[uuid.UUID]) -> list[dict[str, Any]]:
+async def _people(conn: AsyncConnection, actor: Actor, ids: set[uuid.UUID]) -> list[dict[str, Any]]:
     if not ids:
         return []
     table: Any = Person.__table__  # type: ignore[attr-defined]
+    fields: tuple[str, ...] = PERSON_FIELDS
+    stmt = sa.select(table.c.id).where(table.c.id == _any(sorted(ids)))
+    order: tuple[Any, ...] = (sa.func.lower(table.c.email), table.c.id)
+    if not actor.can_admin:
+        fields = tuple(f for f in PERSON_FIELDS if f not in ADMIN_ONLY_PERSON_FIELDS)
+        stmt = stmt.where(visible_people(actor))
+        order = (table.c.id,)
     rows = await conn.execute(
-        sa.select(*(table.c[name] for name in PERSON_FIELDS))
-        .where(table.c.id == _any(sorted(ids)))
-        .order_by(sa.func.lower(table.c.email), table.c.id)
+        stmt.with_only_columns(*(table.c[name] for name in fields)).order_by(*order)
     )
     return [{k: jsonable(v) for k, v in row.items()} for row in rows.mappings()]

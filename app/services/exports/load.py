@@ -152,6 +152,13 @@ def parse_document(document: Any) -> Any:
             f"This is not a cop-api domain export (its `format` is not '{FORMAT}').",
             [FieldError("format", f"expected '{FORMAT}'", "format")],
         )
+    people = document.get("people") if isinstance(document, dict) else None
+    if isinstance(people, list) and any(isinstance(p, dict) and "email" not in p for p in people):
+        raise _invalid(
+            "This export holds no emails (a convenor's export): only an export by a platform "
+            "admin or an admin key can be restored.",
+            [FieldError("people", "no emails", "not_restorable")],
+        )
     try:
         return document_model().model_validate(document)
     except ValidationError as exc:

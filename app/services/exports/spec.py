@@ -9,7 +9,7 @@ Every column is exported as it is stored, except:
 A column added to one of these tables later is exported and imported with no change
 here; a new reference column must be named in `refs` (a test checks that)."""
 
-from collections.abc import Iterator, Mapping
+from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -18,6 +18,7 @@ from app.models.contributions import (
     CollectionItem,
     Contribution,
     ContributionRevision,
+    ContributionStatus,
     Endorsement,
     ModerationEvent,
     Report,
@@ -32,7 +33,8 @@ VERSION = 1
 PERSON = "person"
 
 # People as a domain export carries them: profile fields, never credentials or
-# platform-wide flags.
+# platform-wide flags. How to reach someone (their email) and their id in the
+# organisation's directory are in an export by a platform admin or an admin key only.
 PERSON_FIELDS = (
     "id",
     "email",
@@ -43,6 +45,7 @@ PERSON_FIELDS = (
     "timezone",
     "share_participation",
 )
+ADMIN_ONLY_PERSON_FIELDS = frozenset({"email", "external_id"})
 
 
 @dataclass(frozen=True, eq=False)  # hashed by identity: sections are constants
@@ -55,6 +58,11 @@ class Section:
     refs: Mapping[str, str] = field(default_factory=dict)  # column -> PERSON or a kind
     children: tuple["Section", ...] = ()
     omit: frozenset[str] = frozenset()  # columns that are not data
+    # Which rows are exported (None: all), as a condition on the table.
+    only: Callable[[Any], Any] | None = None
+    # References without which a row is not exported, when they point at a row the export
+    # leaves out (a reply to a draft). A non-nullable reference always counts as one.
+    requires: frozenset[str] = frozenset()
 
     @property
     def table(self) -> Any:
@@ -143,6 +151,9 @@ SECTIONS: tuple[Section, ...] = (
             "accepted_answer_id": "contribution",
         },
         omit=frozenset({"search"}),  # a trigger derives it
+        # A draft is its author's alone, not the domain's: no export holds one.
+        only=lambda table: table.c.status != ContributionStatus.draft.value,
+        requires=frozenset({"parent_id"}),
         children=(
             Section(
                 "revisions",
