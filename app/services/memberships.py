@@ -479,12 +479,12 @@ async def pending_invitations(
 ) -> dict[uuid.UUID, Invitation]:
     """The caller's own pending invitations to these domains, with who sent each (the
     actor of its latest `invited` event): what the domain's card shows an invitee."""
-    if actor.person_id is None or not domain_ids:
+    if actor.member_id is None or not domain_ids:
         return {}
     invited = list(
         await session.exec(
             select(Membership).where(
-                col(Membership.person_id) == actor.person_id,
+                col(Membership.person_id) == actor.member_id,
                 col(Membership.domain_id).in_(domain_ids),
                 col(Membership.status) == S.invited,
             )
