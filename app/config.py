@@ -119,6 +119,18 @@ class Settings(BaseSettings):
         description="Seconds a request waits for a free connection before it is answered "
         "503 with Retry-After.",
     )
+    max_concurrent_requests: int = Field(
+        default=0,
+        ge=0,
+        description="Requests a process works on at once; the rest queue without holding "
+        "a connection (0: as many as the pool has connections).",
+    )
+    max_queued_requests: int = Field(
+        default=1_000, ge=0, description="Requests that may queue; beyond, 503 at once."
+    )
+    queue_wait_seconds: float = Field(
+        default=30.0, gt=0, description="How long a request may queue before it gets 503."
+    )
     db_statement_timeout_ms: int = Field(
         default=15_000,
         ge=0,

@@ -36,10 +36,10 @@ def create_engine(url: str, settings: Settings) -> AsyncEngine:
 
 
 def _connect_args(settings: Settings) -> dict[str, object]:
-    args: dict[str, object] = {"timeout": max(settings.db_pool_timeout, 5.0)}
+    server_settings = {"application_name": "cop-api"}
     if settings.db_statement_timeout_ms:
-        args["server_settings"] = {"statement_timeout": str(settings.db_statement_timeout_ms)}
-    return args
+        server_settings["statement_timeout"] = str(settings.db_statement_timeout_ms)
+    return {"timeout": max(settings.db_pool_timeout, 5.0), "server_settings": server_settings}
 
 
 def create_sessionmaker(engine: AsyncEngine) -> SessionMaker:

@@ -12,6 +12,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 from swagger_ui_bundle import swagger_ui_path
 
 from app import problems
+from app.admission import AdmissionMiddleware
 from app.config import Settings, get_settings
 from app.db import create_engine, create_sessionmaker
 from app.idempotency import IdempotencyMiddleware
@@ -118,6 +119,14 @@ def create_app(settings: Settings | None = None, engine: AsyncEngine | None = No
     # Outermost last: request ids wrap everything, so a 429 or a replayed response gets its
     # own id; rate limits come before idempotency keys, so a throttled client costs no query.
     app.add_middleware(IdempotencyMiddleware)
+    # Admitted after the rate limit (a throttled client does not queue), before any work.
+    app.add_middleware(
+        AdmissionMiddleware,
+        concurrency=settings.max_concurrent_requests
+        or settings.db_pool_size + settings.db_max_overflow,
+        queue=settings.max_queued_requests,
+        wait_seconds=settings.queue_wait_seconds,
+    )
     app.add_middleware(RateLimitMiddleware)
     app.add_middleware(RequestIdMiddleware)
     routers = (
