@@ -44,6 +44,17 @@ class Settings(BaseSettings):
     webhooks_timeout_seconds: float = Field(default=10.0, gt=0, le=60)
     webhooks_poll_seconds: float = Field(default=2.0, gt=0)
     webhooks_batch_size: int = Field(default=10, ge=1, le=100)
+    request_max_bytes: int = Field(
+        default=1024 * 1024,
+        ge=1024,
+        description="The largest request body accepted, GraphQL included (bytes); a larger "
+        "one is refused with 413 before it is read.",
+    )
+    import_max_bytes: int = Field(
+        default=20 * 1024 * 1024,
+        ge=1024,
+        description="The same limit for the bulk import uploads (members, a domain export).",
+    )
     idempotency_retention_hours: float = Field(
         default=24, gt=0, description="How long a POST's Idempotency-Key replays its response."
     )

@@ -11,7 +11,8 @@ from fastapi.staticfiles import StaticFiles
 from sqlalchemy.ext.asyncio import AsyncEngine
 from swagger_ui_bundle import swagger_ui_path
 
-from app import problems
+from app import body_limit, problems
+from app.body_limit import BodyLimitMiddleware, BodyTooLarge
 from app.config import Settings, get_settings
 from app.db import create_engine, create_sessionmaker
 from app.idempotency import IdempotencyMiddleware
@@ -101,8 +102,15 @@ def create_app(settings: Settings | None = None, engine: AsyncEngine | None = No
         app.state.sessionmaker = create_sessionmaker(engine)
 
     problems.install(app)
-    # Outermost last: request ids wrap idempotency, so a replayed response gets its own id.
+    app.add_exception_handler(BodyTooLarge, body_limit.handle)
+    # Outermost last: request ids wrap everything, so a replayed response gets its own id;
+    # the body limit applies before idempotency buffers a body.
     app.add_middleware(IdempotencyMiddleware)
+    app.add_middleware(
+        BodyLimitMiddleware,
+        max_bytes=settings.request_max_bytes,
+        larger=dict.fromkeys(imports.UPLOAD_PATHS, settings.import_max_bytes),
+    )
     app.add_middleware(RequestIdMiddleware)
     routers = (
         health,

@@ -4,7 +4,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 
-from app.errors import FieldError, Invalid
+from app.errors import FieldError, Invalid, shown
 from app.models.base import utcnow
 from app.models.views import DOMAIN_LAYERS, Layer
 
@@ -95,14 +95,14 @@ def parse_layers(raw: Iterable[str] | None, *, cross_domain: bool) -> tuple[Laye
     if not names:
         return DOMAIN_LAYERS
     allowed = {layer.value for layer in Layer}
-    unknown = [n for n in names if n not in allowed]
+    unknown = shown(", ".join(n for n in names if n not in allowed))
     if unknown:
         raise Invalid(
-            f"Unknown layer: {', '.join(unknown)}.",
+            f"Unknown layer: {unknown}.",
             errors=[
                 FieldError(
                     "layers",
-                    f"unknown: {', '.join(unknown)}; choose from {', '.join(sorted(allowed))}",
+                    f"unknown: {unknown}; choose from {', '.join(sorted(allowed))}",
                     "unknown_layer",
                 )
             ],
