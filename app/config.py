@@ -55,6 +55,12 @@ class Settings(BaseSettings):
         ge=1024,
         description="The same limit for the bulk import uploads (members, a domain export).",
     )
+    view_cache_max_bytes: int = Field(
+        default=64 * 1024 * 1024,
+        ge=0,
+        description="Memory the network and community views may keep cached, per process "
+        "(bytes, estimated); 0 keeps none.",
+    )
     idempotency_retention_hours: float = Field(
         default=24, gt=0, description="How long a POST's Idempotency-Key replays its response."
     )

@@ -41,6 +41,7 @@ from app.schema.context import get_context
 from app.schema.ide import ASSETS_URL, GraphQLApp, assets_dir
 from app.services import import_jobs
 from app.services.auth import Passwords
+from app.services.views import cache as view_cache
 from app.services.webhooks import running as webhook_dispatcher
 
 log = logging.getLogger("cop_api")
@@ -95,6 +96,7 @@ def create_app(settings: Settings | None = None, engine: AsyncEngine | None = No
         redoc_url=None,
     )
     app.state.settings = settings
+    view_cache.configure(settings.view_cache_max_bytes)
     app.state.passwords = Passwords(settings.password_hash_time_cost)
     app.state.jobs = import_jobs.JobRunner()
     if engine is not None:
