@@ -161,7 +161,8 @@ def _parse(rule: str, dtstart: datetime) -> rrule:
     try:
         parsed = rrulestr(text, dtstart=dtstart)
     except (ValueError, TypeError, KeyError, IndexError, OverflowError) as exc:
-        raise invalid_field("rrule", f"Not a valid RRULE: {exc}", "rrule_syntax") from exc
+        message = f"Not a valid RRULE: {shown(str(exc), 80)}"
+        raise invalid_field("rrule", message, "rrule_syntax") from exc
     if not isinstance(parsed, rrule):
         raise invalid_field("rrule", "Give one RRULE value.", "rrule_syntax")
     return parsed
