@@ -22,9 +22,9 @@ MAX_DEPTH = 64
 
 class MalformedJSON(json.JSONDecodeError):
     def __init__(self, reason: str, position: int = -1) -> None:
-        # No document kept: the error must not carry (or later print) the input.
-        super().__init__(reason, "", max(position, 0))
-        self.pos = position
+        # No document kept: the error must not carry (or later print) the input. The
+        # position is -1 where there is none to give.
+        super().__init__(reason, "", position)
 
 
 def _containers(value: Any) -> list[Any]:
