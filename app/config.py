@@ -210,6 +210,23 @@ class Settings(BaseSettings):
         ge=0,
         description="At most one verification mail, and one reset mail, per person this often.",
     )
+    request_max_bytes: int = Field(
+        default=1024 * 1024,
+        ge=1024,
+        description="The largest request body accepted, GraphQL included (bytes); a larger "
+        "one is refused with 413 before it is read.",
+    )
+    import_max_bytes: int = Field(
+        default=20 * 1024 * 1024,
+        ge=1024,
+        description="The same limit for the bulk import uploads (members, a domain export).",
+    )
+    view_cache_max_bytes: int = Field(
+        default=64 * 1024 * 1024,
+        ge=0,
+        description="Memory the network and community views may keep cached, per process "
+        "(bytes, estimated); 0 keeps none.",
+    )
     idempotency_retention_hours: float = Field(
         default=24, gt=0, description="How long a POST's Idempotency-Key replays its response."
     )

@@ -107,3 +107,11 @@ class RateLimited(DomainError):
 
 def invalid_field(field: str, message: str, code: str = "invalid") -> Invalid:
     return Invalid(message, errors=[FieldError(field, message, code)])
+
+
+def shown(value: str, limit: int = 40) -> str:
+    """A client's value as an error message may repeat it: at most `limit` characters,
+    the unprintable ones replaced, so that an error never echoes a megabyte of input or
+    a control character into a client's logs."""
+    head = "".join(c if c.isprintable() else "?" for c in value[: limit + 1])
+    return head if len(head) <= limit else head[:limit] + "…"

@@ -53,10 +53,11 @@ from sqlalchemy.exc import DBAPIError
 from sqlalchemy.ext.asyncio import AsyncEngine
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
+from app import json_body
 from app.config import Settings
 from app.models.base import utcnow
 from app.models.idempotency import IdempotencyRecord
-from app.problems import MEDIA_TYPE, problem_type
+from app.problems import MEDIA_TYPE, instance_of, problem_type
 from app.services.auth import API_KEY_PREFIX, access_token_subject
 
 log = logging.getLogger("cop_api")
@@ -142,8 +143,9 @@ def fingerprint(settings: Settings, scope: Scope, body: bytes) -> str:
     holding a password is not stored as a plain hash of it."""
     content_type = next((v for k, v in scope["headers"] if k == b"content-type"), b"")
     if b"json" in content_type:
-        with contextlib.suppress(orjson.JSONDecodeError):
-            body = orjson.dumps(orjson.loads(body), option=orjson.OPT_SORT_KEYS)
+        # JSON the API will refuse is compared byte for byte.
+        with contextlib.suppress(json_body.MalformedJSON, orjson.JSONEncodeError):
+            body = orjson.dumps(json_body.loads(body), option=orjson.OPT_SORT_KEYS)
     return _keyed(
         settings,
         scope["method"].encode(),
@@ -154,19 +156,20 @@ def fingerprint(settings: Settings, scope: Scope, body: bytes) -> str:
     )
 
 
-def issues_credentials(body: bytes) -> bool:
-    """Whether a GraphQL request may run a mutation whose result holds a secret."""
+def issues_credentials(body: bytes, *, max_tokens: int | None = None) -> bool:
+    """Whether a GraphQL request may run a mutation whose result holds a secret (read
+    with the GraphQL endpoint's own limits: what it refuses runs nothing)."""
     try:
-        payload = orjson.loads(body)
-    except orjson.JSONDecodeError:
+        payload = json_body.loads(body)
+    except json_body.MalformedJSON:
         return False
     requests = payload if isinstance(payload, list) else [payload]
-    return any(_issues_credentials(r) for r in requests if isinstance(r, dict))
+    return any(_issues_credentials(r, max_tokens) for r in requests if isinstance(r, dict))
 
 
-def _issues_credentials(request: dict[str, Any]) -> bool:
+def _issues_credentials(request: dict[str, Any], max_tokens: int | None) -> bool:
     try:
-        document = parse(request["query"])
+        document = parse(request["query"], max_tokens=max_tokens)
     except (GraphQLError, KeyError, TypeError):
         return False
     fragments = {
@@ -313,9 +316,10 @@ def _problem(status: int, slug: str, title: str, detail: str, path: str, **extra
         "title": title,
         "status": status,
         "detail": detail,
-        "instance": path,
-        **extra,
     }
+    if instance_of(path):
+        body["instance"] = path
+    body.update(extra)
     headers = [(b"content-type", MEDIA_TYPE.encode())]
     if status == 409:
         headers.append((b"retry-after", b"1"))
@@ -422,7 +426,10 @@ class IdempotencyMiddleware:
         caller = caller_of(scope["headers"], settings)
         messages, body = await _read_body(receive)
         receive = _replaying(messages, receive)
-        if caller is None or (path == GRAPHQL_PATH and issues_credentials(body)):
+        if caller is None or (
+            path == GRAPHQL_PATH
+            and issues_credentials(body, max_tokens=settings.graphql_max_tokens)
+        ):
             await self.app(scope, receive, send)
             return
         store = KeyStore(state.engine, settings)

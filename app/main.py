@@ -11,8 +11,9 @@ from fastapi.staticfiles import StaticFiles
 from sqlalchemy.ext.asyncio import AsyncEngine
 from swagger_ui_bundle import swagger_ui_path
 
-from app import problems
+from app import body_limit, problems
 from app.admission import AdmissionMiddleware
+from app.body_limit import BodyLimitMiddleware, BodyTooLarge
 from app.config import Settings, get_settings
 from app.db import create_engine, create_sessionmaker
 from app.idempotency import IdempotencyMiddleware
@@ -44,6 +45,7 @@ from app.services import import_jobs
 from app.services.auth import Passwords
 from app.services.login_throttle import LoginThrottle
 from app.services.mail import Mailer
+from app.services.views import cache as view_cache
 from app.services.webhooks import running as webhook_dispatcher
 
 log = logging.getLogger("cop_api")
@@ -102,6 +104,7 @@ def create_app(settings: Settings | None = None, engine: AsyncEngine | None = No
         redoc_url=None,
     )
     app.state.settings = settings
+    view_cache.configure(settings.view_cache_max_bytes)
     app.state.passwords = Passwords(
         settings.password_hash_time_cost, concurrency=settings.password_hash_concurrency
     )
@@ -116,9 +119,16 @@ def create_app(settings: Settings | None = None, engine: AsyncEngine | None = No
         app.state.sessionmaker = create_sessionmaker(engine)
 
     problems.install(app)
+    app.add_exception_handler(BodyTooLarge, body_limit.handle)
     # Outermost last: request ids wrap everything, so a 429 or a replayed response gets its
-    # own id; rate limits come before idempotency keys, so a throttled client costs no query.
+    # own id; rate limits come before idempotency keys, so a throttled client costs no
+    # query; the body limit applies before idempotency buffers a body.
     app.add_middleware(IdempotencyMiddleware)
+    app.add_middleware(
+        BodyLimitMiddleware,
+        max_bytes=settings.request_max_bytes,
+        larger=dict.fromkeys(imports.UPLOAD_PATHS, settings.import_max_bytes),
+    )
     # Admitted after the rate limit (a throttled client does not queue), before any work.
     app.add_middleware(
         AdmissionMiddleware,

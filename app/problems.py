@@ -79,6 +79,9 @@ CATALOGUE: dict[str, str] = {
     "not-published": "Only published contributions can be curated.",
     "report-closed": "The report is already resolved or dismissed.",
     "unsupported-media-type": "Send the body in one of the media types the endpoint lists.",
+    "malformed-json": "The body is not JSON this service reads: a syntax error, text that is "
+    "not UTF-8, or nesting deeper than it accepts.",
+    "payload-too-large": "The request body is larger than the endpoint accepts (`max_bytes`).",
     "import-rejected": "An atomic import had invalid rows, so nothing was imported; "
     "`errors` gives each row, field and message.",
     "concurrent-update": "A concurrent request changed the same data; retrying succeeds.",
@@ -98,8 +101,17 @@ CATALOGUE: dict[str, str] = {
 }
 
 
+MAX_INSTANCE_LENGTH = 200
+
+
 def problem_type(slug: str) -> str:
     return f"/problems/{slug}"
+
+
+def instance_of(path: str) -> str | None:
+    """The request path as the problem's `instance`, unless it is too long to repeat (a
+    path is the client's input: an unknown slug of any length, say)."""
+    return path if len(path) <= MAX_INSTANCE_LENGTH else None
 
 
 def problem_response(
@@ -139,7 +151,7 @@ def domain_error_response(request: Request, exc: DomainError) -> Response:
         exc.title,
         exc.detail,
         errors=[e.as_dict() for e in exc.errors],
-        instance=request.url.path,
+        instance=instance_of(request.url.path),
         headers=headers,
         extra=exc.extra,
     )
@@ -163,6 +175,21 @@ def validation_errors(raw: list[Any]) -> list[dict[str, Any]]:
     ]
 
 
+def malformed_json(error: dict[str, Any], instance: str | None) -> Response:
+    """400, not 422: the body could not be read at all, so no field can be blamed."""
+    reason = str((error.get("ctx") or {}).get("error") or "not JSON")
+    position = next((p for p in error.get("loc", ())[1:] if isinstance(p, int) and p >= 0), None)
+    where = f" at character {position}" if position is not None else ""
+    return problem_response(
+        400,
+        "malformed-json",
+        "Malformed JSON",
+        "The body is not valid JSON; see `errors`.",
+        errors=[{"field": "body", "message": f"{reason}{where}", "code": "malformed_json"}],
+        instance=instance,
+    )
+
+
 async def _unexpected(request: Request, exc: Exception) -> Response:
     log.exception("unexpected error on %s", request.url.path)
     return problem_response(
@@ -170,7 +197,7 @@ async def _unexpected(request: Request, exc: Exception) -> Response:
         "internal-error",
         "Internal error",
         "Something failed on our side. It was logged.",
-        instance=request.url.path,
+        instance=instance_of(request.url.path),
     )
 
 
@@ -181,26 +208,33 @@ def install(app: FastAPI) -> None:
 
     @app.exception_handler(RequestValidationError)
     async def _validation(request: Request, exc: RequestValidationError) -> Response:
+        raw = list(exc.errors())
+        malformed = next((e for e in raw if e.get("type") == "json_invalid"), None)
+        if malformed is not None:
+            return malformed_json(malformed, instance_of(request.url.path))
         return problem_response(
             422,
             "validation-error",
             "Invalid input",
             "The request is not valid; see `errors`.",
-            errors=validation_errors(list(exc.errors())),
-            instance=request.url.path,
+            errors=validation_errors(raw),
+            instance=instance_of(request.url.path),
         )
 
     @app.exception_handler(HTTPException)
     async def _http(request: Request, exc: HTTPException) -> Response:
-        slug = {404: "not-found", 405: "method-not-allowed", 401: "unauthenticated"}.get(
-            exc.status_code, "http-error"
-        )
+        slug = {
+            404: "not-found",
+            405: "method-not-allowed",
+            401: "unauthenticated",
+            413: "payload-too-large",
+        }.get(exc.status_code, "http-error")
         return problem_response(
             exc.status_code,
             slug,
             slug.replace("-", " ").capitalize(),
             str(exc.detail),
-            instance=request.url.path,
+            instance=instance_of(request.url.path),
             headers=getattr(exc, "headers", None),
         )
 

@@ -10,6 +10,7 @@ from sqlalchemy.dialects.postgresql import JSONB
 from sqlmodel import Field as SQLField
 from sqlmodel import SQLModel
 
+from app.errors import shown
 from app.models.base import (
     Versioned,
     created_at_field,
@@ -26,7 +27,9 @@ _ZONES = frozenset(available_timezones())
 
 def _check_timezone(value: str) -> str:
     if value not in _ZONES:
-        raise ValueError(f"'{value}' is not an IANA time zone name (for example Europe/Paris)")
+        raise ValueError(
+            f"'{shown(value)}' is not an IANA time zone name (for example Europe/Paris)"
+        )
     return value
 
 

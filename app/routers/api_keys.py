@@ -3,11 +3,12 @@ import uuid
 from fastapi import APIRouter, Request, Response, status
 
 from app.deps import CurrentActor, PageDep, SessionDep, page_out
+from app.json_body import JSONRoute
 from app.models.common import Page
 from app.models.people import ApiKeyCreate, ApiKeyCreated, ApiKeyPublic, ApiKeyUpdate
 from app.services import api_keys
 
-router = APIRouter(prefix="/api/v1/api-keys", tags=["api keys"])
+router = APIRouter(prefix="/api/v1/api-keys", tags=["api keys"], route_class=JSONRoute)
 
 
 @router.post(

@@ -5,11 +5,12 @@ from fastapi import APIRouter, Query, Request, Response
 from pydantic import AwareDatetime
 
 from app.deps import CurrentActor, PageDep, SessionDep, page_out
+from app.json_body import JSONRoute
 from app.models.common import Page
 from app.models.events import AuditEntryPublic
 from app.services import audit
 
-router = APIRouter(prefix="/api/v1/audit", tags=["audit"])
+router = APIRouter(prefix="/api/v1/audit", tags=["audit"], route_class=JSONRoute)
 
 
 @router.get(

@@ -1,6 +1,6 @@
 from typing import Annotated
 
-from fastapi import APIRouter, Depends, status
+from fastapi import APIRouter, Depends, Form, status
 from fastapi.responses import JSONResponse
 from fastapi.security import OAuth2PasswordRequestForm
 
@@ -13,6 +13,7 @@ from app.deps import (
     SessionDep,
     SettingsDep,
 )
+from app.json_body import JSONRoute
 from app.models.people import (
     Accepted,
     PasswordResetConfirm,
@@ -26,7 +27,33 @@ from app.models.people import (
 )
 from app.services import accounts, auth, people
 
-router = APIRouter(prefix="/api/v1/auth", tags=["auth"])
+router = APIRouter(prefix="/api/v1/auth", tags=["auth"], route_class=JSONRoute)
+
+
+class TokenForm(OAuth2PasswordRequestForm):
+    """The OAuth2 password form, each field bounded (a password is at most 256 characters,
+    as on sign-up)."""
+
+    def __init__(
+        self,
+        *,
+        grant_type: Annotated[str | None, Form(pattern="^password$")] = None,
+        username: Annotated[str, Form(max_length=320, description="Your email")],
+        password: Annotated[str, Form(max_length=256, json_schema_extra={"format": "password"})],
+        scope: Annotated[str, Form(max_length=200)] = "",
+        client_id: Annotated[str | None, Form(max_length=200)] = None,
+        client_secret: Annotated[
+            str | None, Form(max_length=200, json_schema_extra={"format": "password"})
+        ] = None,
+    ) -> None:
+        super().__init__(
+            grant_type=grant_type,
+            username=username,
+            password=password,
+            scope=scope,
+            client_id=client_id,
+            client_secret=client_secret,
+        )
 
 
 @router.post(
@@ -63,7 +90,7 @@ async def register(
     responses={429: {"description": "Too many failed logins (login-throttled)"}},
 )
 async def token(
-    form: Annotated[OAuth2PasswordRequestForm, Depends()],
+    form: Annotated[TokenForm, Depends()],
     session: SessionDep,
     passwords: PasswordsDep,
     settings: SettingsDep,

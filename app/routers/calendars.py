@@ -1,14 +1,15 @@
 import uuid
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Query, Request, Response, status
+from fastapi import APIRouter, Path, Query, Request, Response, status
 
 from app.deps import ActorDep, CurrentActor, SessionDep
+from app.json_body import JSONRoute
 from app.models.gatherings import FeedTokenCreated, FeedTokenPublic
 from app.routers.domains import SlugPath
 from app.services import calendars
 
-router = APIRouter(prefix="/api/v1", tags=["calendars"])
+router = APIRouter(prefix="/api/v1", tags=["calendars"], route_class=JSONRoute)
 
 ICS = "text/calendar; charset=utf-8"
 _ICS_RESPONSE: dict[int | str, dict[str, Any]] = {
@@ -41,7 +42,9 @@ async def domain_calendar(
     responses=_ICS_RESPONSE,
     summary="My gatherings, for a calendar client to subscribe to",
 )
-async def personal_calendar(token: str, session: SessionDep) -> Response:
+async def personal_calendar(
+    token: Annotated[str, Path(max_length=128)], session: SessionDep
+) -> Response:
     actor = await calendars.actor_from_feed_token(session, token)
     return Response(await calendars.personal_calendar(session, actor), media_type=ICS)
 

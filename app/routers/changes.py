@@ -3,12 +3,13 @@ from datetime import datetime
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Query
-from pydantic import BaseModel, Field
+from pydantic import BaseModel, Field, StringConstraints
 
 from app.deps import CurrentActor, SessionDep
+from app.json_body import JSONRoute
 from app.services import changes
 
-router = APIRouter(prefix="/api/v1/changes", tags=["changes"])
+router = APIRouter(prefix="/api/v1/changes", tags=["changes"], route_class=JSONRoute)
 
 
 class ChangePublic(BaseModel):
@@ -40,7 +41,8 @@ async def list_changes(
     limit: Annotated[int, Query(ge=1, le=changes.MAX_LIMIT)] = 100,
     domain: Annotated[str | None, Query(max_length=64, description="Only this domain")] = None,
     types: Annotated[
-        list[str] | None, Query(description="Only these resource types (repeatable)")
+        list[Annotated[str, StringConstraints(max_length=40)]] | None,
+        Query(max_length=20, description="Only these resource types (repeatable)"),
     ] = None,
 ) -> ChangeFeed:
     page = await changes.list_changes(

@@ -6,6 +6,7 @@ from fastapi import APIRouter, Query, Request, Response, status
 
 from app.deps import ActorDep, CurrentActor, IfMatchDep, PageDep, SessionDep, page_out
 from app.etags import with_etag
+from app.json_body import JSONRoute
 from app.models.common import Page
 from app.models.contributions import (
     AcceptInput,
@@ -26,7 +27,7 @@ from app.models.contributions import (
 from app.routers.domains import SlugPath
 from app.services import contributions, endorsements
 
-router = APIRouter(prefix="/api/v1", tags=["contributions"])
+router = APIRouter(prefix="/api/v1", tags=["contributions"], route_class=JSONRoute)
 
 
 class ThreadItem(ContributionPublic):

@@ -4,6 +4,7 @@ from fastapi import APIRouter, Request, Response, status
 
 from app.deps import ActorDep, CurrentActor, IfMatchDep, PageDep, SessionDep, page_out
 from app.etags import with_etag
+from app.json_body import JSONRoute
 from app.models.common import Page
 from app.models.contributions import (
     CollectionCreate,
@@ -16,7 +17,7 @@ from app.routers.domains import SlugPath
 from app.services import curation
 from app.services.actors import Actor
 
-router = APIRouter(prefix="/api/v1", tags=["curation"])
+router = APIRouter(prefix="/api/v1", tags=["curation"], route_class=JSONRoute)
 
 
 @router.put(

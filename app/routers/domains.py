@@ -4,11 +4,12 @@ from fastapi import APIRouter, Path, Query, Request, Response, status
 
 from app.deps import ActorDep, CurrentActor, IfMatchDep, PageDep, SessionDep, page_out
 from app.etags import with_etag
+from app.json_body import JSONRoute
 from app.models.common import Page
 from app.models.domains import DomainCreate, DomainPublic, DomainUpdate, LifecycleStage, Visibility
 from app.services import domains
 
-router = APIRouter(prefix="/api/v1/domains", tags=["domains"])
+router = APIRouter(prefix="/api/v1/domains", tags=["domains"], route_class=JSONRoute)
 
 SlugPath = Annotated[str, Path(max_length=64, description="The domain's slug")]
 

@@ -6,6 +6,7 @@ from fastapi import APIRouter, Query, Request, Response, status
 
 from app.deps import ActorDep, CurrentActor, IfMatchDep, PageDep, SessionDep, page_out
 from app.etags import with_etag
+from app.json_body import JSONRoute
 from app.models.common import Page
 from app.models.gatherings import (
     AttendanceInput,
@@ -23,7 +24,7 @@ from app.models.gatherings import (
 from app.routers.domains import SlugPath
 from app.services import gatherings, rsvps
 
-router = APIRouter(prefix="/api/v1", tags=["gatherings"])
+router = APIRouter(prefix="/api/v1", tags=["gatherings"], route_class=JSONRoute)
 
 From = Annotated[datetime | None, Query(alias="from", description="Window start (default: now)")]
 To = Annotated[datetime | None, Query(alias="to", description="Window end (default: +90 days)")]

@@ -1,10 +1,13 @@
-from fastapi import APIRouter, Request
+from typing import Annotated
+
+from fastapi import APIRouter, Path, Request
 from fastapi.responses import HTMLResponse, JSONResponse
 from sqlalchemy import text
 
+from app.json_body import JSONRoute
 from app.problems import CATALOGUE, problem_response
 
-router = APIRouter(tags=["health"])
+router = APIRouter(tags=["health"], route_class=JSONRoute)
 
 
 @router.get("/healthz", summary="The process is alive")
@@ -31,7 +34,7 @@ async def readyz(request: Request) -> object:
 @router.get(
     "/problems/{slug}", response_class=HTMLResponse, tags=["meta"], summary="A problem type"
 )
-async def problem_doc(slug: str) -> HTMLResponse:
+async def problem_doc(slug: Annotated[str, Path(max_length=64)]) -> HTMLResponse:
     if slug not in CATALOGUE:
         return HTMLResponse("<h1>Unknown problem type</h1>", status_code=404)
     return HTMLResponse(f"<h1>{slug}</h1><p>{CATALOGUE[slug]}</p>")

@@ -5,12 +5,19 @@ import orjson
 from fastapi import APIRouter, Body, Query, Request, Response, status
 
 from app.deps import CurrentActor, SessionDep
+from app.json_body import JSONRoute
 from app.models.domains import DomainPublic
 from app.models.imports import DomainImported, ImportReport
+from app.models.memberships import Role
 from app.routers.domains import SlugPath
-from app.services import exports, import_jobs
+from app.services import exports, import_files, import_jobs
 
-router = APIRouter(prefix="/api/v1", tags=["import and export"])
+router = APIRouter(prefix="/api/v1", tags=["import and export"], route_class=JSONRoute)
+
+MEMBERS_IMPORT = "/domains/{slug}/members/import"
+DOMAIN_IMPORT = "/domains/import"
+# Bodies larger than other requests' (the `import_max_bytes` setting).
+UPLOAD_PATHS = tuple(router.prefix + path for path in (MEMBERS_IMPORT, DOMAIN_IMPORT))
 
 _MEMBERS_EXAMPLE_CSV = (
     "email,display_name,roles,external_id\n"
@@ -21,23 +28,31 @@ _MEMBERS_BODY: dict[str, Any] = {
     "requestBody": {
         "required": True,
         "content": {
-            "text/csv": {"schema": {"type": "string"}, "example": _MEMBERS_EXAMPLE_CSV},
+            "text/csv": {
+                "schema": {"type": "string", "maxLength": import_files.MAX_BYTES},
+                "example": _MEMBERS_EXAMPLE_CSV,
+            },
             "application/json": {
                 "schema": {
                     "type": "array",
+                    "maxItems": import_files.MAX_ROWS,
                     "items": {
                         "type": "object",
                         "required": ["email", "display_name"],
                         "properties": {
-                            "email": {"type": "string", "format": "email"},
-                            "display_name": {"type": "string"},
+                            "email": {"type": "string", "format": "email", "maxLength": 254},
+                            "display_name": {"type": "string", "maxLength": 120},
                             "roles": {
                                 "oneOf": [
-                                    {"type": "array", "items": {"type": "string"}},
+                                    {
+                                        "type": "array",
+                                        "maxItems": len(Role),
+                                        "items": {"type": "string", "enum": list(Role)},
+                                    },
                                     {"type": "string", "description": "e.g. member;core"},
                                 ]
                             },
-                            "external_id": {"type": "string"},
+                            "external_id": {"type": "string", "maxLength": 255},
                         },
                     },
                 },
@@ -56,7 +71,7 @@ _MEMBERS_BODY: dict[str, Any] = {
 
 
 @router.post(
-    "/domains/{slug}/members/import",
+    MEMBERS_IMPORT,
     response_model=ImportReport,
     summary="Import members from CSV or JSON: invitations (convenors) or members (admins); "
     "large files become a job",
@@ -109,7 +124,7 @@ async def export_domain(slug: SlugPath, session: SessionDep, actor: CurrentActor
 
 
 @router.post(
-    "/domains/import",
+    DOMAIN_IMPORT,
     status_code=status.HTTP_201_CREATED,
     response_model=DomainImported,
     summary="Restore a domain export as a new domain (platform admins)",

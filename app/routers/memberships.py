@@ -4,6 +4,7 @@ from fastapi import APIRouter, Request, Response, status
 
 from app.deps import CurrentActor, IfMatchDep, PageDep, SessionDep, page_out
 from app.etags import with_etag
+from app.json_body import JSONRoute
 from app.models.common import Page
 from app.models.memberships import (
     MembershipCreate,
@@ -17,7 +18,9 @@ from app.models.memberships import (
 from app.routers.domains import SlugPath
 from app.services import memberships
 
-router = APIRouter(prefix="/api/v1/domains/{slug}/members", tags=["memberships"])
+router = APIRouter(
+    prefix="/api/v1/domains/{slug}/members", tags=["memberships"], route_class=JSONRoute
+)
 
 
 @router.get("", response_model=Page[MembershipPublic], summary="Members of a domain")

@@ -4,6 +4,7 @@ from fastapi import APIRouter, Request, Response, status
 
 from app.deps import CurrentActor, PageDep, SessionDep, page_out
 from app.etags import with_etag
+from app.json_body import JSONRoute
 from app.models.common import Page
 from app.models.contributions import (
     ContributionPublic,
@@ -17,7 +18,7 @@ from app.models.contributions import (
 from app.routers.domains import SlugPath
 from app.services import moderation
 
-router = APIRouter(prefix="/api/v1", tags=["moderation"])
+router = APIRouter(prefix="/api/v1", tags=["moderation"], route_class=JSONRoute)
 
 
 @router.post(

@@ -5,12 +5,13 @@ from fastapi import APIRouter, Query, Request, Response
 
 from app.deps import CurrentActor, IfMatchDep, PageDep, PasswordsDep, SessionDep, page_out
 from app.etags import with_etag
+from app.json_body import JSONRoute
 from app.models.common import Page
 from app.models.memberships import MembershipPublic
 from app.models.people import PersonPrivate, PersonPublic, PersonUpdate
 from app.services import accounts, memberships, people
 
-router = APIRouter(prefix="/api/v1/people", tags=["people"])
+router = APIRouter(prefix="/api/v1/people", tags=["people"], route_class=JSONRoute)
 
 
 @router.get("/me", response_model=PersonPrivate, summary="Who am I")

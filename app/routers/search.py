@@ -4,11 +4,12 @@ from fastapi import APIRouter, Query, Request, Response
 from pydantic import BaseModel
 
 from app.deps import ActorDep, PageDep, SessionDep, page_out
+from app.json_body import JSONRoute
 from app.models.common import Page
 from app.models.contributions import ContributionKind, ContributionPublic, SearchHit
 from app.services import search
 
-router = APIRouter(prefix="/api/v1/search", tags=["search"])
+router = APIRouter(prefix="/api/v1/search", tags=["search"], route_class=JSONRoute)
 
 Q = Annotated[
     str,

@@ -3,9 +3,10 @@ from typing import Annotated, Any, Literal
 
 import orjson
 from fastapi import APIRouter, Query, Response
-from pydantic import BaseModel
+from pydantic import BaseModel, StringConstraints
 
 from app.deps import ActorDep, CurrentActor, SessionDep
+from app.json_body import JSONRoute
 from app.models.views import (
     CommunityView,
     ComparisonHistory,
@@ -17,7 +18,7 @@ from app.routers.domains import SlugPath
 from app.services.views import community, comparison, network
 from app.services.views.params import ViewParams, view_params
 
-router = APIRouter(prefix="/api/v1", tags=["views"])
+router = APIRouter(prefix="/api/v1", tags=["views"], route_class=JSONRoute)
 
 GRAPHML = "application/graphml+xml"
 
@@ -29,8 +30,9 @@ Until = Annotated[
     Query(description="End of the window (default: the next full hour: everything up to now)"),
 ]
 Layers = Annotated[
-    list[str] | None,
+    list[Annotated[str, StringConstraints(max_length=100)]] | None,
     Query(
+        max_length=10,
         description="reply, appreciation, endorsement, coattendance (default: all four); "
         "membership in the cross-domain view. Repeat it or give a comma list.",
     ),

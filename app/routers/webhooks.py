@@ -5,6 +5,7 @@ from fastapi import APIRouter, Query, Request, Response, status
 
 from app.deps import CurrentActor, IfMatchDep, PageDep, SessionDep, SettingsDep, page_out
 from app.etags import with_etag
+from app.json_body import JSONRoute
 from app.models.common import Page
 from app.models.webhooks import (
     DeliveryPublic,
@@ -16,7 +17,7 @@ from app.models.webhooks import (
 )
 from app.services import webhook_subscriptions as webhooks
 
-router = APIRouter(prefix="/api/v1/webhooks", tags=["webhooks"])
+router = APIRouter(prefix="/api/v1/webhooks", tags=["webhooks"], route_class=JSONRoute)
 
 
 @router.post(

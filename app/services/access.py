@@ -20,7 +20,7 @@ from sqlalchemy import ColumnElement, and_, exists, false, literal, or_
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
-from app.errors import Conflict, Forbidden, NotFound
+from app.errors import Conflict, Forbidden, NotFound, shown
 from app.models.domains import Domain, Visibility
 from app.models.memberships import Membership, MembershipStatus, Role
 from app.services.actors import Actor
@@ -99,7 +99,7 @@ def my_memberships(actor: Actor) -> ColumnElement[bool]:
 
 
 def not_found(slug: str) -> NotFound:
-    return NotFound(f"No domain '{slug}'.")
+    return NotFound(f"No domain '{shown(slug, 64)}'.")
 
 
 async def domain_access(

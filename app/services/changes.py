@@ -14,7 +14,7 @@ from typing import Any
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
-from app.errors import invalid_field
+from app.errors import invalid_field, shown
 from app.models.events import RESOURCE_TYPES, Event
 from app.models.memberships import Membership, MembershipStatus, Role
 from app.services.access import domain_access, my_memberships
@@ -110,7 +110,7 @@ async def list_changes(
     unknown = sorted(set(types or []) - set(RESOURCE_TYPES))
     if unknown:
         raise invalid_field(
-            "types", f"unknown resource types: {', '.join(unknown)}", "unknown_type"
+            "types", f"unknown resource types: {shown(', '.join(unknown))}", "unknown_type"
         )
     stmt: Any = select(Event).where(col(Event.seq) > since)
     moderated: set[uuid.UUID] = set()

@@ -15,7 +15,7 @@ from sqlalchemy.dialects.postgresql import REGCONFIG
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
-from app.errors import Conflict, FieldError, Forbidden, Invalid, NotFound, invalid_field
+from app.errors import Conflict, FieldError, Forbidden, Invalid, NotFound, invalid_field, shown
 from app.models.base import utcnow
 from app.models.contributions import (
     SEARCH_VECTOR,
@@ -128,11 +128,9 @@ async def _check_shape(
         errors.append(FieldError("recipient_ids", "only appreciations have recipients", "invalid"))
     if data.status == ContributionStatus.archived:
         errors.append(FieldError("status", "a new contribution is a draft or published"))
-    unknown = [t for t in data.themes if t not in access.domain.themes]
+    unknown = shown(", ".join(t for t in data.themes if t not in access.domain.themes))
     if unknown:
-        errors.append(
-            FieldError("themes", f"not among the domain's themes: {', '.join(unknown)}", "unknown")
-        )
+        errors.append(FieldError("themes", f"not among the domain's themes: {unknown}", "unknown"))
     if errors:
         raise Invalid("The contribution is not valid; see `errors`.", errors=errors)
     if data.recipient_ids:
@@ -257,7 +255,7 @@ async def update_contribution(
     refuse_nulls(changes, required)
     unknown = [t for t in changes.get("themes") or [] if t not in access.domain.themes]
     if unknown:
-        raise invalid_field("themes", f"not among the domain's themes: {', '.join(unknown)}")
+        raise invalid_field("themes", f"not among the domain's themes: {shown(', '.join(unknown))}")
     if changes.get("status") == ContributionStatus.draft and (
         contribution.status == ContributionStatus.published
     ):

@@ -6,10 +6,10 @@ import io
 from dataclasses import dataclass, field
 from typing import Annotated, Any
 
-import orjson
-from pydantic import BaseModel, ConfigDict, EmailStr, StringConstraints, ValidationError
+from pydantic import BaseModel, ConfigDict, EmailStr, Field, StringConstraints, ValidationError
 
-from app.errors import FieldError, Invalid, UnsupportedMediaType
+from app import json_body
+from app.errors import FieldError, Invalid, UnsupportedMediaType, shown
 from app.models.memberships import Role
 from app.models.people import DisplayName
 
@@ -78,7 +78,7 @@ def parse(body: bytes, content_type: str | None) -> list[RawRow]:
     else:
         raise UnsupportedMediaType(
             "Send the members as text/csv or application/json.",
-            errors=[FieldError("content-type", f"'{media or 'none'}' is not supported")],
+            errors=[FieldError("content-type", f"'{shown(media) or 'none'}' is not supported")],
         )
     if not rows:
         raise Invalid("The file has no members.", errors=[FieldError("body", "no rows", "empty")])
@@ -129,10 +129,10 @@ def _parse_csv(body: bytes) -> list[RawRow]:
 
 def _parse_json(body: bytes) -> list[RawRow]:
     try:
-        data = orjson.loads(body)
-    except orjson.JSONDecodeError as exc:
+        data = json_body.loads(body)
+    except json_body.MalformedJSON as exc:
         raise Invalid(
-            "The body is not valid JSON.", errors=[FieldError("body", str(exc), "json")]
+            "The body is not valid JSON.", errors=[FieldError("body", exc.msg, "json")]
         ) from exc
     if isinstance(data, dict) and isinstance(data.get("members"), list):
         data = data["members"]
@@ -155,7 +155,7 @@ class _MemberRow(BaseModel):
 
     email: EmailStr
     display_name: DisplayName
-    roles: list[Role] = []
+    roles: Annotated[list[Role], Field(max_length=len(Role))] = []
     external_id: ExternalId | None = None
 
 

@@ -3,12 +3,12 @@ a wall-clock time stays put across daylight-saving changes."""
 
 import re
 from collections.abc import Iterator
-from datetime import MAXYEAR, UTC, datetime, time, timedelta, tzinfo
+from datetime import MAXYEAR, MINYEAR, UTC, datetime, time, timedelta, tzinfo
 from zoneinfo import ZoneInfo
 
 from dateutil.rrule import DAILY, MONTHLY, WEEKLY, YEARLY, rrule, rrulestr
 
-from app.errors import invalid_field
+from app.errors import invalid_field, shown
 
 MAX_OCCURRENCES = 500
 HORIZON_YEARS = 100
@@ -41,7 +41,7 @@ def _parts(rule: str) -> list[tuple[str, str]]:
     for part in text.split(";"):
         key, sep, value = part.partition("=")
         if not sep or not key.strip() or not value.strip():
-            raise _syntax(f"Not a valid RRULE: '{part}' is not NAME=VALUE.")
+            raise _syntax(f"Not a valid RRULE: '{shown(part)}' is not NAME=VALUE.")
         out.append((key.strip().upper(), value.strip().upper()))
     return out
 
@@ -51,7 +51,8 @@ def _join(parts: list[tuple[str, str]]) -> str:
 
 
 def _utc_text(moment: datetime) -> str:
-    return moment.astimezone(UTC).strftime("%Y%m%dT%H%M%SZ")
+    utc = moment.astimezone(UTC)
+    return f"{utc.year:04d}{utc:%m%dT%H%M%S}Z"  # %Y leaves years before 1000 unpadded
 
 
 def _until(value: str, zone: tzinfo) -> str:
@@ -67,7 +68,14 @@ def _until(value: str, zone: tzinfo) -> str:
     except ValueError as exc:
         raise _syntax(f"UNTIL is not a real date or time: {value}.") from exc
     combined = datetime.combine(date, moment)
-    return _utc_text(combined.replace(tzinfo=UTC if utc else zone))
+    try:
+        return _utc_text(combined.replace(tzinfo=UTC if utc else zone))
+    except OverflowError as exc:  # in UTC it falls before the year 1 or after 9999
+        if date.year > MINYEAR:
+            raise invalid_field(
+                "rrule", f"A series ends within {HORIZON_YEARS} years.", "rrule_too_long"
+            ) from exc
+        raise invalid_field("rrule", "This rule yields no occurrence.", "rrule_empty") from exc
 
 
 def _positive(key: str, value: str) -> int:
@@ -81,7 +89,9 @@ def _numbers(key: str, value: str, low: int, high: int, *, signed: bool) -> None
         text = item.removeprefix("+").removeprefix("-") if signed else item
         if not text.isdigit() or not low <= int(text) <= high:
             sign = "±" if signed else ""
-            raise _syntax(f"{key} takes numbers from {sign}{low} to {sign}{high}, not '{item}'.")
+            raise _syntax(
+                f"{key} takes numbers from {sign}{low} to {sign}{high}, not '{shown(item)}'."
+            )
 
 
 def _check_by_parts(freq: str, values: dict[str, str]) -> None:
@@ -95,7 +105,7 @@ def _check_by_parts(freq: str, values: dict[str, str]) -> None:
     for day in values.get("BYDAY", "").split(",") if "BYDAY" in values else []:
         match = _WEEKDAY_RE.match(day)
         if match is None or (match.group(1) and not match.group(2)):
-            raise _syntax(f"BYDAY takes weekdays such as TH or 1TU, not '{day}'.")
+            raise _syntax(f"BYDAY takes weekdays such as TH or 1TU, not '{shown(day)}'.")
         if match.group(2) is not None:
             limit = {"MONTHLY": 5, "YEARLY": 53}.get(freq)
             if limit is None:
@@ -116,7 +126,7 @@ def normalize(rule: str, dtstart_local: datetime) -> str:
     if unsupported:
         raise invalid_field(
             "rrule",
-            f"Not supported for gatherings: {', '.join(unsupported)} "
+            f"Not supported for gatherings: {shown(', '.join(unsupported))} "
             f"(the start gives the time of day). Use {', '.join(SUPPORTED_PARTS)}.",
             "rrule_unsupported",
         )
@@ -151,7 +161,8 @@ def _parse(rule: str, dtstart: datetime) -> rrule:
     try:
         parsed = rrulestr(text, dtstart=dtstart)
     except (ValueError, TypeError, KeyError, IndexError, OverflowError) as exc:
-        raise invalid_field("rrule", f"Not a valid RRULE: {exc}", "rrule_syntax") from exc
+        message = f"Not a valid RRULE: {shown(str(exc), 80)}"
+        raise invalid_field("rrule", message, "rrule_syntax") from exc
     if not isinstance(parsed, rrule):
         raise invalid_field("rrule", "Give one RRULE value.", "rrule_syntax")
     return parsed

@@ -350,6 +350,29 @@ async def test_a_member_event_reaches_the_domain_subscription(
     assert role_change["data"]["roles"] == ["member", "core"]
 
 
+async def test_a_name_that_turns_private_after_saving_is_refused_at_send_time(
+    client: AsyncClient,
+    session: AsyncSession,
+    hook_settings: Settings,
+    engine: AsyncEngine,
+    clock: Clock,
+    dns: dict[str, list[str]],
+) -> None:
+    """DNS rebinding: the name was public when the subscription was saved; by the time of
+    the delivery it answers a NAT64 form of 127.0.0.1, and nothing is sent."""
+    admin = await make_person(session, is_platform_admin=True)
+    dns["rebind.example"] = ["93.184.215.14"]
+    await subscribe(client, admin, "http://rebind.example/hook", event_types=["domain.created"])
+    await _domain(client, admin)
+    dns["rebind.example"] = ["64:ff9b::7f00:1"]
+    strict = hook_settings.model_copy(update={"webhooks_allow_private_targets": False})
+    async with Dispatcher(create_sessionmaker(engine), strict, clock=clock) as dispatcher:
+        assert await dispatcher.run_once() == 1
+    [state] = await rows(engine, "SELECT status, last_error FROM webhook_deliveries")
+    assert state["status"] == "failed"
+    assert state["last_error"].startswith("Refused") and "64:ff9b::7f00:1" in state["last_error"]
+
+
 @pytest.mark.parametrize(
     ("address", "public"),
     [
@@ -366,6 +389,8 @@ async def test_a_member_event_reaches_the_domain_subscription(
         ("fe80::1", False),
         ("fd00::1", False),
         ("::ffff:127.0.0.1", False),
+        ("64:ff9b::7f00:1", False),
+        ("2002:7f00:1::", False),
         ("224.0.0.1", False),
     ],
 )

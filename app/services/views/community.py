@@ -339,7 +339,6 @@ async def community_figures(
         ("community", domain.id, params.since, params.until),
         [domain.id],
         lambda: _community_figures(session, domain, params),
-        lambda figures: len(figures.levels.members) + 1,
     )
 
 

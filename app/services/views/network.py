@@ -97,7 +97,6 @@ async def build_network(
             with_brokers=with_brokers,
             tuning=tuning,
         ),
-        lambda network: network.data.n + len(network.data.edges),
     )
 
 
@@ -345,7 +344,7 @@ async def graphml_data(
         return graphml(data)
 
     key = ("graphml", tuple(ids), params, cross_domain)
-    return await cache.cached(session, key, ids, build, lambda text: len(text) // 200)
+    return await cache.cached(session, key, ids, build)
 
 
 async def domain_network(
@@ -387,9 +386,7 @@ async def view_data(
         return await shape_data(session, network, domains, params, cross_domain=cross_domain)
 
     key = ("network-view", tuple(ids), params, cross_domain, tuning)
-    return await cache.cached(
-        session, key, ids, build, lambda data: len(data["nodes"]) + len(data["links"])
-    )
+    return await cache.cached(session, key, ids, build)
 
 
 def graphml(view: dict[str, Any]) -> str:

@@ -4,7 +4,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 
-from app.errors import FieldError, Invalid
+from app.errors import FieldError, Invalid, shown
 from app.models.base import utcnow
 from app.models.views import DOMAIN_LAYERS, Layer
 
@@ -48,8 +48,18 @@ def next_hour() -> datetime:
     """The default end of a window: the next full hour, so that a default window stays
     the same for up to an hour (and views of it can be cached); nothing is recorded in
     the future, so it covers everything up to now."""
-    now = utcnow()
-    return now.replace(minute=0, second=0, microsecond=0) + timedelta(hours=1)
+    return _hour_after(utcnow())
+
+
+def _hour_before(moment: datetime) -> datetime:
+    """The whole UTC hour at or before `moment`."""
+    return moment.astimezone(UTC).replace(minute=0, second=0, microsecond=0)
+
+
+def _hour_after(moment: datetime) -> datetime:
+    """The whole UTC hour after `moment` (itself, if it is one)."""
+    start = _hour_before(moment)
+    return start if start == moment else start + timedelta(hours=1)
 
 
 def _outside() -> Invalid:
@@ -63,7 +73,10 @@ def parse_window(
     since: datetime | None, until: datetime | None, *, default: timedelta
 ) -> tuple[datetime, datetime]:
     """`until` defaults to the next full hour, `since` to `default` before `until`. Naive
-    times are UTC."""
+    times are UTC. The window is then widened to whole hours in UTC: views are computed
+    for, and report, that window, so that requests a few seconds apart share one cached
+    view instead of each adding its own (an hour is far below what the figures, counted
+    in months, can tell apart)."""
     hi = _aware(until) or next_hour()
     lo = _aware(since)
     try:
@@ -81,6 +94,7 @@ def parse_window(
             errors=[FieldError("since", "the window spans more than 10 years", "window_too_long")],
         )
     try:
+        lo, hi = _hour_before(lo), _hour_after(hi)
         # The previous window, the level windows and month boundaries must exist too.
         lo - (hi - lo) - 2 * LEVEL_WINDOW - MONTH
         hi + 2 * LEVEL_WINDOW
@@ -95,14 +109,14 @@ def parse_layers(raw: Iterable[str] | None, *, cross_domain: bool) -> tuple[Laye
     if not names:
         return DOMAIN_LAYERS
     allowed = {layer.value for layer in Layer}
-    unknown = [n for n in names if n not in allowed]
+    unknown = shown(", ".join(n for n in names if n not in allowed))
     if unknown:
         raise Invalid(
-            f"Unknown layer: {', '.join(unknown)}.",
+            f"Unknown layer: {unknown}.",
             errors=[
                 FieldError(
                     "layers",
-                    f"unknown: {', '.join(unknown)}; choose from {', '.join(sorted(allowed))}",
+                    f"unknown: {unknown}; choose from {', '.join(sorted(allowed))}",
                     "unknown_layer",
                 )
             ],
