@@ -143,8 +143,10 @@ def problem_response(
 def domain_error_response(request: Request, exc: DomainError) -> Response:
     status = next((s for cls, s in STATUS.items() if isinstance(exc, cls)), 400)
     headers = {"WWW-Authenticate": "Bearer"} if status == 401 else {}
+    extra = dict(exc.extra)
     if exc.retry_after is not None:
         headers["Retry-After"] = str(exc.retry_after)
+        extra["retry_after"] = exc.retry_after  # the header's value, for clients that log bodies
     return problem_response(
         status,
         exc.problem,
@@ -153,7 +155,7 @@ def domain_error_response(request: Request, exc: DomainError) -> Response:
         errors=[e.as_dict() for e in exc.errors],
         instance=instance_of(request.url.path),
         headers=headers,
-        extra=exc.extra,
+        extra=extra,
     )
 
 

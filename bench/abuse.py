@@ -106,8 +106,8 @@ PROBES = [
     Probe(
         "GraphQL: variables nested 1,000 deep",
         _raw("/graphql", _nested_variables(1_000)),
-        200,
-        "BAD_USER_INPUT",
+        400,
+        "MALFORMED_JSON",
     ),
     Probe(
         "GraphQL: a 300 kB search term",

@@ -220,7 +220,11 @@ async def test_create_api_key_prints_a_key_that_works(
     [entry] = await rows(engine, "SELECT * FROM audit_log WHERE action = 'api_key.created'")
     assert entry["request_id"] == "console:create-api-key"
     assert entry["actor_person_id"] is None and entry["actor_api_key_id"] is None
-    assert entry["changes"] == {"name": "LMS sync", "scopes": ["write"]}
+    assert entry["changes"] == {
+        "name": "LMS sync",
+        "scopes": ["write"],
+        "rate_limit_per_minute": None,
+    }
 
     admin_key = ok(
         await cli("create-api-key", "--name", "ops", "--scope", "read", "--scope", "admin")

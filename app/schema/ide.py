@@ -12,14 +12,17 @@ import importlib.util
 import json
 import logging
 from pathlib import Path
+from typing import Any
 
+from cross_web import HTTPException
 from fastapi import Request, Response
-from fastapi.responses import HTMLResponse
+from fastapi.responses import HTMLResponse, JSONResponse
 from graphql import GraphQLError
 from strawberry.fastapi import GraphQLRouter
 from strawberry.http import GraphQLRequestData
 from strawberry.http.async_base_view import AsyncHTTPRequestAdapter
 from strawberry.types import ExecutionResult
+from strawberry.types.unset import UNSET
 
 from app import json_body
 from app.schema.context import Context
@@ -170,3 +173,17 @@ class GraphQLApp(GraphQLRouter[Context, None]):
                     )
                 ],
             )
+
+    async def run(  # type: ignore[override]
+        self, request: Any, context: Any = UNSET, root_value: Any = UNSET
+    ) -> Any:
+        """A request GraphQL cannot even read (a body that is no JSON, nested too deep, not
+        UTF-8) is answered in GraphQL's own shape with a stable code, not in plain text."""
+        try:
+            return await super().run(request, context=context, root_value=root_value)
+        except HTTPException as exc:
+            if exc.status_code != 400:
+                raise
+            code = "MALFORMED_JSON" if "JSON" in exc.reason else "BAD_REQUEST"
+            body = {"errors": [{"message": exc.reason, "extensions": {"code": code}}]}
+            return JSONResponse(body, status_code=400)

@@ -161,6 +161,11 @@ async def test_an_unverified_account_gets_nothing_from_its_memberships(
 
     token = token_in(await delivered(app, mailbox, "someone@example.org"), "/verify-email")
     ok(await client.post(f"{API}/auth/verify-email", json={"token": token}))
+    # Verified, an invitee sees the card of the domain the import invited them to...
+    card = await _what_i_see(client, headers, slug, convenor)
+    assert card["domain"] == 200 and card["listed"] == [slug] and card["agenda"] == 0
+    # ...and once they accept, what members see.
+    ok(await client.post(f"{API}/domains/{slug}/members", json={}, headers=headers), 201)
     sighted = await _what_i_see(client, headers, slug, convenor)
     assert sighted["domain"] == 200 and sighted["listed"] == [slug]
     assert sighted["convenor"] == 200 and sighted["people"] == 2

@@ -45,6 +45,7 @@ async def test_unreadable_bodies_are_400(
         headers["Idempotency-Key"] = f"unreadable-{len(payload)}"
     response = await client.post("/graphql", content=payload, headers=headers)
     assert response.status_code == 400, response.text
+    assert response.json()["errors"][0]["extensions"]["code"] == "MALFORMED_JSON"
     assert "recursion" not in response.text.lower()
     assert "Traceback" not in response.text
 
@@ -53,10 +54,11 @@ async def test_deep_variables_in_a_get_are_400(client: AsyncClient) -> None:
     variables = '{"v":' * 1000 + "1" + "}" * 1000
     response = await client.get("/graphql", params={"query": QUERY, "variables": variables})
     assert response.status_code == 400, response.text
+    assert response.json()["errors"][0]["extensions"]["code"] == "MALFORMED_JSON"
     assert "recursion" not in response.text.lower()
 
 
 async def test_variables_within_the_limit_are_read(client: AsyncClient) -> None:
     body = {"query": QUERY, "variables": {"v": True}}
     response = await client.post("/graphql", json=body)
-    assert response.json() == {"data": {"__typename": "Query"}}
+    assert response.json()["data"] == {"__typename": "Query"}
