@@ -151,10 +151,10 @@ PROBES = [
         "validation-error",
     ),
     Probe(
-        "REST: an unknown slug of 10 kB",
+        "REST: a slug of 10 kB",
         lambda http, t: http.get("/api/v1/domains/" + "s" * 10_000, headers=t.auth),
-        404,
-        "not-found",
+        422,
+        "validation-error",
     ),
     Probe("REST: wrong passwords", _wrong_password, 429, "login-throttled"),
 ]

@@ -239,7 +239,7 @@ async def test_signing_up_with_an_imported_address_waits_for_the_link(
 
     headers = bearer((await login(client, "new@example.org"))["access_token"])
     mine = ok(await client.get(f"{API}/domains/{slug}/members/{imported}", headers=headers))
-    assert mine["status"] == "active"
+    assert mine["status"] == "invited"  # the convenor's import invited them; they accept
     problem(await sign_up(client, "new@example.org"), 409, "email-taken")
     audit = await rows(
         engine,
