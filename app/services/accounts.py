@@ -136,24 +136,6 @@ async def _locked_person(session: AsyncSession, person_id: uuid.UUID) -> Person:
     return person
 
 
-async def _audit(
-    session: AsyncSession,
-    person: Person,
-    action: str,
-    changes: dict[str, Any] | None = None,
-    actor: Actor | None = None,
-) -> None:
-    await events.audit(
-        session,
-        actor or Actor(person_id=person.id),
-        action,
-        resource_type="person",
-        resource_id=person.id,
-        domain_id=None,
-        changes=changes,
-    )
-
-
 async def sign_out_everywhere(session: AsyncSession, person: Person, now: datetime) -> None:
     """Refuse every refresh token, and every access token issued before `now`."""
     person.tokens_valid_after = now
@@ -267,7 +249,7 @@ async def verify_email(session: AsyncSession, token: str) -> Person:
     person.updated_at = now
     session.add(person)
     await session.delete(row)
-    await _audit(
+    await events.audit_person(
         session, person, "person.claimed" if row.claim else "person.email_verified", changes
     )
     await session.commit()
@@ -298,7 +280,7 @@ async def verify_person_email(session: AsyncSession, actor: Actor, person_id: uu
         person.email_verified_at = person.updated_at = now
         session.add(person)
         changes = {"email_verified_at": {"from": None, "to": now.isoformat()}}
-        await _audit(session, person, "person.email_verified", changes, actor)
+        await events.audit_person(session, person, "person.email_verified", changes, actor)
         await session.commit()
     return person
 
@@ -382,6 +364,8 @@ async def confirm_password_reset(
     # This link is spent, and the mailbox answered: a sign-up still waiting on a link for
     # this record is void.
     await session.exec(delete(AccountToken).where(col(AccountToken.person_id) == person.id))
-    await _audit(session, person, "person.claimed" if claimed else "person.password_reset", changes)
+    await events.audit_person(
+        session, person, "person.claimed" if claimed else "person.password_reset", changes
+    )
     await session.commit()
     return person

@@ -13,6 +13,7 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 from app.middleware import current_request_id
 from app.models.base import utcnow
 from app.models.events import EVENT_TYPES, AuditEntry, Event
+from app.models.people import Person
 from app.services.actors import Actor
 
 # Writers append to the log one at a time (a transaction-level advisory lock, held from
@@ -135,4 +136,24 @@ async def audit(
             changes=changes,
             request_id=current_request_id(),
         )
+    )
+
+
+async def audit_person(
+    session: AsyncSession,
+    person: Person,
+    action: str,
+    changes: dict[str, Any] | None = None,
+    actor: Actor | None = None,
+) -> None:
+    """An audit row for a change to a person's account, by themselves unless `actor` says
+    otherwise; written platform-wide, not in any domain's log."""
+    await audit(
+        session,
+        actor or Actor(person_id=person.id),
+        action,
+        resource_type="person",
+        resource_id=person.id,
+        domain_id=None,
+        changes=changes,
     )

@@ -108,7 +108,7 @@ async def register(
     except IntegrityError as exc:
         await session.rollback()
         raise Conflict("This email is already registered.", problem="email-taken") from exc
-    await _audit(session, person, "person.registered")
+    await events.audit_person(session, person, "person.registered")
     token = await accounts.start_verification(session, settings, person)
     await session.commit()
     accounts.mail_verification(mailer, person, token)
@@ -157,7 +157,7 @@ async def create_person(
         await session.rollback()
         raise Conflict("This email is already registered.", problem="email-taken") from exc
     if created:
-        await _audit(
+        await events.audit_person(
             session,
             person,
             "person.created",
@@ -165,7 +165,7 @@ async def create_person(
             actor,
         )
     elif changed:
-        await _audit(session, person, "person.updated", changed, actor)
+        await events.audit_person(session, person, "person.updated", changed, actor)
     await session.commit()
     return person
 
@@ -220,7 +220,7 @@ async def update_me(
         changed["password"] = {"from": "…", "to": "…"}
         await accounts.sign_out_everywhere(session, person, person.updated_at)
     session.add(person)
-    await _audit(session, person, "person.updated", changed, actor)
+    await events.audit_person(session, person, "person.updated", changed, actor)
     await session.commit()
     return person
 
@@ -240,24 +240,6 @@ async def _check_current_password(
     if not await passwords.verify(current, data.current_password):
         raise Forbidden("The current password is wrong.", problem="current-password-wrong")
     return current
-
-
-async def _audit(
-    session: AsyncSession,
-    person: Person,
-    action: str,
-    changes: dict[str, Any] | None = None,
-    actor: Actor | None = None,
-) -> None:
-    await events.audit(
-        session,
-        actor or Actor(person_id=person.id),
-        action,
-        resource_type="person",
-        resource_id=person.id,
-        domain_id=None,
-        changes=changes,
-    )
 
 
 async def get_person(session: AsyncSession, actor: Actor, person_id: uuid.UUID) -> Person:

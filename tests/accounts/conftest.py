@@ -4,7 +4,7 @@ the tests read each message as a person would and follow its link through the AP
 import asyncio
 import re
 import socket
-from collections.abc import AsyncIterator, Iterator
+from collections.abc import Iterator
 from email import message_from_bytes, policy
 from email.message import EmailMessage
 from typing import Any
@@ -12,12 +12,11 @@ from urllib.parse import parse_qs, urlsplit
 
 import pytest
 from aiosmtpd.controller import Controller
-from httpx import ASGITransport, AsyncClient
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from app.config import Settings
 from app.main import create_app
-from tests.routers.conftest import check_problem
+from tests.routers.conftest import client  # noqa: F401 (the fixture, with its problem checks)
 
 PUBLIC_URL = "https://cop.example.org"
 
@@ -80,17 +79,6 @@ def mailbox(smtp_server: tuple[Mailbox, int]) -> Iterator[Mailbox]:
     smtp_server[0].messages.clear()
     yield smtp_server[0]
     smtp_server[0].messages.clear()
-
-
-@pytest.fixture
-async def client(app: Any) -> AsyncIterator[AsyncClient]:
-    """Every error response must be a catalogued problem (see tests/routers/conftest.py)."""
-    async with AsyncClient(
-        transport=ASGITransport(app=app),
-        base_url="http://test",
-        event_hooks={"response": [check_problem]},
-    ) as client:
-        yield client
 
 
 async def delivered(app: Any, mailbox: Mailbox, address: str, count: int = 1) -> EmailMessage:
