@@ -125,7 +125,7 @@ async def _collection(info: Info, collection_id: uuid.UUID) -> CollectionType:
 @strawberry.type
 class ContributionQuery:
     @strawberry.field
-    async def contribution(self, info: Info, id: uuid.UUID) -> ContributionType:
+    async def contribution(self, info: Info, id: uuid.UUID) -> ContributionType | None:
         async with info.context.session() as session:
             found = await contributions.get_contribution(session, info.context.actor, id)
         return ContributionType.from_model(found)
@@ -204,7 +204,7 @@ class ContributionQuery:
         return connection(page, ValueStoryType.from_model)
 
     @strawberry.field
-    async def collection(self, info: Info, id: uuid.UUID) -> CollectionType:
+    async def collection(self, info: Info, id: uuid.UUID) -> CollectionType | None:
         return await _collection(info, id)
 
     @strawberry.field

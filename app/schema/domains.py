@@ -53,7 +53,7 @@ class DomainUpdateInput:
 @strawberry.type
 class DomainQuery:
     @strawberry.field
-    async def domain(self, info: Info, slug: str) -> DomainType:
+    async def domain(self, info: Info, slug: str) -> DomainType | None:
         async with info.context.session() as session:
             domain = await domains.get_domain(session, info.context.actor, slug)
         return DomainType.from_model(domain)

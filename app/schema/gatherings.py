@@ -91,7 +91,7 @@ async def _view(info: Info, gathering_id: uuid.UUID) -> GatheringType:
 @strawberry.type
 class GatheringQuery:
     @strawberry.field(description="One gathering (an occurrence of a series, or a one-off).")
-    async def gathering(self, info: Info, id: uuid.UUID) -> GatheringType:
+    async def gathering(self, info: Info, id: uuid.UUID) -> GatheringType | None:
         return await _view(info, id)
 
 

@@ -72,7 +72,7 @@ class PeopleQuery:
         return PersonType.from_model(person, private=True)
 
     @strawberry.field
-    async def person(self, info: Info, id: uuid.UUID) -> PersonType:
+    async def person(self, info: Info, id: uuid.UUID) -> PersonType | None:
         async with info.context.session() as session:
             person = await people.get_person(session, info.context.actor, id)
         return PersonType.for_viewer(person, info.context.actor)

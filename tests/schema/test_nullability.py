@@ -80,3 +80,31 @@ async def test_membership_whose_domain_you_no_longer_see(
         {"status": "left", "domain": None},
         {"status": "active", "domain": {"slug": "open-room"}},
     ]
+
+
+@pytest.mark.parametrize(
+    ("field", "lookup"),
+    [
+        ("domain", 'domain(slug: "nowhere") { slug }'),
+        ("person", 'person(id: "00000000-0000-0000-0000-000000000000") { id }'),
+        ("gathering", 'gathering(id: "00000000-0000-0000-0000-000000000000") { id }'),
+        ("contribution", 'contribution(id: "00000000-0000-0000-0000-000000000000") { id }'),
+        ("collection", 'collection(id: "00000000-0000-0000-0000-000000000000") { id }'),
+        (
+            "membership",
+            'membership(slug: "nowhere", personId: "00000000-0000-0000-0000-000000000000")'
+            " { status }",
+        ),
+    ],
+)
+async def test_a_missing_root_lookup_is_null_and_keeps_its_siblings(
+    client: AsyncClient, session: AsyncSession, field: str, lookup: str
+) -> None:
+    """A missing (or hidden) object is null with NOT_FOUND at its path; `me` beside it
+    keeps its data, as Relay clients expect."""
+    person = await make_person(session)
+    body = await gql(client, f"{{ me {{ displayName }} {lookup} }}", as_=person)
+    assert body["data"] == {"me": {"displayName": person.display_name}, field: None}
+    assert [(e["path"], e["extensions"]["code"]) for e in body["errors"]] == [
+        ([field], "NOT_FOUND")
+    ]

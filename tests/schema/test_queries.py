@@ -64,7 +64,7 @@ async def test_person_outside_your_domains_is_not_found(
     stranger = await make_person(session)
     body = await gql(client, PERSON, {"id": str(stranger.id)}, as_=amara)
     assert only_error(body)["extensions"]["code"] == "NOT_FOUND"
-    assert body["data"] is None
+    assert body["data"] == {"person": None}
 
 
 PEOPLE = """query($q: String, $expertise: String) {
