@@ -5,9 +5,9 @@ an occurrence the rule generates but the series no longer has is an EXDATE."""
 import secrets
 import uuid
 from collections import defaultdict
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
 
-from icalendar import Calendar, Event, vRecur
+from icalendar import Calendar, Event, Timezone, vRecur
 from sqlalchemy import or_
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
@@ -26,6 +26,12 @@ from app.services.auth import sha256
 PRODID = "-//cop-api//communities of practice//EN"
 FEED_TOKEN_PREFIX = "cal_"
 FEED_PAST = timedelta(days=366)
+# A VTIMEZONE starts a little before the first instant in its zone and ends a little after
+# the last, so that no instance sits on the edge of the rules it is read with.
+ZONE_MARGIN = timedelta(days=7)
+
+# Per time zone, the first and last date a feed shows in it.
+Spans = dict[str, tuple[date, date]]
 
 
 async def create_feed_token(session: AsyncSession, actor: Actor) -> tuple[FeedToken, str]:
@@ -113,6 +119,7 @@ async def _calendar(
     cal.add("calscale", "GREGORIAN")
     cal.add("x-wr-calname", name)
     domain_ids = [d.id for d in domains]
+    spans: Spans = {}
     if domain_ids:
         since = utcnow() - FEED_PAST
         series = list(
@@ -133,14 +140,16 @@ async def _calendar(
             occurrences[g.series_id].append(g)
         for s in series:
             if occurrences.get(s.id):
-                for event in _series_events(s, occurrences[s.id], s.domain_id in member_of):
+                for event in _series_events(s, occurrences[s.id], s.domain_id in member_of, spans):
                     cal.add_component(event)
-    starts = [e.decoded("dtstart") for e in cal.walk("VEVENT")]
-    if starts:
-        # VTIMEZONE rules covering the feed's own span, not 1970-2038.
-        cal.add_missing_timezones(
-            first_date=min(starts).date() - timedelta(days=366),
-            last_date=max(starts).date() + timedelta(days=3 * 366),
+    # One VTIMEZONE per zone, whose rules cover every instance shown in that zone, from a
+    # series' first instance to its last (RFC 5545 §3.6.5), not 1970-2038.
+    used = cal.get_used_tzids()  # a time in UTC is written with Z and needs none
+    for position, tzid in enumerate(sorted(used & spans.keys())):
+        first, last = spans[tzid]
+        cal.subcomponents.insert(
+            position,
+            Timezone.from_tzid(tzid, first_date=first - ZONE_MARGIN, last_date=last + ZONE_MARGIN),
         )
     return bytes(cal.to_ical())
 
@@ -178,12 +187,26 @@ def _event(
     return event
 
 
+def _cover(spans: Spans, tzid: str, starts: list[datetime], minutes: int) -> None:
+    """Widen the span of `tzid` to take in instances starting at `starts` and lasting
+    `minutes` each."""
+    first = min(starts).date()
+    last = (max(starts) + timedelta(minutes=minutes)).date()
+    if tzid in spans:
+        first, last = min(first, spans[tzid][0]), max(last, spans[tzid][1])
+    spans[tzid] = (first, last)
+
+
 def _series_events(
-    series: GatheringSeries, occurrences: list[Gathering], show_link: bool
+    series: GatheringSeries, occurrences: list[Gathering], show_link: bool, spans: Spans
 ) -> list[Event]:
+    """The VEVENTs of a series; `spans` takes in every instant they put in a zone."""
     uid = f"{series.id}@cop-api"
     if series.rrule is None:
-        return [_event(occurrences[0], uid, series.sequence, show_link)]
+        g = occurrences[0]
+        start = recurrence.local_start(g.start_at, g.timezone)
+        _cover(spans, g.timezone, [start], g.duration_minutes)
+        return [_event(g, uid, series.sequence, show_link)]
     base = next((g for g in occurrences if not g.is_exception), occurrences[0])
     # The master carries the series' own start and status, not one occurrence's.
     dtstart = recurrence.local_start(series.dtstart, series.timezone)
@@ -199,6 +222,8 @@ def _series_events(
     master.add("rrule", vRecur.from_ical(series.rrule))
     events = [master]
     generated = recurrence.expand(series.rrule, dtstart)
+    # The client expands the rule from its first instance to its last.
+    _cover(spans, series.timezone, generated, series.duration_minutes)
     present = {g.original_start for g in occurrences}
     earliest = occurrences[0].original_start
     missing = [s for s in generated if s.astimezone(UTC) not in present and s >= earliest]
@@ -209,4 +234,6 @@ def _series_events(
             override = _event(g, uid, series.sequence, show_link)
             override.add("recurrence-id", recurrence.local_start(g.original_start, g.timezone))
             events.append(override)
+            moved = [recurrence.local_start(m, g.timezone) for m in (g.start_at, g.original_start)]
+            _cover(spans, g.timezone, moved, g.duration_minutes)
     return events

@@ -6,6 +6,7 @@ import uuid
 from datetime import UTC, datetime
 from typing import Any
 
+import recurring_ical_events
 from dateutil.rrule import rrulestr
 from httpx import AsyncClient, Response
 from icalendar import Calendar
@@ -357,3 +358,37 @@ async def test_feed_tokens_can_be_revoked(client: AsyncClient, session: AsyncSes
     parse(await feed(client, c, token=second["token"]))
     listed_tokens = ok(await client.get(tokens, headers=auth(c.member)))
     assert [t["revoked_at"] is not None for t in listed_tokens] == [True, False]
+
+
+async def test_the_embedded_time_zones_cover_every_instance(
+    client: AsyncClient, session: AsyncSession
+) -> None:
+    """A client that knows no zone by name reads each one from the feed's own VTIMEZONE
+    (RFC 5545 §3.6.5): ten years of monthly gatherings land where the API lists them."""
+    c = await circle(session)
+    zones = {"America/New_York": "2027-01-15T18:00:00", "Europe/Amsterdam": "2027-01-20T19:30:00"}
+    for zone, start in zones.items():
+        await schedule(
+            client, c.domain, c.convenor, start=start, timezone=zone,
+            rrule="FREQ=MONTHLY;COUNT=120",
+        )  # fmt: skip
+    text = (await feed(client, c, c.member)).text
+    # Names no time zone database knows, so only the feed's own definitions can be used.
+    for zone in zones:
+        made_up = f"Custom/Zone-{uuid.uuid4().hex[:12]}"
+        assert f"TZID:{zone}\r\n" in text and f";TZID={zone}:" in text
+        text = text.replace(zone, made_up)
+    calendar = Calendar.from_ical(text)
+    expanded = recurring_ical_events.of(calendar).between(
+        datetime(2026, 1, 1, tzinfo=UTC), datetime(2038, 1, 1, tzinfo=UTC)
+    )
+    shown = sorted(e.decoded("dtstart").astimezone(UTC) for e in expanded)
+    # The REST list spans at most three years per window.
+    listed_starts: list[datetime] = []
+    for year in range(2027, 2037, 3):
+        items = await occurrences(
+            client, c.domain, c.member, f"{year}-01-01T00:00:00Z", f"{year + 3}-01-01T00:00:00Z"
+        )
+        listed_starts += [datetime.fromisoformat(i["start"]) for i in items]
+    assert len(listed_starts) == 240 and listed_starts[-1].year == 2036
+    assert shown == sorted(listed_starts)
