@@ -1,18 +1,22 @@
 """The published contract is committed and checked against the service: `schema.graphql`
-must be what the service serves (so every change to it shows in review), and nothing may
-break clients of `contract/baseline.graphql` (the last published schema) unless the
-change is listed, with its reason, in `contract/accepted-breaking.txt`.
+and `openapi.json` must be what the service serves (so every change shows in review), and
+nothing may break clients of `contract/baseline.*` (the last published contract) unless
+the change is listed, with its reason, in `contract/accepted-breaking.txt`.
 
 After a deliberate change: `COP_UPDATE_CONTRACT=1 pytest tests/test_contract.py` writes
 the current schema; a breaking one also needs its line in the accepted list."""
 
+import copy
+import json
 import os
 from pathlib import Path
+from typing import Any
 
 from graphql import build_schema as parse_sdl
 from graphql import find_breaking_changes
 
 from app.config import Settings
+from app.main import create_app
 from app.schema.build import build_schema
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -65,3 +69,125 @@ def test_the_checker_sees_a_breaking_change() -> None:
     narrowed = parse_sdl(BASELINE.read_text().replace("  displayName: String!\n", "", 1))
     descriptions = [c.description for c in find_breaking_changes(baseline, narrowed)]
     assert any("displayName was removed" in d for d in descriptions), descriptions
+
+
+# OpenAPI: the same two checks, `openapi.json` against the served spec and
+# `contract/baseline.openapi.json` for changes that break generated clients.
+
+OPENAPI = ROOT / "openapi.json"
+OPENAPI_BASELINE = ROOT / "contract" / "baseline.openapi.json"
+METHODS = ("get", "put", "post", "patch", "delete")
+
+
+def served_openapi() -> dict[str, Any]:
+    settings = Settings(
+        environment="test", secret_key="contract-" + "x" * 40, database_url="postgresql://-/-"
+    )
+    spec: dict[str, Any] = create_app(settings).openapi()
+    return spec
+
+
+def _dump(spec: dict[str, Any]) -> str:
+    return json.dumps(spec, indent=2, sort_keys=True) + "\n"
+
+
+def _resolve(spec: dict[str, Any], schema: dict[str, Any]) -> dict[str, Any]:
+    while "$ref" in schema:
+        schema = spec["components"]["schemas"][schema["$ref"].rsplit("/", 1)[-1]]
+    return schema
+
+
+def _schema_changes(
+    old_spec: dict[str, Any],
+    new_spec: dict[str, Any],
+    old: dict[str, Any],
+    new: dict[str, Any],
+    where: str,
+    request: bool,
+) -> list[str]:
+    """What breaks between two schemas at one place: a property or enum value gone from a
+    response, a newly required property in a request."""
+    old, new = _resolve(old_spec, old), _resolve(new_spec, new)
+    found = []
+    if not request:
+        for name in old.get("properties", {}):
+            if name not in new.get("properties", {}):
+                found.append(f"{where}: property {name} removed")
+    else:
+        for name in set(new.get("required", [])) - set(old.get("required", [])):
+            found.append(f"{where}: property {name} newly required")
+    for value in old.get("enum", []):
+        if value not in new.get("enum", []):
+            found.append(f"{where}: enum value {value} removed")
+    return found
+
+
+def openapi_breaking_changes(old: dict[str, Any], new: dict[str, Any]) -> list[str]:
+    found: list[str] = []
+    for path, operations in old["paths"].items():
+        for method in METHODS:
+            if method not in operations:
+                continue
+            where = f"{method.upper()} {path}"
+            after = new["paths"].get(path, {}).get(method)
+            if after is None:
+                found.append(f"{where}: operation removed")
+                continue
+            before_params = {(p["name"], p["in"]) for p in operations[method].get("parameters", [])}
+            for p in after.get("parameters", []):
+                if p.get("required") and (p["name"], p["in"]) not in before_params:
+                    found.append(f"{where}: parameter {p['name']} newly required")
+            old_body = operations[method].get("requestBody", {}).get("content", {})
+            new_body = after.get("requestBody", {}).get("content", {})
+            for media, content in old_body.items():
+                if media not in new_body:
+                    found.append(f"{where}: request body {media} removed")
+                    continue
+                found += _schema_changes(
+                    old, new, content["schema"], new_body[media]["schema"], where, request=True
+                )
+            for status, response in operations[method].get("responses", {}).items():
+                if not status.startswith("2"):
+                    continue
+                for media, content in response.get("content", {}).items():
+                    after_content = after["responses"].get(status, {}).get("content", {}).get(media)
+                    if after_content is None:
+                        found.append(f"{where}: response {status} {media} removed")
+                    elif "schema" in content and "schema" in after_content:
+                        found += _schema_changes(
+                            old, new, content["schema"], after_content["schema"], where, False
+                        )
+    return found
+
+
+def test_the_committed_openapi_is_the_served_one() -> None:
+    current = _dump(served_openapi())
+    if os.environ.get("COP_UPDATE_CONTRACT"):
+        OPENAPI.write_text(current)
+    assert OPENAPI.read_text() == current, (
+        "openapi.json differs from the served spec: if the change is meant, run "
+        "COP_UPDATE_CONTRACT=1 pytest tests/test_contract.py and commit it"
+    )
+
+
+def test_no_unaccepted_openapi_breaking_change_since_the_baseline() -> None:
+    found = openapi_breaking_changes(json.loads(OPENAPI_BASELINE.read_text()), served_openapi())
+    unaccepted = sorted(set(found) - accepted())
+    assert not unaccepted, (
+        "breaking changes for generated REST clients; list each in "
+        "contract/accepted-breaking.txt with its reason if it is deliberate:\n"
+        + "\n".join(unaccepted)
+    )
+
+
+def test_the_openapi_checker_sees_breaking_changes() -> None:
+    baseline = json.loads(OPENAPI_BASELINE.read_text())
+    narrowed = copy.deepcopy(baseline)
+    del narrowed["paths"]["/api/v1/domains"]["get"]
+    narrowed["components"]["schemas"]["DomainPublic"]["properties"].pop("purpose")
+    narrowed["components"]["schemas"]["DomainCreate"]["required"].append("purpose")
+    found = openapi_breaking_changes(baseline, narrowed)
+    assert "GET /api/v1/domains: operation removed" in found
+    assert "GET /api/v1/domains/{slug}: property purpose removed" in found
+    assert "POST /api/v1/domains: property purpose newly required" in found
+    assert openapi_breaking_changes(baseline, baseline) == []
