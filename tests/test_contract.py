@@ -191,3 +191,12 @@ def test_the_openapi_checker_sees_breaking_changes() -> None:
     assert "GET /api/v1/domains/{slug}: property purpose removed" in found
     assert "POST /api/v1/domains: property purpose newly required" in found
     assert openapi_breaking_changes(baseline, baseline) == []
+
+
+def test_graphql_names_are_consistent() -> None:
+    """Inputs end in `Input`; no type carries a `Type` suffix of its Python class."""
+    schema = parse_sdl(served_sdl())
+    names = [n for n in schema.type_map if not n.startswith("__")]
+    assert [n for n in names if n.endswith(("Type", "InputType", "TypeType"))] == []
+    inputs = [n for n, t in schema.type_map.items() if type(t).__name__ == "GraphQLInputObjectType"]
+    assert [n for n in inputs if not n.endswith("Input")] == []

@@ -102,7 +102,7 @@ class CollectionUpdateInput:
     description: str | None = strawberry.UNSET
 
 
-@strawberry.input
+@strawberry.input(name="CollectionItemInput")
 class CollectionItemInputType:
     contribution_id: uuid.UUID
     note: str | None = strawberry.UNSET

@@ -68,14 +68,14 @@ class GatheringUpdateInput:
     agenda: list[AgendaSegmentInput] | None = strawberry.UNSET
 
 
-@strawberry.input
+@strawberry.input(name="SummaryInput")
 class SummaryInputType:
     summary: str
     decisions: list[str] | None = strawberry.UNSET
     follow_ups: list[str] | None = strawberry.UNSET
 
 
-@strawberry.type
+@strawberry.type(name="FeedToken")
 class FeedTokenType:
     id: uuid.UUID
     token: str = strawberry.field(description="Shown once.")
