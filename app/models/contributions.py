@@ -29,6 +29,7 @@ from app.models.base import (
     uuid_list_field,
     version_field,
 )
+from app.models.common import Input
 from app.models.people import TagList
 
 
@@ -311,7 +312,7 @@ _EXAMPLE: JsonDict = {
 }
 
 
-class ContributionCreate(BaseModel):
+class ContributionCreate(Input):
     model_config = ConfigDict(json_schema_extra={"examples": [_EXAMPLE]})
 
     kind: ContributionKind
@@ -328,7 +329,7 @@ class ContributionCreate(BaseModel):
     status: ContributionStatus = ContributionStatus.published
 
 
-class ContributionUpdate(BaseModel):
+class ContributionUpdate(Input):
     model_config = ConfigDict(json_schema_extra={"examples": [{"body": "Edited body"}]})
 
     title: Title | None = None
@@ -385,11 +386,11 @@ class RevisionPublic(BaseModel):
     at: datetime
 
 
-class AcceptInput(BaseModel):
+class AcceptInput(Input):
     answer_id: uuid.UUID
 
 
-class EndorsementInput(BaseModel):
+class EndorsementInput(Input):
     model_config = ConfigDict(
         json_schema_extra={
             "examples": [{"kind": "applied", "note": "Used the script on my ward; calmer talks."}]
@@ -411,7 +412,7 @@ class EndorsementPublic(BaseModel):
     created_at: datetime
 
 
-class ValueStoryCreate(BaseModel):
+class ValueStoryCreate(Input):
     model_config = ConfigDict(
         json_schema_extra={
             "examples": [
@@ -445,12 +446,12 @@ class ValueStoryPublic(BaseModel):
     created_at: datetime
 
 
-class CollectionCreate(BaseModel):
+class CollectionCreate(Input):
     title: Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=200)]
     description: Annotated[str, StringConstraints(max_length=10_000)] = ""
 
 
-class CollectionUpdate(BaseModel):
+class CollectionUpdate(Input):
     title: (
         Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=200)]
         | None
@@ -458,7 +459,7 @@ class CollectionUpdate(BaseModel):
     description: Annotated[str, StringConstraints(max_length=10_000)] | None = None
 
 
-class CollectionItemInput(BaseModel):
+class CollectionItemInput(Input):
     contribution_id: uuid.UUID
     note: Annotated[str, StringConstraints(max_length=5000)] = ""
     position: Annotated[int, Field(ge=0, le=10_000)] | None = Field(
@@ -487,11 +488,11 @@ class CollectionPublic(BaseModel):
     items: list[CollectionItemPublic]
 
 
-class ReportCreate(BaseModel):
+class ReportCreate(Input):
     reason: Reason
 
 
-class ReportResolve(BaseModel):
+class ReportResolve(Input):
     status: ReportStatus = Field(description="`resolved` or `dismissed`")
     note: Annotated[str, StringConstraints(max_length=5000)] = ""
     hide: bool = Field(default=False, description="Also hide the reported contribution")
@@ -512,7 +513,7 @@ class ReportPublic(BaseModel):
     resolved_at: datetime | None
 
 
-class ModerationInput(BaseModel):
+class ModerationInput(Input):
     reason: Annotated[str, StringConstraints(max_length=5000)] = ""
 
 

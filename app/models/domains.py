@@ -20,6 +20,7 @@ from app.models.base import (
     updated_at_field,
     version_field,
 )
+from app.models.common import Input
 from app.models.memberships import Invitation
 from app.models.people import TimeZoneName
 
@@ -123,7 +124,7 @@ _DOMAIN_EXAMPLE: JsonDict = {
 }
 
 
-class DomainCreate(BaseModel):
+class DomainCreate(Input):
     model_config = ConfigDict(json_schema_extra={"examples": [_DOMAIN_EXAMPLE]})
 
     name: Name
@@ -144,7 +145,7 @@ class DomainCreate(BaseModel):
     )
 
 
-class DomainUpdate(BaseModel):
+class DomainUpdate(Input):
     """All optional; only the fields sent are changed (null clears the nullable ones)."""
 
     model_config = ConfigDict(

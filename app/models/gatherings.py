@@ -29,6 +29,7 @@ from app.models.base import (
     uuid_list_field,
     version_field,
 )
+from app.models.common import Input
 from app.models.people import TimeZoneName
 
 
@@ -258,7 +259,7 @@ _EXAMPLE: JsonDict = {
 }
 
 
-class GatheringCreate(BaseModel):
+class GatheringCreate(Input):
     """`start` is the local wall-clock time in `timezone` (an offset, if given, is
     converted to that zone). With `rrule`, the series repeats in that zone, so 18:00
     stays 18:00 across daylight-saving changes."""
@@ -286,7 +287,7 @@ class GatheringCreate(BaseModel):
     agenda: Annotated[list[AgendaSegment], Field(max_length=50)] = []
 
 
-class GatheringUpdate(BaseModel):
+class GatheringUpdate(Input):
     """All optional. With `scope=following` the change applies to this occurrence and all
     later ones of its series."""
 
@@ -311,13 +312,13 @@ class GatheringUpdate(BaseModel):
     )
 
 
-class RsvpInput(BaseModel):
+class RsvpInput(Input):
     model_config = ConfigDict(json_schema_extra={"examples": [{"response": "going"}]})
 
     response: RsvpResponse
 
 
-class AttendanceInput(BaseModel):
+class AttendanceInput(Input):
     model_config = ConfigDict(
         json_schema_extra={"examples": [{"person_ids": ["8f14e45f-ceea-467f-a0e6-1b1a2b3c4d5e"]}]}
     )
@@ -325,7 +326,7 @@ class AttendanceInput(BaseModel):
     person_ids: Annotated[list[uuid.UUID], Field(min_length=1, max_length=1000)]
 
 
-class SummaryInput(BaseModel):
+class SummaryInput(Input):
     model_config = ConfigDict(
         json_schema_extra={
             "examples": [

@@ -18,6 +18,7 @@ from app.models.base import (
     updated_at_field,
     version_field,
 )
+from app.models.common import Input
 
 
 class MembershipStatus(StrEnum):
@@ -97,7 +98,7 @@ def _roles(values: list[Role]) -> list[Role]:
 Roles = Annotated[list[Role], Field(max_length=4), AfterValidator(_roles)]
 
 
-class MembershipCreate(BaseModel):
+class MembershipCreate(Input):
     """Join (no `person_id`, or your own), or invite someone (a convenor naming them)."""
 
     model_config = ConfigDict(
@@ -118,7 +119,7 @@ class MembershipCreate(BaseModel):
     )
 
 
-class MembershipUpdate(BaseModel):
+class MembershipUpdate(Input):
     """Change a membership's status (accept, approve, decline, leave, remove) or roles."""
 
     model_config = ConfigDict(

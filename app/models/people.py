@@ -21,6 +21,7 @@ from app.models.base import (
     updated_at_field,
     version_field,
 )
+from app.models.common import Input
 
 _ZONES = frozenset(available_timezones())
 
@@ -157,7 +158,7 @@ class AccountToken(SQLModel, table=True):
 # Data models: what comes in and what leaves the service.
 
 
-class PersonRegister(BaseModel):
+class PersonRegister(Input):
     model_config = ConfigDict(
         json_schema_extra={
             "examples": [
@@ -190,7 +191,7 @@ class PersonCreate(BaseModel):
     is_platform_admin: bool = False
 
 
-class PersonUpdate(BaseModel):
+class PersonUpdate(Input):
     model_config = ConfigDict(json_schema_extra={"examples": [{"bio": "Nurse educator"}]})
 
     display_name: DisplayName | None = None
@@ -245,22 +246,22 @@ class TokenPair(BaseModel):
     expires_in: int
 
 
-class RefreshRequest(BaseModel):
+class RefreshRequest(Input):
     refresh_token: Annotated[str, StringConstraints(min_length=1, max_length=200)]
 
 
 MailedToken = Annotated[str, StringConstraints(min_length=1, max_length=200)]
 
 
-class VerifyEmailRequest(BaseModel):
+class VerifyEmailRequest(Input):
     token: MailedToken = Field(description="The token from the link in the verification mail.")
 
 
-class PasswordResetRequest(BaseModel):
+class PasswordResetRequest(Input):
     email: EmailStr
 
 
-class PasswordResetConfirm(BaseModel):
+class PasswordResetConfirm(Input):
     token: MailedToken = Field(description="The token from the link in the reset mail.")
     new_password: Password
 
@@ -277,7 +278,7 @@ class RegistrationPending(Accepted):
     email: str
 
 
-class ApiKeyCreate(BaseModel):
+class ApiKeyCreate(Input):
     model_config = ConfigDict(
         json_schema_extra={"examples": [{"name": "LMS sync", "scopes": ["read", "write"]}]}
     )
@@ -287,7 +288,7 @@ class ApiKeyCreate(BaseModel):
     rate_limit_per_minute: RateLimitPerMinute | None = None
 
 
-class ApiKeyUpdate(BaseModel):
+class ApiKeyUpdate(Input):
     model_config = ConfigDict(json_schema_extra={"examples": [{"rate_limit_per_minute": 6000}]})
 
     rate_limit_per_minute: RateLimitPerMinute | None = Field(

@@ -22,6 +22,7 @@ from app.models.base import (
     updated_at_field,
     version_field,
 )
+from app.models.common import Input
 from app.models.domains import Slug
 from app.models.events import EVENT_TYPES, RESOURCE_TYPES
 
@@ -151,7 +152,7 @@ TargetUrl = Annotated[HttpUrl, Field(description="http(s) URL that receives the 
 Description = Annotated[str, StringConstraints(max_length=500)]
 
 
-class WebhookCreate(BaseModel):
+class WebhookCreate(Input):
     model_config = ConfigDict(
         json_schema_extra={
             "examples": [
@@ -178,7 +179,7 @@ class WebhookCreate(BaseModel):
     active: bool = True
 
 
-class WebhookUpdate(BaseModel):
+class WebhookUpdate(Input):
     """All optional; only the fields sent change. Reactivating clears the failure count."""
 
     model_config = ConfigDict(json_schema_extra={"examples": [{"active": True}]})

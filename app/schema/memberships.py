@@ -24,7 +24,9 @@ class MembershipUpdateInput:
 @strawberry.type
 class MembershipQuery:
     @strawberry.field(description="One membership, with its history.")
-    async def membership(self, info: Info, slug: str, person_id: uuid.UUID) -> MembershipType | None:
+    async def membership(
+        self, info: Info, slug: str, person_id: uuid.UUID
+    ) -> MembershipType | None:
         async with info.context.session() as session:
             membership, _ = await memberships.get_membership(
                 session, info.context.actor, slug, person_id
