@@ -18,6 +18,7 @@ from app.services.auth import Passwords, actor_from_token
 from app.services.login_throttle import LoginThrottle
 from app.services.mail import Mailer
 from app.services.pagination import Page, PageParams
+from app.services.versions import Expected
 
 T = TypeVar("T")
 
@@ -110,15 +111,15 @@ def get_expected_version(
         str | None,
         Header(
             max_length=200,
-            description='Change the resource only if its ETag is still this one (for example "3"); '
-            "412 if it changed since.",
+            description='Change the resource only if its ETag is still this one (for example "3"), '
+            'or one of these ("3", "4"); 412 if it changed since.',
         ),
     ] = None,
-) -> int | None:
+) -> Expected:
     return expected_version(if_match)
 
 
-IfMatchDep = Annotated[int | None, Depends(get_expected_version)]
+IfMatchDep = Annotated[Expected, Depends(get_expected_version)]
 
 
 def page_out(

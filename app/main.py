@@ -3,6 +3,7 @@
 import logging
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
+from typing import Any
 
 from fastapi import FastAPI
 from fastapi.openapi.docs import get_swagger_ui_html
@@ -16,6 +17,7 @@ from app.admission import AdmissionMiddleware
 from app.body_limit import BodyLimitMiddleware, BodyTooLarge
 from app.config import Settings, get_settings
 from app.db import create_engine, create_sessionmaker
+from app.http_methods import HeadAsGetMiddleware
 from app.idempotency import IdempotencyMiddleware
 from app.middleware import RequestIdMiddleware
 from app.ratelimit import RateLimiter, RateLimitMiddleware, storage_for
@@ -123,6 +125,8 @@ def create_app(settings: Settings | None = None, engine: AsyncEngine | None = No
     # Outermost last: request ids wrap everything, so a 429 or a replayed response gets its
     # own id; rate limits come before idempotency keys, so a throttled client costs no
     # query; the body limit applies before idempotency buffers a body.
+    # Innermost: HEAD runs as GET past every other middleware, which still see HEAD.
+    app.add_middleware(HeadAsGetMiddleware)
     app.add_middleware(IdempotencyMiddleware)
     app.add_middleware(
         BodyLimitMiddleware,
@@ -170,6 +174,20 @@ def create_app(settings: Settings | None = None, engine: AsyncEngine | None = No
 
     app.mount("/static/swagger", StaticFiles(directory=str(swagger_ui_path)), name="swagger")
     app.mount(ASSETS_URL, StaticFiles(directory=assets_dir()), name="graphiql")
+
+    @app.get("/", include_in_schema=False)
+    async def index() -> dict[str, Any]:
+        """Where to go from the root: the API's name and version, and its entry points."""
+        return {
+            "name": app.title,
+            "version": app.version,
+            "links": {
+                "docs": "/docs",
+                "openapi": app.openapi_url,
+                "graphql": "/graphql",
+                "health": "/healthz",
+            },
+        }
 
     @app.get("/docs", include_in_schema=False)
     async def docs() -> HTMLResponse:

@@ -26,6 +26,7 @@ from app.errors import (
     Unauthenticated,
     UnsupportedMediaType,
 )
+from app.http_methods import allowed_methods
 
 log = logging.getLogger("cop_api")
 
@@ -231,13 +232,19 @@ def install(app: FastAPI) -> None:
             401: "unauthenticated",
             413: "payload-too-large",
         }.get(exc.status_code, "http-error")
+        headers = getattr(exc, "headers", None)
+        if exc.status_code == 405:
+            # The route that refused knows only its own methods; the path may have others.
+            allow = allowed_methods(request.app.router.routes, request.scope)
+            if allow:
+                headers = {**(headers or {}), "Allow": ", ".join(allow)}
         return problem_response(
             exc.status_code,
             slug,
             slug.replace("-", " ").capitalize(),
             str(exc.detail),
             instance=instance_of(request.url.path),
-            headers=getattr(exc, "headers", None),
+            headers=headers,
         )
 
     async def _database(request: Request, exc: Exception) -> Response:

@@ -40,7 +40,7 @@ from app.services.gatherings import active_member_ids
 from app.services.pagination import Page, PageParams, SortKey, paginate_keys
 from app.services.people import get_person
 from app.services.validation import refuse_nulls
-from app.services.versions import check_version
+from app.services.versions import Expected, check_version
 
 K = ContributionKind
 
@@ -232,7 +232,7 @@ async def update_contribution(
     actor: Actor,
     contribution_id: uuid.UUID,
     data: ContributionUpdate,
-    expected_version: int | None = None,
+    expected_version: Expected = None,
 ) -> Contribution:
     contribution, access = await load_contribution(session, actor, contribution_id, lock=True)
     access.require_writable()
@@ -300,7 +300,7 @@ async def archive_contribution(
     session: AsyncSession,
     actor: Actor,
     contribution_id: uuid.UUID,
-    expected_version: int | None = None,
+    expected_version: Expected = None,
 ) -> Contribution:
     contribution, access = await load_contribution(session, actor, contribution_id, lock=True)
     access.require_writable()

@@ -31,7 +31,7 @@ from app.services.contribution_events import contribution_changed, dump
 from app.services.contributions import is_curator, load_contribution, visible_to
 from app.services.pagination import Page, PageParams, paginate
 from app.services.validation import refuse_nulls
-from app.services.versions import check_version
+from app.services.versions import Expected, check_version
 
 
 def _require_curator(access: DomainAccess) -> None:
@@ -45,7 +45,7 @@ async def set_curated(
     actor: Actor,
     contribution_id: uuid.UUID,
     curated: bool,
-    expected_version: int | None = None,
+    expected_version: Expected = None,
 ) -> Contribution:
     contribution, access = await load_contribution(session, actor, contribution_id, lock=True)
     _require_curator(access)
@@ -151,7 +151,7 @@ async def update_collection(
     actor: Actor,
     collection_id: uuid.UUID,
     data: CollectionUpdate,
-    expected_version: int | None = None,
+    expected_version: Expected = None,
 ) -> Collection:
     collection, access = await load_collection(session, actor, collection_id, lock=True)
     _require_curator(access)
@@ -171,7 +171,7 @@ async def delete_collection(
     session: AsyncSession,
     actor: Actor,
     collection_id: uuid.UUID,
-    expected_version: int | None = None,
+    expected_version: Expected = None,
 ) -> None:
     """A collection is an arrangement, not content: deleting it loses no contribution."""
     collection, access = await load_collection(session, actor, collection_id, lock=True)
@@ -187,7 +187,7 @@ async def put_item(
     actor: Actor,
     collection_id: uuid.UUID,
     data: CollectionItemInput,
-    expected_version: int | None = None,
+    expected_version: Expected = None,
 ) -> CollectionItem:
     """Add a contribution (or move it, or change its note) at `position`."""
     collection, access = await load_collection(session, actor, collection_id, lock=True)
@@ -242,7 +242,7 @@ async def remove_item(
     actor: Actor,
     collection_id: uuid.UUID,
     contribution_id: uuid.UUID,
-    expected_version: int | None = None,
+    expected_version: Expected = None,
 ) -> None:
     collection, access = await load_collection(session, actor, collection_id, lock=True)
     _require_curator(access)

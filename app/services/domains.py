@@ -34,7 +34,7 @@ from app.services.actors import Actor
 from app.services.memberships import pending_invitations
 from app.services.pagination import Page, PageParams, paginate
 from app.services.validation import bounded, refuse_nulls
-from app.services.versions import check_version
+from app.services.versions import Expected, check_version
 
 
 def slugify(name: str) -> str:
@@ -238,7 +238,7 @@ async def update_domain(
     actor: Actor,
     slug: str,
     data: DomainUpdate,
-    expected_version: int | None = None,
+    expected_version: Expected = None,
 ) -> Domain:
     access = (await domain_access(session, actor, slug, lock=True)).require_manage()
     access.require_writable()
@@ -280,7 +280,7 @@ async def update_domain(
 
 
 async def archive_domain(
-    session: AsyncSession, actor: Actor, slug: str, expected_version: int | None = None
+    session: AsyncSession, actor: Actor, slug: str, expected_version: Expected = None
 ) -> Domain:
     access = (await domain_access(session, actor, slug, lock=True)).require_manage()
     domain = access.domain

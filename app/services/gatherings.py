@@ -33,7 +33,7 @@ from app.services.access import DomainAccess, actor_memberships, domain_access, 
 from app.services.actors import Actor
 from app.services.pagination import Page, PageParams, paginate
 from app.services.validation import refuse_nulls
-from app.services.versions import check_version
+from app.services.versions import Expected, check_version
 
 MAX_WINDOW = timedelta(days=3 * 366)
 _COPIED = (
@@ -427,7 +427,7 @@ async def update_gathering(
     gathering_id: uuid.UUID,
     data: GatheringUpdate,
     scope: EditScope = EditScope.this,
-    expected_version: int | None = None,
+    expected_version: Expected = None,
 ) -> Gathering:
     """Change one occurrence, or it and every later one of its series. Changing the
     following occurrences of a series from its middle splits the series in two, as

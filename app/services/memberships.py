@@ -39,7 +39,7 @@ from app.services.access import (
 from app.services.actors import Actor
 from app.services.pagination import Page, PageParams, after_cursor, build_page, paginate
 from app.services.people import get_person
-from app.services.versions import check_version
+from app.services.versions import Expected, check_version
 
 S = MembershipStatus
 E = MembershipEventKind
@@ -296,7 +296,7 @@ async def update_membership(
     slug: str,
     person_id: uuid.UUID,
     data: MembershipUpdate,
-    expected_version: int | None = None,
+    expected_version: Expected = None,
 ) -> Membership:
     if person_id == actor.person_id and data.status == S.active:
         actor.require_verified()  # accepting an invitation
@@ -326,7 +326,7 @@ async def end_membership(
     actor: Actor,
     slug: str,
     person_id: uuid.UUID,
-    expected_version: int | None = None,
+    expected_version: Expected = None,
 ) -> Membership:
     """DELETE: you leave (or decline an invitation); a convenor removes someone else,
     withdraws an invitation, or turns down a request to join."""

@@ -31,7 +31,7 @@ from app.services.auth import Passwords
 from app.services.mail import Mailer
 from app.services.pagination import Page, PageParams, paginate
 from app.services.validation import bounded, refuse_nulls
-from app.services.versions import check_version
+from app.services.versions import Expected, check_version
 
 
 def sees_private(actor: Actor, person_id: uuid.UUID) -> bool:
@@ -182,7 +182,7 @@ async def update_me(
     passwords: Passwords,
     actor: Actor,
     data: PersonUpdate,
-    expected_version: int | None = None,
+    expected_version: Expected = None,
 ) -> Person:
     actor.require_write()
     person_id = actor.require_person()

@@ -38,7 +38,7 @@ from app.services.gatherings import (
     load_gathering,
     lock_gathering,
 )
-from app.services.versions import check_version
+from app.services.versions import Expected, check_version
 
 CHECK_IN_EARLY = timedelta(minutes=15)
 
@@ -340,7 +340,7 @@ async def write_summary(
     actor: Actor,
     gathering_id: uuid.UUID,
     data: SummaryInput,
-    expected_version: int | None = None,
+    expected_version: Expected = None,
 ) -> Gathering:
     gathering, access = await load_gathering(session, actor, gathering_id, lock=True)
     access.require_writable()

@@ -34,7 +34,7 @@ from app.services.access import DomainAccess, actor_memberships, domain_access
 from app.services.actors import Actor
 from app.services.audit import managed_domains
 from app.services.pagination import Page, PageParams, SortKey, paginate, paginate_keys
-from app.services.versions import check_version
+from app.services.versions import Expected, check_version
 from app.services.webhook_targets import ensure_allowed
 
 SECRET_BYTES = 32
@@ -169,7 +169,7 @@ async def update_webhook(
     settings: Settings,
     webhook_id: uuid.UUID,
     data: WebhookUpdate,
-    expected_version: int | None = None,
+    expected_version: Expected = None,
 ) -> WebhookSubscription:
     subscription = await _writable(session, actor, webhook_id)
     check_version(subscription, expected_version, "webhook")
@@ -210,7 +210,7 @@ async def update_webhook(
 
 
 async def delete_webhook(
-    session: AsyncSession, actor: Actor, webhook_id: uuid.UUID, expected_version: int | None = None
+    session: AsyncSession, actor: Actor, webhook_id: uuid.UUID, expected_version: Expected = None
 ) -> None:
     subscription = await _writable(session, actor, webhook_id)
     check_version(subscription, expected_version, "webhook")

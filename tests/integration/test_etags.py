@@ -332,7 +332,7 @@ async def test_a_malformed_if_match_is_422(client: AsyncClient, session: AsyncSe
     convenor = await make_person(session)
     domain = await make_domain(session, convenor)
     url = f"{API}/domains/{domain.slug}"
-    for bad in ("1", '"1', "W/1", '"1", "2"', '"1" "2"', "*, *"):
+    for bad in ("1", '"1', "W/1", '"1" "2"', "*, *", '*, "1"'):
         response = await client.patch(url, json={"purpose": "x"}, headers=if_match(convenor, bad))
         assert response.status_code == 422, (bad, response.text)
         assert response.json()["errors"][0]["field"] == "If-Match", bad
