@@ -12,7 +12,7 @@ from fastapi.staticfiles import StaticFiles
 from sqlalchemy.ext.asyncio import AsyncEngine
 from swagger_ui_bundle import swagger_ui_path
 
-from app import body_limit, problems
+from app import body_limit, openapi, problems
 from app.admission import AdmissionMiddleware
 from app.body_limit import BodyLimitMiddleware, BodyTooLarge
 from app.config import Settings, get_settings
@@ -121,6 +121,7 @@ def create_app(settings: Settings | None = None, engine: AsyncEngine | None = No
         app.state.sessionmaker = create_sessionmaker(engine)
 
     problems.install(app)
+    openapi.install(app)
     app.add_exception_handler(BodyTooLarge, body_limit.handle)
     # Outermost last: request ids wrap everything, so a 429 or a replayed response gets its
     # own id; rate limits come before idempotency keys, so a throttled client costs no

@@ -200,3 +200,21 @@ def test_graphql_names_are_consistent() -> None:
     assert [n for n in names if n.endswith(("Type", "InputType", "TypeType"))] == []
     inputs = [n for n, t in schema.type_map.items() if type(t).__name__ == "GraphQLInputObjectType"]
     assert [n for n in inputs if not n.endswith("Input")] == []
+
+
+def test_every_error_is_documented_as_a_problem() -> None:
+    """Generated clients decode errors by the spec: each operation lists its error
+    statuses as `application/problem+json` with the `Problem` schema, and FastAPI's
+    `HTTPValidationError` (which the service never sends) is gone."""
+    spec = served_openapi()
+    assert "HTTPValidationError" not in spec["components"]["schemas"]
+    assert {"type", "title", "status", "detail"} <= set(
+        spec["components"]["schemas"]["Problem"]["required"]
+    )
+    for path, operations in spec["paths"].items():
+        for method, operation in operations.items():
+            errors = {s: r for s, r in operation["responses"].items() if s[0] in "45"}
+            assert {"401", "404", "422", "429", "503"} <= set(errors), (method, path)
+            for status, response in errors.items():
+                schema = response["content"]["application/problem+json"]["schema"]
+                assert schema == {"$ref": "#/components/schemas/Problem"}, (method, path, status)
