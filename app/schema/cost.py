@@ -249,7 +249,7 @@ class QueryCost(SchemaExtension):
             context.pre_execution_errors = [GraphQLError(error.detail, original_error=error)]
         yield
 
-    async def on_execute(self) -> AsyncIterator[None]:  # type: ignore[override]
+    async def on_execute(self) -> AsyncIterator[None]:
         context = self.execution_context
         try:
             check_variables(context.variables)
