@@ -69,7 +69,7 @@ UNTITLED_KINDS = {ContributionKind.answer, ContributionKind.reply}
     archived="Kept and readable, but no longer listed, changed, answered or replied to.",
 )
 class ContributionStatus(StrEnum):
-    """Whether a contribution is out."""
+    """Where a contribution stands: a draft, published, or archived."""
 
     draft = "draft"
     published = "published"
@@ -383,7 +383,9 @@ class ContributionCreate(Input):
         default=None, description="Its title; required except for answers and replies."
     )
     body: Body = Field(default="", description="The text, in Markdown.")
-    url: Url | None = Field(default=None, description="http(s); required for resources")
+    url: Url | None = Field(
+        default=None, description="A link (http or https); required for resources."
+    )
     tags: Annotated[TagList, Field(max_length=20)] = Field(
         default=[], description="Free tags: at most 20, stored lowercase, each once."
     )
@@ -394,9 +396,9 @@ class ContributionCreate(Input):
         default=None, description="The gathering of the domain it came from, if any."
     )
     parent_id: uuid.UUID | None = Field(
-        default=None, description="The question an answer answers, or what a reply replies to"
+        default=None, description="The question an answer answers, or what a reply replies to."
     )
-    recipient_ids: Recipients = Field(default=[], description="People an appreciation thanks")
+    recipient_ids: Recipients = Field(default=[], description="The members an appreciation thanks.")
     status: ContributionStatus = Field(
         default=ContributionStatus.published,
         description="`published` (the default) shares it; `draft` keeps it to yourself.",
@@ -405,6 +407,9 @@ class ContributionCreate(Input):
 
 @descriptions_from(ContributionCreate)
 class ContributionUpdate(Input):
+    """Changes to your contribution: only the fields sent are changed; the previous version
+    is kept as a revision."""
+
     model_config = ConfigDict(json_schema_extra={"examples": [{"body": "Edited body"}]})
 
     title: Title | None = None
@@ -413,7 +418,7 @@ class ContributionUpdate(Input):
     tags: Annotated[TagList, Field(max_length=20)] | None = None
     themes: ThemeList | None = None
     status: ContributionStatus | None = Field(
-        default=None, description="Publish a draft (`published`), or archive"
+        default=None, description="Publish a draft (`published`), or archive it."
     )
 
 
@@ -431,7 +436,7 @@ class ContributionPublic(BaseModel):
     )
     kind: ContributionKind
     title: str | None
-    body: str = Field(description="Markdown as written; render it with a sanitizing renderer")
+    body: str = Field(description="Markdown as written; render it with a sanitizing renderer.")
     url: str | None
     tags: list[str]
     themes: list[str]
@@ -462,7 +467,7 @@ class ContributionPublic(BaseModel):
     edited_at: datetime | None = Field(description="When its author last edited it; null if never.")
     version: int = Field(
         description="Send it back in If-Match (quoted) to change this contribution; "
-        "endorsements and answers change it too"
+        "endorsements and answers change it too."
     )
 
 
@@ -582,6 +587,8 @@ class CollectionCreate(Input):
 
 @descriptions_from(CollectionCreate)
 class CollectionUpdate(Input):
+    """Changes to a collection: only the fields sent are changed."""
+
     title: (
         Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=200)]
         | None
@@ -597,7 +604,7 @@ class CollectionItemInput(Input):
         default="", description="Why it is in the collection."
     )
     position: Annotated[int, Field(ge=0, le=10_000)] | None = Field(
-        default=None, description="0-based place in the collection; default: at the end"
+        default=None, description="Its 0-based place in the collection (default: at the end)."
     )
 
 
@@ -626,7 +633,7 @@ class CollectionPublic(BaseModel):
     )
     created_at: datetime = Field(description="When it was created.")
     updated_at: datetime = Field(description="When it, or its items, last changed.")
-    version: int = Field(description="Send it back in If-Match (quoted) to change this collection")
+    version: int = Field(description="Send it back in If-Match (quoted) to change this collection.")
     items: list[CollectionItemPublic] = Field(description="Its contributions, in order.")
 
 
@@ -637,11 +644,13 @@ class ReportCreate(Input):
 class ReportResolve(Input):
     """A convenor's answer to a report."""
 
-    status: ReportStatus = Field(description="`resolved` or `dismissed`")
+    status: ReportStatus = Field(
+        description="How the report is settled: `resolved` or `dismissed`."
+    )
     note: Annotated[str, StringConstraints(max_length=5000)] = Field(
         default="", description="What was done, for the record."
     )
-    hide: bool = Field(default=False, description="Also hide the reported contribution")
+    hide: bool = Field(default=False, description="Also hide the reported contribution.")
 
 
 @descriptions_from(ReportCreate)
@@ -693,5 +702,5 @@ class SearchHit(BaseModel):
     contribution: ContributionPublic = Field(description="The contribution.")
     rank: float = Field(description="How well it matches: higher is better.")
     snippet_html: str = Field(
-        description="HTML-escaped excerpt with matches in <mark>…</mark>; safe to render"
+        description="HTML-escaped excerpt with matches in <mark>…</mark>; safe to render."
     )

@@ -192,13 +192,14 @@ class DomainCreate(Input):
         description="The IANA time zone the community meets in, for example Europe/Amsterdam.",
     )
     code_of_conduct: LongText = Field(
-        default="", description="Members accept it when they join (if it is not empty)."
+        default="",
+        description="The code of conduct members accept when they join; empty: none.",
     )
 
 
 @descriptions_from(DomainCreate)
 class DomainUpdate(Input):
-    """All optional; only the fields sent are changed (null clears the nullable ones)."""
+    """Changes to a domain: only the fields sent are changed (null clears the nullable ones)."""
 
     model_config = ConfigDict(
         json_schema_extra={"examples": [{"lifecycle_stage": "maturing", "max_active_members": 60}]}
@@ -254,7 +255,7 @@ class DomainPublic(BaseModel):
         description="When the domain was archived (hidden from lists, its data kept); null "
         "while it is not."
     )
-    version: int = Field(description="Send it back in If-Match (quoted) to change this domain")
+    version: int = Field(description="Send it back in If-Match (quoted) to change this domain.")
     invitation: Invitation | None = Field(
         default=None,
         description="Your pending invitation to this domain, if you have one: who invited "

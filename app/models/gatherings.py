@@ -273,7 +273,7 @@ Title = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, ma
 ShortText = Annotated[str, StringConstraints(max_length=200)]
 LongText = Annotated[str, StringConstraints(max_length=10_000)]
 Minutes = Annotated[int, Field(ge=1, le=60 * 24 * 7)]
-HttpUrl = Annotated[AnyHttpUrl, UrlConstraints(max_length=2000), Field(description="http(s) only")]
+HttpUrl = Annotated[AnyHttpUrl, UrlConstraints(max_length=2000), Field(description="http(s) only.")]
 
 
 def _check_year(value: datetime) -> datetime:
@@ -322,9 +322,9 @@ _EXAMPLE: JsonDict = {
 
 
 class GatheringCreate(Input):
-    """`start` is the local wall-clock time in `timezone` (an offset, if given, is
-    converted to that zone). With `rrule`, the series repeats in that zone, so 18:00
-    stays 18:00 across daylight-saving changes."""
+    """A new gathering, or a series of them. `start` is the local wall-clock time in
+    `timezone` (an offset, if given, is converted to that zone). With `rrule`, the series
+    repeats in that zone, so 18:00 stays 18:00 across daylight-saving changes."""
 
     model_config = ConfigDict(json_schema_extra={"examples": [_EXAMPLE]})
 
@@ -363,7 +363,9 @@ class GatheringCreate(Input):
         default=[], description="Hosts taking turns, one per occurrence, in this order."
     )
     rrule: Annotated[str, StringConstraints(strip_whitespace=True, max_length=500)] | None = Field(
-        default=None, description="RFC 5545 RRULE, e.g. FREQ=MONTHLY;BYDAY=1TU;COUNT=12"
+        default=None,
+        description="How the series repeats: an RFC 5545 RRULE, e.g. "
+        "FREQ=MONTHLY;BYDAY=1TU;COUNT=12.",
     )
     agenda: Annotated[list[AgendaSegment], Field(max_length=50)] = Field(
         default=[], description="The agenda: its segments, in order."
@@ -372,8 +374,8 @@ class GatheringCreate(Input):
 
 @descriptions_from(GatheringCreate)
 class GatheringUpdate(Input):
-    """All optional. With `scope=following` the change applies to this occurrence and all
-    later ones of its series."""
+    """Changes to a gathering: only the fields sent are changed. With the scope `following`
+    they apply to this occurrence and all later ones of its series."""
 
     model_config = ConfigDict(
         json_schema_extra={"examples": [{"theme": "Self-care", "start": "2026-12-10T19:00:00"}]}
@@ -444,11 +446,11 @@ class RecurrencePublic(BaseModel):
 
     series_id: uuid.UUID = Field(description="The series' id.")
     rrule: str | None = Field(description="The series' RFC 5545 rule; null for a one-off.")
-    index: int = Field(description="0 for the first occurrence of the series")
+    index: int = Field(description="Its place in the series, from 0 for the first occurrence.")
     original_start: datetime = Field(
         description="When the series planned this occurrence to start, before any move."
     )
-    is_exception: bool = Field(description="This occurrence was changed on its own")
+    is_exception: bool = Field(description="Whether this occurrence was changed on its own.")
 
 
 @descriptions_from(GatheringCreate, SummaryInput)
@@ -463,12 +465,14 @@ class GatheringPublic(BaseModel):
     description: str
     start: datetime = Field(description="When it starts (UTC).")
     end: datetime = Field(description="When it ends (UTC).")
-    start_local: str = Field(description="Wall-clock start in the gathering's time zone")
+    start_local: str = Field(description="The wall-clock start in the gathering's time zone.")
     timezone: str
     duration_minutes: int
-    modality: Modality
+    modality: Modality = Field(description="How people take part.")
     location: str
-    join_url: str | None = Field(description="Only shown to members of the domain")
+    join_url: str | None = Field(
+        description="The link to join online; only shown to members of the domain."
+    )
     capacity: int | None
     host_ids: list[uuid.UUID] = Field(
         description="The people who host this occurrence (rotation applied)."
@@ -487,7 +491,7 @@ class GatheringPublic(BaseModel):
     )
     created_at: datetime = Field(description="When it was scheduled.")
     updated_at: datetime = Field(description="When it last changed.")
-    version: int = Field(description="Send it back in If-Match (quoted) to change this occurrence")
+    version: int = Field(description="Send it back in If-Match (quoted) to change this occurrence.")
 
 
 class RsvpPublic(BaseModel):
@@ -520,7 +524,7 @@ class RsvpList(BaseModel):
     counts: RsvpCounts = Field(description="How many RSVPs stand at each status.")
     mine: RsvpPublic | None = Field(description="Your RSVP; null if you have none.")
     items: list[RsvpPublic] = Field(
-        description="Everyone's RSVPs for hosts and convenors; for other members, their own"
+        description="Everyone's RSVPs for hosts and convenors; for other members, their own."
     )
 
 

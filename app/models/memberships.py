@@ -211,11 +211,11 @@ class MembershipPublic(BaseModel):
     conduct_accepted_at: datetime | None = Field(
         description="When the person accepted the domain's code of conduct; null if not."
     )
-    version: int = Field(description="Send it back in If-Match (quoted) to change this membership")
+    version: int = Field(description="Send it back in If-Match (quoted) to change this membership.")
 
 
 class MembershipDetail(MembershipPublic):
-    """A membership with its history."""
+    """A person's membership of a domain, with its history."""
 
     history: list[MembershipEventPublic] = Field(
         description="Every change to this membership, oldest first."

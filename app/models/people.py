@@ -184,7 +184,7 @@ class PersonRegister(Input):
     )
 
     email: EmailStr = Field(description="The address you log in with; account mail goes to it.")
-    password: Password = Field(description="8 to 256 characters.")
+    password: Password = Field(description="Your password: 8 to 256 characters.")
     display_name: DisplayName = Field(description="The name others see (1 to 120 characters).")
     bio: Annotated[str, StringConstraints(max_length=5000)] = Field(
         default="", description="A few words about you (at most 5,000 characters)."
@@ -244,7 +244,7 @@ class PersonPublic(BaseModel):
     timezone: str = Field(description="Their IANA time zone, for example Europe/Paris.")
     created_at: datetime = Field(description="When the account was created.")
     updated_at: datetime = Field(description="When the profile last changed.")
-    version: int = Field(description="Your own profile's ETag (PATCH /people/me takes If-Match)")
+    version: int = Field(description="Your own profile's ETag (PATCH /people/me takes If-Match).")
 
 
 class PersonPrivate(PersonPublic):
@@ -338,7 +338,8 @@ class ApiKeyUpdate(Input):
     model_config = ConfigDict(json_schema_extra={"examples": [{"rate_limit_per_minute": 6000}]})
 
     rate_limit_per_minute: RateLimitPerMinute | None = Field(
-        default=None, description="null: back to the service's default for API keys."
+        default=None,
+        description="Requests a minute for this key; null: back to the service's default.",
     )
 
 

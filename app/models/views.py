@@ -16,9 +16,9 @@ from app.models.common import described_values
     reply="Replies and answers to the other's contributions (directed).",
     appreciation="Appreciations that thank the other (directed).",
     endorsement="Endorsements of the other's contributions (directed).",
-    coattendance="Gatherings both attended, from `min_coattendance` of them.",
-    membership="Domains both are members of, from `min_shared_domains` of them (the "
-    "cross-domain view only).",
+    coattendance="Gatherings both attended, from the minimum asked for (default 2).",
+    membership="Domains both are members of, from the minimum asked for (default 2); the "
+    "cross-domain view only.",
 )
 class Layer(StrEnum):
     """A kind of tie between two people in the network."""
@@ -112,10 +112,10 @@ class LayerWeight(BaseModel):
         "co-attendance and membership."
     )
     source_to_target: int | None = Field(
-        description="For directed layers: interactions from `source` to `target`"
+        description="For directed layers: interactions from `source` to `target`."
     )
     target_to_source: int | None = Field(
-        description="For directed layers: interactions from `target` to `source`"
+        description="For directed layers: interactions from `target` to `source`."
     )
 
 
@@ -126,22 +126,22 @@ class NetworkNode(BaseModel):
     display_name: str = Field(description="Their display name.")
     participation_level: ParticipationLevel | None = Field(
         description="Over the six months before `until`; the highest across domains in the "
-        "cross-domain view; null for people who were not members at `until`"
+        "cross-domain view; null for people who were not members at `until`."
     )
-    degree: int = Field(description="People linked to, any layer")
-    in_degree: int = Field(description="People who replied to, appreciated or endorsed them")
-    out_degree: int = Field(description="People they replied to, appreciated or endorsed")
-    weighted_degree: int = Field(description="Interactions and shared gatherings, summed")
-    betweenness: float = Field(description="Normalized betweenness centrality")
-    constraint: float | None = Field(description="Burt's constraint; null without links")
-    effective_size: float | None = Field(description="Burt's effective size; null without links")
+    degree: int = Field(description="People linked to, any layer.")
+    in_degree: int = Field(description="People who replied to, appreciated or endorsed them.")
+    out_degree: int = Field(description="People they replied to, appreciated or endorsed.")
+    weighted_degree: int = Field(description="Interactions and shared gatherings, summed.")
+    betweenness: float = Field(description="Normalized betweenness centrality.")
+    constraint: float | None = Field(description="Burt's constraint; null without links.")
+    effective_size: float | None = Field(description="Burt's effective size; null without links.")
     core_number: int = Field(
         description="The largest k such that they belong to a group in which everyone has at "
         "least k links within the group (their k-core)."
     )
-    community: int = Field(description="Index of the detected community (0 is the largest)")
+    community: int = Field(description="Index of the detected community (0 is the largest).")
     broker: bool = Field(description="Whether they are among the brokers.")
-    domains: list[str] = Field(description="Slugs of the domains they were a member of")
+    domains: list[str] = Field(description="Slugs of the domains they were a member of.")
 
 
 class NetworkLink(BaseModel):
@@ -156,7 +156,7 @@ class NetworkLink(BaseModel):
 class MainCore(BaseModel):
     """The main core: the people of the highest k-core, the most tightly knit group."""
 
-    k: int = Field(description="The highest core number")
+    k: int = Field(description="The highest core number.")
     size: int = Field(description="How many people are in it.")
     members: list[uuid.UUID] = Field(description="Their ids.")
 
@@ -176,8 +176,8 @@ class Broker(BaseModel):
     reasons: list[BrokerReason] = Field(description="Why they are named.")
     betweenness: float = Field(description="Their normalized betweenness centrality.")
     constraint: float | None = Field(description="Their Burt's constraint; null without links.")
-    communities_linked: int = Field(description="Detected communities among their neighbours")
-    domains_linked: int = Field(description="Domains their links come from")
+    communities_linked: int = Field(description="Detected communities among their neighbours.")
+    domains_linked: int = Field(description="Domains their links come from.")
 
 
 class NetworkMetrics(BaseModel):
@@ -187,8 +187,10 @@ class NetworkMetrics(BaseModel):
     node_count: int = Field(
         description="People: the members during the window, and anyone tied to them."
     )
-    edge_count: int = Field(description="Links in the undirected projection")
-    directed_edge_count: int = Field(description="Arcs from replies, appreciations, endorsements")
+    edge_count: int = Field(description="Links in the undirected projection.")
+    directed_edge_count: int = Field(
+        description="Arcs from replies, appreciations and endorsements."
+    )
     density: float = Field(description="Links over the links there could be.")
     transitivity: float = Field(
         description="Share of the connected triples that close into triangles."
@@ -211,8 +213,12 @@ class NetworkMetrics(BaseModel):
         description="From -1 to 1: whether people link to people with as many links as they "
         "have (positive) or to people with more or fewer (negative)."
     )
-    diameter: int | None = Field(description="Of the largest component")
-    average_shortest_path_length: float | None = Field(description="Of the largest component")
+    diameter: int | None = Field(
+        description="The longest distance between two people of the largest component."
+    )
+    average_shortest_path_length: float | None = Field(
+        description="The mean distance between two people of the largest component."
+    )
     global_efficiency: float = Field(
         description="The mean inverse distance between two people (0 for people who are not "
         "connected)."
@@ -224,10 +230,12 @@ class NetworkMetrics(BaseModel):
         "expected at random; null without links."
     )
     bridges: list[Bridge] = Field(description="Links whose removal would split a group.")
-    reciprocity: float | None = Field(description="Overall reciprocity of the directed graph")
+    reciprocity: float | None = Field(
+        description="Share of the arcs returned (reciprocity of the directed graph)."
+    )
     estimated_from_sources: int | None = Field(
         description="Betweenness, path lengths and efficiency are estimated from this many "
-        "sampled people (large networks only); null when computed exactly"
+        "sampled people (large networks only); null when computed exactly."
     )
 
 
@@ -235,7 +243,7 @@ class NetworkView(BaseModel):
     """The network aspect: the relationships among participants as people and links, and
     the figures computed on them."""
 
-    domain: str | None = Field(description="The domain's slug; null for the cross-domain view")
+    domain: str | None = Field(description="The domain's slug; null for the cross-domain view.")
     domains: list[str] = Field(description="Slugs of the domains it covers.")
     window: Window = Field(description="The activity counted: from `since` to `until`.")
     layers: list[Layer] = Field(description="The kinds of tie counted.")
@@ -267,7 +275,8 @@ class DomainFacet(BaseModel):
     purpose: str = Field(description="The domain's purpose.")
     themes: list[str] = Field(description="The domain's declared themes.")
     topical_items: int = Field(
-        description="Contributions (not answers, replies, appreciations) and gatherings"
+        description="Contributions (not answers, replies or appreciations) and gatherings in "
+        "the window."
     )
     topic_focus: float | None = Field(
         description="1 - normalized Shannon entropy of labels: 1 when everything carries one "
@@ -301,8 +310,12 @@ class NinetyNineOne(BaseModel):
     no_contribution_share: float | None = Field(
         description="Share of members who contributed in none of the six months."
     )
-    occasional_contributor_share: float | None = Field(description="1 or 2 months")
-    steady_contributor_share: float | None = Field(description="3 or more months")
+    occasional_contributor_share: float | None = Field(
+        description="Share of members who contributed in 1 or 2 of the six months."
+    )
+    steady_contributor_share: float | None = Field(
+        description="Share of members who contributed in 3 or more of the six months."
+    )
     reference: list[float] = Field(
         default=[0.9, 0.09, 0.01],
         description="The rule's shares: no, occasional and steady contributors.",
@@ -314,8 +327,12 @@ class LevelMove(BaseModel):
 
     person_id: uuid.UUID = Field(description="The person's id.")
     display_name: str = Field(description="Their display name.")
-    previous: ParticipationLevel | None = Field(description="Null: not a member then")
-    current: ParticipationLevel | None = Field(description="Null: no longer a member")
+    previous: ParticipationLevel | None = Field(
+        description="Their level at the end of the previous window; null: not a member then."
+    )
+    current: ParticipationLevel | None = Field(
+        description="Their level now; null: no longer a member."
+    )
 
 
 class Movement(BaseModel):
@@ -339,11 +356,16 @@ class GatheringRhythm(BaseModel):
     mean_gap_days: float | None = Field(
         description="Mean days between one gathering and the next; null below two."
     )
-    gap_cv: float | None = Field(description="Coefficient of variation of the gaps")
+    gap_cv: float | None = Field(
+        description="Coefficient of variation of the gaps (0: perfectly regular); null below "
+        "two gatherings."
+    )
     average_attendance: float | None = Field(
         description="Mean attendees per gathering; null without gatherings."
     )
-    attendance_rate: float | None = Field(description="Attendees per gathering / members")
+    attendance_rate: float | None = Field(
+        description="Mean attendees per gathering over the members."
+    )
     returning_share: float | None = Field(
         description="Share of the attendees who came at least twice."
     )
@@ -377,11 +399,13 @@ class Leadership(BaseModel):
 class CommunityFacet(BaseModel):
     """The community: who takes part, how regularly, and who leads."""
 
-    members: int = Field(description="Members at the end of the window")
-    active_members: int = Field(description="Members who contributed, endorsed or attended")
+    members: int = Field(description="Members at the end of the window.")
+    active_members: int = Field(
+        description="Members who contributed, endorsed or attended in the window."
+    )
     level_window: Window = Field(description="The six months the levels are computed over.")
     levels: list[LevelCount] = Field(description="Members at each level of participation.")
-    no_recorded_activity: int = Field(description="Peripheral members with nothing recorded")
+    no_recorded_activity: int = Field(description="Peripheral members with nothing recorded.")
     ninety_nine_one: NinetyNineOne = Field(description="The members against the 90-9-1 rule.")
     movement: Movement = Field(description="How members moved between levels.")
     rhythm: GatheringRhythm = Field(description="How regularly the community gathers.")
@@ -418,7 +442,9 @@ class QuestionStats(BaseModel):
     30 days."""
 
     asked: int = Field(description="Questions asked in the window.")
-    eligible: int = Field(description="Asked at least 30 days before `until`")
+    eligible: int = Field(
+        description="Questions asked at least 30 days before `until`: those that can be judged."
+    )
     answered_within_30_days: int = Field(description="Eligible questions that were answered.")
     answered_rate: float | None = Field(
         description="Answered over eligible questions; null without eligible questions."
@@ -486,7 +512,9 @@ class ScoreComponent(BaseModel):
 class Score(BaseModel):
     """A score from 0 to 1, with its parts."""
 
-    value: float | None = Field(description="Mean of the components that could be computed")
+    value: float | None = Field(
+        description="Mean of the components that could be computed; null if none could."
+    )
     components: list[ScoreComponent] = Field(description="Its parts.")
 
 
@@ -501,7 +529,7 @@ class HubDependence(BaseModel):
         "null without any."
     )
     contributors: int = Field(description="People who contributed in the window.")
-    removed: list[uuid.UUID] = Field(description="The three highest-betweenness people")
+    removed: list[uuid.UUID] = Field(description="The three people of the highest betweenness.")
     largest_component_before: int = Field(description="People in the largest connected group.")
     largest_component_after: int = Field(
         description="People in the largest connected group without the three removed."
@@ -524,7 +552,7 @@ class Recommendation(BaseModel):
 
     code: str = Field(description="The advice, as a stable code.")
     advice: str = Field(description="What to do.")
-    figure: str = Field(description="The figure that triggered it")
+    figure: str = Field(description="The figure that triggered it.")
     value: float | None = Field(description="The figure's value.")
     threshold: float = Field(description="The threshold it crossed.")
     source: str = Field(description="The source text the advice comes from.")
@@ -537,7 +565,7 @@ class ComparisonView(BaseModel):
 
     domain: str = Field(description="The domain's slug.")
     window: Window = Field(description="The activity counted: from `since` to `until`.")
-    threshold: float = Field(description="A score at or above this counts as strong")
+    threshold: float = Field(description="A score at or above this counts as strong.")
     network_score: Score = Field(description="Reach and flow.")
     community_score: Score = Field(description="Persistence and shared ownership.")
     quadrant: Quadrant | None = Field(
