@@ -1,3 +1,5 @@
+import dataclasses
+import uuid
 from collections.abc import Callable
 from functools import partial
 
@@ -12,8 +14,10 @@ from strawberry.extensions import (
     SchemaExtension,
 )
 from strawberry.schema.config import StrawberryConfig
+from strawberry.schema.types.base_scalars import UUIDDefinition
 from strawberry.tools import merge_types
 from strawberry.types import ExecutionContext
+from strawberry.types.base import get_object_definition
 
 from app.config import Settings
 from app.schema.contributions import ContributionMutation, ContributionQuery
@@ -32,6 +36,15 @@ Query = merge_types(
 Mutation = merge_types(
     "Mutation",
     (PeopleMutation, DomainMutation, MembershipMutation, GatheringMutation, ContributionMutation),
+)
+get_object_definition(Query, strict=True).description = "What you may read."
+get_object_definition(Mutation, strict=True).description = (
+    "What you may change. A refused change is null with an error whose `extensions.code` says why."
+)
+# Strawberry's UUID scalar, described.
+UUID = dataclasses.replace(
+    UUIDDefinition,
+    description="A UUID in its canonical text form, e.g. 8f14e45f-ceea-467f-a0e6-1b1a2b3c4d5e.",
 )
 
 
@@ -60,5 +73,5 @@ def build_schema(settings: Settings) -> strawberry.Schema:
         query=Query,
         mutation=Mutation,
         extensions=extensions,
-        config=StrawberryConfig(auto_camel_case=True),
+        config=StrawberryConfig(auto_camel_case=True, scalar_map={uuid.UUID: UUID}),
     )

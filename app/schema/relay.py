@@ -6,30 +6,45 @@ from typing import Any, Generic, TypeVar
 import strawberry
 
 from app.errors import invalid_field
+from app.schema.descriptions import described
 from app.services.pagination import Page, PageParams
 
 T = TypeVar("T")
 MAX_FIRST = 100
 
 
-@strawberry.type
+@described()
+@strawberry.type(description="Where a page stands in its list.")
 class PageInfo:
-    has_next_page: bool
-    has_previous_page: bool
-    start_cursor: str | None
-    end_cursor: str | None
+    has_next_page: bool = strawberry.field(description="Whether more items follow this page.")
+    has_previous_page: bool = strawberry.field(
+        description="Whether items come before this page; paging forwards it is false, as "
+        "Relay allows."
+    )
+    start_cursor: str | None = strawberry.field(
+        description="The cursor of the page's first item; null for an empty page."
+    )
+    end_cursor: str | None = strawberry.field(
+        description="The cursor of the page's last item, to pass as `after` for the next "
+        "page; null for an empty page."
+    )
 
 
-@strawberry.type
+@described()
+@strawberry.type(description="An item of a page, with its cursor.")
 class Edge(Generic[T]):
-    node: T
-    cursor: str
+    node: T = strawberry.field(description="The item.")
+    cursor: str = strawberry.field(description="The item's place in the list (opaque).")
 
 
-@strawberry.type
+@described()
+@strawberry.type(
+    description="A page of a list, Relay-style: its items with their cursors, and where it "
+    "stands in the list."
+)
 class Connection(Generic[T]):
-    edges: list[Edge[T]]
-    page_info: PageInfo
+    edges: list[Edge[T]] = strawberry.field(description="The page's items, with their cursors.")
+    page_info: PageInfo = strawberry.field(description="Where the page stands in its list.")
 
     @strawberry.field(description="The nodes, without their edges.")
     def nodes(self) -> list[T]:

@@ -4,8 +4,16 @@ from typing import TYPE_CHECKING, Annotated
 
 import strawberry
 
-from app.models.people import ApiKey, Person
+from app.models.people import (
+    ApiKey,
+    ApiKeyCreated,
+    Person,
+    PersonPrivate,
+    RegistrationPending,
+    TokenPair,
+)
 from app.schema.context import Info
+from app.schema.descriptions import GATHERING_WINDOW, arguments, described
 from app.schema.relay import Connection, connection, page_params
 from app.services import people
 from app.services.actors import Actor
@@ -15,7 +23,12 @@ if TYPE_CHECKING:
     from app.schema.types.memberships import MembershipType
 
 
-@strawberry.type(name="Person")
+@described(PersonPrivate)
+@strawberry.type(
+    name="Person",
+    description="A person: what others see of them, and for themselves and platform admins "
+    "their email and settings too.",
+)
 class PersonType:
     id: uuid.UUID
     display_name: str
@@ -27,9 +40,13 @@ class PersonType:
     version: int = strawberry.field(
         description="Grows with every change; pass it as `expectedVersion` to updateMe."
     )
-    email: str | None = strawberry.field(description="Only for yourself and platform admins.")
+    email: str | None = strawberry.field(
+        description="The address they log in with; only for themselves and platform admins."
+    )
     share_participation: bool | None = strawberry.field(
-        default=None, description="Only for yourself and platform admins."
+        default=None,
+        description="Whether other members may see their RSVPs and attendance; only for "
+        "themselves and platform admins.",
     )
     email_verified_at: datetime | None = strawberry.field(
         default=None,
@@ -68,6 +85,7 @@ class PersonType:
         )
         return connection(page, MembershipType.from_model)
 
+    @arguments(**GATHERING_WINDOW)
     @strawberry.field(
         description="Gatherings across this person's domains that you may see (an agenda)."
     )
@@ -91,18 +109,23 @@ class PersonType:
         return connection(page, lambda v: GatheringType.from_public(to_public(v)))
 
 
-@strawberry.type(
-    name="RegistrationPending",
-    description="A sign-up waiting on the link mailed to its address before it is an account.",
-)
+@described(RegistrationPending)
+@strawberry.type(name="RegistrationPending")
 class RegistrationPendingType:
     email: str
     detail: str
 
 
-RegisterResult = Annotated[PersonType | RegistrationPendingType, strawberry.union("RegisterResult")]
+RegisterResult = Annotated[
+    PersonType | RegistrationPendingType,
+    strawberry.union(
+        "RegisterResult",
+        description="The new account, or a sign-up that waits on its mailed link.",
+    ),
+]
 
 
+@described(TokenPair)
 @strawberry.type(name="TokenPair")
 class TokenPairType:
     access_token: str
@@ -111,7 +134,8 @@ class TokenPairType:
     expires_in: int
 
 
-@strawberry.type(name="ApiKey")
+@described(ApiKeyCreated)
+@strawberry.type(name="ApiKey", description="An API key; its secret only when it is created.")
 class ApiKeyType:
     id: uuid.UUID
     name: str
@@ -120,9 +144,7 @@ class ApiKeyType:
     created_at: datetime
     last_used_at: datetime | None
     revoked_at: datetime | None
-    rate_limit_per_minute: int | None = strawberry.field(
-        description="Requests a minute for this key; null: the service's default."
-    )
+    rate_limit_per_minute: int | None
     key: str | None = strawberry.field(
         default=None, description="The secret: only in the response that creates the key."
     )
