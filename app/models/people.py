@@ -223,7 +223,10 @@ class PersonPublic(BaseModel):
     timezone: str
     created_at: datetime
     updated_at: datetime
-    version: int = Field(description="Your own profile's ETag (PATCH /people/me takes If-Match)")
+    version: int = Field(
+        description="Your own profile's version, the start of its ETag "
+        "(PATCH /people/me takes If-Match)"
+    )
 
 
 class PersonPrivate(PersonPublic):
