@@ -80,9 +80,9 @@ class HttpCacheMiddleware:
             await self.app(scope, receive, send)
             return
         safe = scope["method"] in SAFE
-        condition = next(
-            (v.decode("latin-1") for k, v in scope["headers"] if k == b"if-none-match"), None
-        )
+        # Repeated field lines are one list (RFC 9110 5.3).
+        conditions = [v.decode("latin-1") for k, v in scope["headers"] if k == b"if-none-match"]
+        condition = ", ".join(conditions) if conditions else None
         held: Message | None = None
 
         def finish(start: Message, body: bytes | None) -> Message:

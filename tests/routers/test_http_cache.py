@@ -126,6 +126,9 @@ async def _not_modified(
             assert "authorization" in vary(response)
             assert "content-type" not in response.headers
             assert "content-length" not in response.headers
+        # The same list over two field lines.
+        lines = [*headers.items(), ("If-None-Match", '"other"'), ("If-None-Match", tag)]
+        assert (await plain.request(method, url, headers=lines)).status_code == 304
         fresh = await plain.request(method, url, headers={**headers, "If-None-Match": '"other"'})
         assert fresh.status_code == 200 and fresh.headers["etag"] == tag
         if method == "HEAD":
