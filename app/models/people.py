@@ -244,7 +244,10 @@ class PersonPublic(BaseModel):
     timezone: str = Field(description="Their IANA time zone, for example Europe/Paris.")
     created_at: datetime = Field(description="When the account was created.")
     updated_at: datetime = Field(description="When the profile last changed.")
-    version: int = Field(description="Your own profile's ETag (PATCH /people/me takes If-Match).")
+    version: int = Field(
+        description="Your own profile's version, the start of its ETag "
+        "(PATCH /people/me takes If-Match)."
+    )
 
 
 class PersonPrivate(PersonPublic):
