@@ -17,6 +17,7 @@ from typing import Any
 from graphql import build_schema as parse_sdl
 from graphql import find_breaking_changes
 
+from app import idempotency
 from app.config import Settings
 from app.main import create_app
 from app.schema.build import build_schema
@@ -292,3 +293,33 @@ def test_the_licence_is_the_package_s() -> None:
         assert spec["info"]["license"]["identifier"] == declared[0]
     else:
         assert "No licence granted" in spec["info"]["license"]["name"]
+
+
+# What these create has no URL of its own (a report is resolved through
+# /reports/{id}/resolve; value stories are only listed): their 201 has no Location.
+UNADDRESSED = {"reportContribution", "createValueStory"}
+
+
+def test_every_body_has_a_schema_and_headers_are_where_the_service_sends_them() -> None:
+    """A client can decode each body it may get, and finds the headers it may use: an
+    `Idempotency-Key` on each POST the service keys (not those answering a secret once),
+    `If-Match` with its 412 together, `Location` on 201s, `Link` on pages."""
+    spec = served_openapi()
+    ref = "#/components/parameters/"
+    for path, operations in spec["paths"].items():
+        for method, operation in operations.items():
+            where = (method, path)
+            for status, response in operation["responses"].items():
+                for media, content in response.get("content", {}).items():
+                    assert content.get("schema"), (*where, status, media)
+                if status == "201" and operation["operationId"] not in UNADDRESSED:
+                    assert "Location" in response.get("headers", {}), where
+            names = {p.get("$ref", "").removeprefix(ref) for p in operation.get("parameters", [])}
+            keyed = method == "post" and path not in idempotency.NOT_STORED_PATHS
+            assert ("IdempotencyKey" in names) == keyed, where
+            assert ("IfMatch" in names) == ("412" in operation["responses"]), where
+            assert ("IfNoneMatch" in names) == (method == "get"), where
+            schema = operation["responses"].get("200", {}).get("content", {})
+            page = schema.get("application/json", {}).get("schema", {}).get("$ref", "")
+            if page.startswith("#/components/schemas/Page_"):
+                assert "Link" in operation["responses"]["200"]["headers"], where

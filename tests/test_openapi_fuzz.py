@@ -19,7 +19,12 @@ import schemathesis
 import uvicorn
 from hypothesis import HealthCheck, settings
 from schemathesis.checks import not_a_server_error
-from schemathesis.specs.openapi.checks import response_schema_conformance
+from schemathesis.specs.openapi.checks import (
+    content_type_conformance,
+    response_headers_conformance,
+    response_schema_conformance,
+    status_code_conformance,
+)
 from sqlalchemy import text
 from sqlalchemy.ext.asyncio import create_async_engine
 from sqlalchemy.pool import NullPool
@@ -36,7 +41,45 @@ from app.services.actors import Actor
 from app.services.auth import issue_access_token
 from tests.factories import SECRET
 
-CHECKS = [not_a_server_error, response_schema_conformance]
+# The HTTP headers this API documents per operation and status.
+DOCUMENTED_HEADERS = (
+    "etag",
+    "location",
+    "link",
+    "retry-after",
+    "ratelimit",
+    "ratelimit-policy",
+    "idempotent-replayed",
+    "www-authenticate",
+)
+
+
+@schemathesis.check
+def headers_are_documented(ctx: Any, response: Any, case: schemathesis.Case) -> None:
+    """Each of these headers the service sends is documented for that operation and
+    status: what a client may see, it can read in the contract."""
+    if case.method.lower() != case.operation.method.lower():
+        return  # a probe with a method the path does not have (405 with Allow)
+    documented = case.operation.definition.raw["responses"].get(str(response.status_code), {})
+    names = {name.lower() for name in documented.get("headers", {})}
+    sent = {name.lower() for name in response.headers}
+    missing = sorted(h for h in DOCUMENTED_HEADERS if h in sent and h not in names)
+    if missing:
+        raise AssertionError(
+            f"{case.method} {case.path} {response.status_code}: undocumented {missing}"
+        )
+
+
+# Every answer is a status the operation documents, in a media type it documents, with
+# the headers it documents and a body its schema allows; never a 5xx.
+CHECKS = [
+    not_a_server_error,
+    status_code_conformance,
+    content_type_conformance,
+    response_headers_conformance,
+    response_schema_conformance,
+    headers_are_documented,
+]
 TABLES = ", ".join(t.name for t in SQLModel.metadata.sorted_tables)
 
 
