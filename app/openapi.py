@@ -411,14 +411,39 @@ def _document(
         text = existing.get("description") or ERRORS[status]
         if text == "Validation Error":
             text = ERRORS[status]
-        headers = dict(existing.get("headers", {}))
-        if status == "401":
-            headers.update(_header_refs("WWW-Authenticate"))
-        if status in {"409", "429", "503"}:
-            headers.update(_header_refs("Retry-After"))
-        headers.update(_header_refs(*rate))
-        responses[status] = _problem_response(text, headers)
+        headers = _error_headers(status, limited)
+        if text == ERRORS[status] and limited:
+            responses[status] = _ref("responses", _RESPONSE_NAMES[status])  # the usual one
+        else:
+            responses[status] = _problem_response(text, headers)
     operation["responses"] = dict(sorted(responses.items()))
+
+
+def _error_headers(status: str, limited: bool) -> dict[str, Any]:
+    headers: dict[str, Any] = {}
+    if status == "401":
+        headers.update(_header_refs("WWW-Authenticate"))
+    if status in {"409", "429", "503"}:
+        headers.update(_header_refs("Retry-After"))
+    if limited:
+        headers.update(_header_refs("RateLimit", "RateLimit-Policy"))
+    return headers
+
+
+# `#/components/responses/<name>`: each error status as most operations answer it.
+_RESPONSE_NAMES = {
+    "400": "MalformedJSON",
+    "401": "Unauthenticated",
+    "403": "Forbidden",
+    "404": "NotFound",
+    "409": "Conflict",
+    "412": "PreconditionFailed",
+    "413": "PayloadTooLarge",
+    "415": "UnsupportedMediaType",
+    "422": "InvalidInput",
+    "429": "TooManyRequests",
+    "503": "ServiceUnavailable",
+}
 
 
 def build(app: FastAPI) -> dict[str, Any]:
@@ -441,6 +466,10 @@ def build(app: FastAPI) -> dict[str, Any]:
     components["securitySchemes"] = SECURITY_SCHEMES
     components["headers"] = {_HEADER_KEYS[name]: header for name, header in HEADERS.items()}
     components["parameters"] = PARAMETERS
+    components["responses"] = {
+        name: _problem_response(ERRORS[status], _error_headers(status, limited=True))
+        for status, name in _RESPONSE_NAMES.items()
+    }
     routes = _routes(app)
     for path, operations in spec.get("paths", {}).items():
         for method, operation in operations.items():

@@ -221,6 +221,13 @@ def test_graphql_names_are_consistent() -> None:
     assert [n for n in inputs if not n.endswith("Input")] == []
 
 
+def _resolve_response(spec: dict[str, Any], response: dict[str, Any]) -> dict[str, Any]:
+    if "$ref" in response:
+        resolved: dict[str, Any] = spec["components"]["responses"][response["$ref"].rsplit("/")[-1]]
+        return resolved
+    return response
+
+
 def test_every_error_is_documented_as_a_problem() -> None:
     """Generated clients decode errors by the spec: each error status an operation lists
     is `application/problem+json` with the `Problem` schema, and FastAPI's
@@ -234,6 +241,7 @@ def test_every_error_is_documented_as_a_problem() -> None:
         for method, operation in operations.items():
             errors = {s: r for s, r in operation["responses"].items() if s[0] in "45"}
             for status, response in errors.items():
+                response = _resolve_response(spec, response)
                 schema = response["content"]["application/problem+json"]["schema"]
                 assert schema == {"$ref": "#/components/schemas/Problem"}, (method, path, status)
             if operation["security"]:
