@@ -40,7 +40,8 @@ collections, gatherings). The same operations are served over GraphQL at `/graph
 - **Errors** are RFC 9457 problems (`application/problem+json`) with a stable `type`.
 - **Lists** are pages: pass `next_cursor` back as `cursor` (also in the `Link` header).
 - **Writes** take `If-Match` (the `ETag` of what you read) where concurrent edits matter,
-  and POSTs take `Idempotency-Key` for safe retries. GETs answer `If-None-Match` with 304.
+  and POSTs take `Idempotency-Key` for safe retries (all but those answering a secret
+  shown once: tokens, API keys, calendar links). GETs answer `If-None-Match` with 304.
 - **Limits**: requests per client and minute (`RateLimit`, `RateLimit-Policy`; 429 with
   `Retry-After` beyond them)."""
 
