@@ -390,7 +390,12 @@ def _document(
         if not status.startswith("2"):
             continue
         headers = response.setdefault("headers", {})
-        if (method == "get" and status == "200") or _versioned(spec, response):
+        # The agreed design: every GET 200, and every write that answers with the
+        # resource (PUT/PATCH, POST 201); today also any body with a version.
+        answers_resource = JSON in response.get("content", {}) and (
+            method in {"put", "patch"} or (method == "post" and status == "201")
+        )
+        if (method == "get" and status == "200") or answers_resource or _versioned(spec, response):
             headers.update(_header_refs("ETag"))
         if method == "get" and status == "200":
             headers.update(_header_refs("Cache-Control", "Vary"))
