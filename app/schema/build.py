@@ -38,7 +38,9 @@ Mutation = merge_types(
     (PeopleMutation, DomainMutation, MembershipMutation, GatheringMutation, ContributionMutation),
 )
 get_object_definition(Query, strict=True).description = "What you may read."
-get_object_definition(Mutation, strict=True).description = (
+get_object_definition(
+    Mutation, strict=True
+).description = (
     "What you may change. A refused change is null with an error whose `extensions.code` says why."
 )
 # Strawberry's UUID scalar, described.
