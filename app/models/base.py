@@ -1,4 +1,7 @@
 import uuid
+from collections.abc import Iterator
+from contextlib import contextmanager
+from contextvars import ContextVar
 from datetime import UTC, datetime
 from typing import Any
 
@@ -16,8 +19,31 @@ SQLModel.metadata.naming_convention = {
 }
 
 
+# Set only by `replayed_at`: a task replaying history (the demo community) writes each
+# change at the moment it is said to have happened. Requests never set it.
+_REPLAYED_AT: ContextVar[datetime | None] = ContextVar("replayed_at", default=None)
+
+
 def utcnow() -> datetime:
-    return datetime.now(UTC)
+    """Now, as every service stamps its writes (created_at, events, audit rows, history)."""
+    moment = _REPLAYED_AT.get()
+    return datetime.now(UTC) if moment is None else moment
+
+
+@contextmanager
+def replayed_at(moment: datetime) -> Iterator[None]:
+    """Within this block (and this task only), `utcnow()` is `moment`: the services then
+    record a change of the past exactly as they record one of the present, with the same
+    rows, versions, events and audit entries, only dated then. For replaying history (the
+    demo community); the rules that compare with now (RSVPs close when a gathering ends,
+    attendance opens when it starts) compare with `moment` too."""
+    if moment.tzinfo is None:
+        raise ValueError("replayed_at needs an aware datetime")
+    token = _REPLAYED_AT.set(moment)
+    try:
+        yield
+    finally:
+        _REPLAYED_AT.reset(token)
 
 
 def id_field() -> Any:

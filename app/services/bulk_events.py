@@ -7,6 +7,7 @@ its events and its deliveries together."""
 
 import uuid
 from dataclasses import dataclass
+from datetime import datetime
 from typing import Any
 
 import orjson
@@ -27,6 +28,12 @@ class Change:
     resource_id: uuid.UUID
     payload: dict[str, Any]
     changes: dict[str, Any] | None = None
+    # Who made this change and when, if not the caller's actor now (replayed history,
+    # whose changes each have their own author and moment), and in which domain, if not
+    # the call's.
+    actor: Actor | None = None
+    at: datetime | None = None
+    domain_id: uuid.UUID | None = None
 
 
 @dataclass(frozen=True)
@@ -47,15 +54,18 @@ _INSERT_EVENTS = text(
     """
     INSERT INTO events (id, type, occurred_at, domain_id, actor_person_id, actor_api_key_id,
                         resource_type, resource_id, payload, tombstone)
-    SELECT v.id, v.type, CAST(:now AS timestamptz), CAST(:domain_id AS uuid),
-           CAST(:person_id AS uuid), CAST(:api_key_id AS uuid), v.resource_type, v.resource_id,
-           CAST(v.payload AS jsonb), v.tombstone
+    SELECT v.id, v.type, v.at, v.domain_id, v.person_id, v.api_key_id, v.resource_type,
+           v.resource_id, CAST(v.payload AS jsonb), v.tombstone
     FROM unnest(CAST(:ids AS uuid[]), CAST(:types AS text[]), CAST(:resource_types AS text[]),
                 CAST(:resource_ids AS uuid[]), CAST(:payloads AS text[]),
-                CAST(:tombstones AS boolean[]))
-         WITH ORDINALITY AS v(id, type, resource_type, resource_id, payload, tombstone, n)
+                CAST(:tombstones AS boolean[]), CAST(:ats AS timestamptz[]),
+                CAST(:domain_ids AS uuid[]), CAST(:person_ids AS uuid[]),
+                CAST(:api_key_ids AS uuid[]))
+         WITH ORDINALITY
+         AS v(id, type, resource_type, resource_id, payload, tombstone, at, domain_id,
+              person_id, api_key_id, n)
     ORDER BY v.n
-    RETURNING seq, type
+    RETURNING seq, type, occurred_at, domain_id
     """
 )
 
@@ -63,13 +73,16 @@ _INSERT_AUDIT = text(
     """
     INSERT INTO audit_log (at, actor_person_id, actor_api_key_id, action, resource_type,
                            resource_id, domain_id, changes, request_id, event_id)
-    SELECT CAST(:now AS timestamptz), CAST(:person_id AS uuid), CAST(:api_key_id AS uuid),
-           v.action, v.resource_type, v.resource_id, CAST(:domain_id AS uuid),
-           CAST(v.changes AS jsonb), CAST(:request_id AS text), v.event_id
+    SELECT v.at, v.person_id, v.api_key_id, v.action, v.resource_type, v.resource_id,
+           v.domain_id, CAST(v.changes AS jsonb), CAST(:request_id AS text), v.event_id
     FROM unnest(CAST(:actions AS text[]), CAST(:resource_types AS text[]),
                 CAST(:resource_ids AS uuid[]), CAST(:changes AS text[]),
-                CAST(:event_ids AS uuid[]))
-         WITH ORDINALITY AS v(action, resource_type, resource_id, changes, event_id, n)
+                CAST(:event_ids AS uuid[]), CAST(:ats AS timestamptz[]),
+                CAST(:domain_ids AS uuid[]), CAST(:person_ids AS uuid[]),
+                CAST(:api_key_ids AS uuid[]))
+         WITH ORDINALITY
+         AS v(action, resource_type, resource_id, changes, event_id, at, domain_id, person_id,
+              api_key_id, n)
     ORDER BY v.n
     """
 )
@@ -80,12 +93,12 @@ _QUEUE_DELIVERIES = text(
     """
     INSERT INTO webhook_deliveries
         (id, subscription_id, event_seq, status, attempts, next_attempt_at, created_at)
-    SELECT gen_random_uuid(), s.id, e.seq, 'pending', 0, CAST(:now AS timestamptz),
-           CAST(:now AS timestamptz)
-    FROM unnest(CAST(:seqs AS bigint[]), CAST(:types AS text[])) AS e(seq, type)
+    SELECT gen_random_uuid(), s.id, e.seq, 'pending', 0, e.at, e.at
+    FROM unnest(CAST(:seqs AS bigint[]), CAST(:types AS text[]), CAST(:ats AS timestamptz[]),
+                CAST(:domain_ids AS uuid[])) AS e(seq, type, at, domain_id)
     JOIN webhook_subscriptions s
       ON s.active
-     AND (s.domain_id IS NULL OR s.domain_id = CAST(:domain_id AS uuid))
+     AND (s.domain_id IS NULL OR s.domain_id = e.domain_id)
      AND s.event_types && ARRAY[e.type, split_part(e.type, '.', 1) || '.*', '*']::varchar[]
     ORDER BY e.seq
     """
@@ -100,7 +113,8 @@ async def record_many(
     audit_only: list[AuditOnly] | None = None,
 ) -> None:
     """Append one event and audit row per change (and one audit row per `audit_only`
-    entry), and queue their deliveries; the caller commits."""
+    entry), and queue their deliveries; the caller commits. Each change is by `actor`, now,
+    in `domain_id`, unless it names its own actor, time or domain."""
     audit_only = audit_only or []
     if not changes and not audit_only:
         return
@@ -110,25 +124,35 @@ async def record_many(
     await events.lock_log(session)
     conn = await session.connection()
     now = utcnow()
-    who = {"person_id": actor.person_id, "api_key_id": actor.api_key_id, "domain_id": domain_id}
     event_ids = [uuid.uuid4() for _ in changes]
+    # (actor, time, domain) of every row: the changes', then the audit-only entries'.
+    whos = [(c.actor or actor, c.at or now, c.domain_id or domain_id) for c in changes]
+    whos += [(actor, now, domain_id)] * len(audit_only)
+
+    def who(rows: list[tuple[Actor, Any, uuid.UUID | None]]) -> dict[str, Any]:
+        return {
+            "ats": [at for _, at, _ in rows],
+            "domain_ids": [d for _, _, d in rows],
+            "person_ids": [a.person_id for a, _, _ in rows],
+            "api_key_ids": [a.api_key_id for a, _, _ in rows],
+        }
+
     if changes:
         inserted = await conn.execute(
             _INSERT_EVENTS.bindparams(
-                now=now,
                 ids=event_ids,
                 types=[c.type for c in changes],
                 resource_types=[c.resource_type for c in changes],
                 resource_ids=[c.resource_id for c in changes],
                 payloads=[_json(c.payload) for c in changes],
                 tombstones=[tombstones.is_removal(c.type) for c in changes],
-                **who,
+                **who(whos[: len(changes)]),
             )
         )
-        seqs, types = zip(*inserted.all(), strict=True)
+        seqs, types, ats, domains = zip(*inserted.all(), strict=True)
         await conn.execute(
             _QUEUE_DELIVERIES.bindparams(
-                now=now, seqs=list(seqs), types=list(types), domain_id=domain_id
+                seqs=list(seqs), types=list(types), ats=list(ats), domain_ids=list(domains)
             )
         )
     rows: list[tuple[str, str, uuid.UUID, dict[str, Any] | None, uuid.UUID | None]] = [
@@ -138,13 +162,12 @@ async def record_many(
     rows += [(a.action, a.resource_type, a.resource_id, a.changes, None) for a in audit_only]
     await conn.execute(
         _INSERT_AUDIT.bindparams(
-            now=now,
             request_id=current_request_id(),
             actions=[r[0] for r in rows],
             resource_types=[r[1] for r in rows],
             resource_ids=[r[2] for r in rows],
             changes=[_json(r[3]) for r in rows],
             event_ids=[r[4] for r in rows],
-            **who,
+            **who(whos),
         )
     )

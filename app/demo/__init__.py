@@ -1,0 +1,96 @@
+"""A demo community worth exploring: a year of believable history in four domains.
+
+- **Palliative Care Nurses** (`palliative-care-nurses`, public, join on request): 45
+  nurses, convened by Amara and Priya, meeting every four weeks in a case clinic; a tight
+  community with every level of participation, from its core group to readers and
+  newcomers.
+- **Pain Management Circle** (`pain-management-circle`, private, by invitation): an
+  affinity group of the nurses, seven people working through hard pain cases.
+- **Wound Care** (`wound-care`, public, open): the nurses' other affinity group.
+- **Open Data Practitioners** (`open-data-practitioners`, public, open): two dozen people
+  who drop in, ask, answer and move on: more a network than a community.
+
+`plan` decides every step and its moment with a fixed random seed; `replay` carries them
+out through the services (see there for how the past gets its dates)."""
+
+import time
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from dataclasses import dataclass
+
+from sqlalchemy import text
+from sqlalchemy.ext.asyncio import AsyncEngine
+from sqlmodel import col, select
+from sqlmodel.ext.asyncio.session import AsyncSession
+
+from app.config import Settings
+from app.db import create_engine, create_sessionmaker
+from app.demo.cast import PEOPLE
+from app.demo.plan import plan_year
+from app.demo.replay import DEMO_PASSWORD, Replay
+from app.models.base import utcnow
+from app.models.people import Person
+from app.services.auth import Passwords
+
+__all__ = ["DEMO_PASSWORD", "PEOPLE", "Loaded", "load", "seed_demo", "with_session"]
+
+
+@asynccontextmanager
+async def with_session(
+    url: str, settings: Settings
+) -> AsyncIterator[tuple[AsyncSession, Passwords]]:
+    engine = create_engine(url, settings)
+    try:
+        async with create_sessionmaker(engine)() as session:
+            yield session, Passwords(settings.password_hash_time_cost)
+    finally:
+        await engine.dispose()
+
+
+async def seed_demo(settings: Settings, *, only_if_empty: bool) -> str:
+    assert settings.database_url
+    async with with_session(settings.database_url, settings) as (session, passwords):
+        existing = (
+            await session.exec(select(Person).where(col(Person.email) == "amara@demo.cop"))
+        ).first()
+        if existing is not None:
+            return "demo community already present"
+        if only_if_empty and (await session.exec(select(Person.id).limit(1))).first():
+            return "database not empty; demo not loaded"
+        loaded = await load(session, passwords)
+        return (
+            f"Demo community loaded in {loaded.seconds:.1f} s: {len(PEOPLE)} people, four "
+            "domains, a year of history. Log in with the password "
+            f"'{DEMO_PASSWORD}' as admin@demo.cop (platform admin), amara@demo.cop "
+            "(convenes Palliative Care Nurses), priya@demo.cop (convenes the private Pain "
+            "Management Circle), ines@demo.cop (convenes Open Data Practitioners), or any "
+            "other <name>@demo.cop."
+        )
+
+
+@dataclass
+class Loaded:
+    seconds: float
+    service_steps: int
+    bulk_rows: int
+
+
+async def load(session: AsyncSession, passwords: Passwords) -> Loaded:
+    """Plan the year up to now and replay it into the database, on one connection that
+    does not wait for each of its several hundred commits to reach the disk (a crash while
+    loading the demo loses at most the last few of them; nothing else changes)."""
+    started = time.perf_counter()
+    engine = session.bind
+    assert isinstance(engine, AsyncEngine)
+    async with engine.connect() as connection:
+        await connection.execute(text("SET synchronous_commit TO off"))
+        await connection.commit()
+        try:
+            async with AsyncSession(bind=connection, expire_on_commit=False) as demo:
+                replay = Replay(demo, passwords)
+                await replay.run(plan_year(utcnow()))
+        finally:
+            await connection.rollback()
+            await connection.execute(text("RESET synchronous_commit"))
+            await connection.commit()
+    return Loaded(time.perf_counter() - started, replay.service_steps, replay.bulk_rows)
