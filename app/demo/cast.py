@@ -243,6 +243,11 @@ PEOPLE: tuple[Person, ...] = (
     _p("jonas", "Jonas Berg", "Nurse in a care home.", "wound care", "Europe/Stockholm"),
     _p("kate", "Kate Sullivan", "Practice nurse.", "", "America/New_York"),
     _p("liam", "Liam O'Connor", "Hospice staff nurse.", "", "Europe/Dublin"),
+    _p("lucia", "Lucía Ortega", "Home care nurse.", "", "Europe/Madrid"),
+    _p("mateo", "Mateo Rossi", "Hospital nurse.", "", "Europe/Rome"),
+    _p("nadia", "Nadia Petrenko", "Nurse in a cancer centre.", "", "Europe/Kyiv"),
+    _p("omar", "Omar Said", "Community nurse.", "", "Africa/Cairo"),
+    _p("paula", "Paula Jones", "Care home nurse.", "", "Europe/London"),
     _p("maya", "Maya Goldberg", "Newly qualified nurse on a hospice ward.", "", "Europe/London"),
     _p("noor", "Noor Rahman", "Nurse starting in a palliative care team.", "", "Asia/Dhaka"),
     _p(
@@ -352,7 +357,10 @@ NURSES = Domain(
         core="amara priya lars mei grace joseph",
         active="tomas sofia hannah rosa daniel fatima olu niamh ayesha",
         occasional="sven aiko beatriz kwame chloe ravi elena marcus leila patrick yusuf ingrid",
-        peripheral="anna ben clara david emma felix gabriela hiro isabel jonas kate liam",
+        peripheral=(
+            "anna ben clara david emma felix gabriela hiro isabel jonas kate liam lucia mateo "
+            "nadia omar paula"
+        ),
         newcomer="maya noor oscar pia",
         drifting="tariq ursula",
         left="victor wendy",

@@ -229,7 +229,7 @@ CHARTERS: dict[str, dict[str, Any]] = {
             "care plans",
             "symptom control",
         ],
-        "join_policy": "request",
+        "join_policy": "open",
         "max_active_members": 60,
         "lifecycle_stage": "coalescing",
         "timezone": "Europe/London",
@@ -338,7 +338,7 @@ STYLES = {
         replies=(0, 1),
         thanks=0.08,
         accepts=0.3,
-        helpful=(0, 2),
+        helpful=(0, 1),
         applied=0.15,
         weights={P.active: 2, P.occasional: 1.5, P.peripheral: 0.5},
     ),
@@ -462,14 +462,19 @@ class Planner:
     def members_at(self, slug: str, moment: datetime) -> list[str]:
         return [k for (s, k), span in self.spans.items() if s == slug and span.covers(moment)]
 
+    def asks_from(self) -> dict[str, tuple[datetime, str]]:
+        """Domains that let anyone in at first, then ask newcomers to request: from when,
+        and who changed it."""
+        return {cast.NURSES.slug: (self.day(200, 9), "amara")}
+
     def memberships(self, d: cast.Domain) -> None:
         rng = self.rng = self.draw("members", d.slug)
         founded = self.day(d.founded, 10)
         self.person(d.convenor, founded - timedelta(days=3))
         self.add(NewDomain(founded, d, CHARTERS[d.slug]))
         self.spans[(d.slug, d.convenor)] = Span(founded)
-        request = CHARTERS[d.slug].get("join_policy") == "request"
         invite = CHARTERS[d.slug].get("join_policy") == "invite"
+        asks_from = self.asks_from().get(d.slug)
         ranges = {
             P.core: (d.founded - 1, d.founded - 20),
             P.active: (d.founded - 8, 220),
@@ -496,7 +501,7 @@ class Planner:
                 self.add(Join(joined, d.slug, key))
             else:
                 self.add(Join(joined, d.slug, key))
-                if request:
+                if asks_from is not None and joined > asks_from[0]:
                     if profile == P.requested:
                         continue
                     by = next(
@@ -783,7 +788,7 @@ class Planner:
             P.newcomer: 0.35,
             P.peripheral: 0.12,
         }
-        open_data = {P.active: 0.7, P.occasional: 0.25, P.peripheral: 0.3}
+        open_data = {P.active: 0.7, P.occasional: 0.15, P.peripheral: 0.3}
         for d in cast.DOMAINS:
             table = open_data if d is cast.OPEN_DATA else chance
             occurrences = sorted(self.occurrences[d.slug], key=lambda o: o[3])
@@ -828,7 +833,7 @@ class Planner:
                         )
                     )
             series_seen: set[str] = set()
-            for gkey, _, _, _ in future if d in (cast.NURSES, cast.CIRCLE) else []:
+            for gkey, _, _, _ in future if d is cast.NURSES else []:
                 series = gkey.split("#")[0]
                 if series in series_seen:
                     continue
@@ -1515,11 +1520,9 @@ class Planner:
         self.person("admin", self.day(410, 9))
         for d in cast.DOMAINS:
             self.memberships(d)
-        self.add(
-            UpdateDomain(
-                self.day(200, 9), cast.NURSES.slug, "amara", {"lifecycle_stage": "maturing"}
-            )
-        )
+        for slug, (moment, by) in self.asks_from().items():
+            changes = {"lifecycle_stage": "maturing", "join_policy": "request"}
+            self.add(UpdateDomain(moment, slug, by, changes))
         self.add(
             UpdateDomain(
                 self.day(150, 9), cast.OPEN_DATA.slug, "ines", {"lifecycle_stage": "coalescing"}
@@ -1533,7 +1536,7 @@ class Planner:
         self.moderation_and_edits()
         for d in cast.DOMAINS:
             self.endorsements(d)
-        self.curation(cast.NURSES, "lars", 0.4)
+        self.curation(cast.NURSES, "lars", 0.3)
         self.curation(cast.WOUNDS, "hannah", 0.5)
         self.curation(cast.OPEN_DATA, "ines", 0.15)
         self.collections_and_stories()
