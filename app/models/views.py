@@ -548,14 +548,21 @@ class HubDependence(BaseModel):
 
 
 class Recommendation(BaseModel):
-    """Advice for the convenors, from the source texts, and the figure that called for it."""
+    """Advice written for the people who act on it: what was measured, why it matters for
+    a community of practice, what to try, and where the advice comes from."""
 
     code: str = Field(description="The advice, as a stable code.")
-    advice: str = Field(description="What to do.")
+    measured: str = Field(
+        description="What was measured, in plain words, with its value and the line it crossed."
+    )
+    why: str = Field(description="Why it matters for a community of practice.")
+    advice: str = Field(description="What to try.")
     figure: str = Field(description="The figure that triggered it.")
     value: float | None = Field(description="The figure's value.")
     threshold: float = Field(description="The threshold it crossed.")
-    source: str = Field(description="The source text the advice comes from.")
+    source: str = Field(
+        description="Where the advice comes from: the source text's title and the part of it."
+    )
 
 
 class ComparisonView(BaseModel):

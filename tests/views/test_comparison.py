@@ -10,7 +10,7 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 
 from app.models.contributions import EndorsementKind
 from app.models.views import HistoryInterval, Quadrant
-from app.services.views.comparison import RULES, periods, quadrant
+from app.services.views.comparison import HUB_FIGURES, HUB_RULE, RULES, periods, quadrant
 from tests.factories import auth
 from tests.views.support import World
 
@@ -71,6 +71,12 @@ async def test_a_hub_dependent_star(client: AsyncClient, session: AsyncSession) 
     assert first["figure"] in hub_check["reasons"]
     for recommendation in view["recommendations"]:
         assert recommendation["figure"] and recommendation["source"]
+        assert recommendation["measured"] and recommendation["why"] and recommendation["advice"]
+    # The hub rule says what it measured with the figure's own value, as a person reads it.
+    unit = HUB_FIGURES[first["figure"]].unit
+    value = first["value"]
+    shown = {"share": f"{value:.0%}", "scale": f"{value:.2f}", "count": f"{value:.0f}"}[unit]
+    assert shown in first["measured"]
     codes = {r["code"] for r in view["recommendations"]}
     assert "appreciation" in codes  # reciprocity 0 is below 0.2
     assert view["quadrant"] in {q.value for q in Quadrant}
@@ -82,7 +88,24 @@ def test_quadrants_and_rules() -> None:
     assert quadrant(0.2, 0.5) == Quadrant.community
     assert quadrant(0.1, 0.1) == Quadrant.fragmented
     assert quadrant(None, 0.9) is None
-    assert all(rule.source and rule.advice for rule in RULES)
+    assert all(rule.source and rule.advice and rule.why and rule.measured for rule in RULES)
+
+
+def test_recommendations_speak_plainly_and_cite_sources_by_title() -> None:
+    """What was measured (with the value filled in), why it matters, what to try; the
+    sources by their titles, never by an internal number."""
+    for rule in RULES:
+        said = rule.says(rule.threshold / 2 if rule.below else rule.threshold * 2)
+        assert "{" not in said and "_" not in said, said  # no internal names
+        assert "seed" not in rule.source.lower() and "“" in rule.source, rule.source
+        assert not any(ch.isdigit() for ch in rule.source.split(",")[0]), rule.source
+    share = next(r for r in RULES if r.figure == "reciprocity")
+    assert share.says(0.16).startswith("16% of the replies")
+    count = next(r for r in RULES if r.figure == "gatherings_held")
+    assert count.says(2).startswith("2 gatherings took place")
+    assert "seed" not in HUB_RULE[3].lower()
+    for figure, hub in HUB_FIGURES.items():
+        assert "{value}" in hub.measured and figure not in hub.measured and "_" not in hub.measured
 
 
 def test_periods_are_calendar_months_clipped_to_the_window() -> None:
