@@ -23,6 +23,7 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 
 from app.config import Settings
 from app.dbadmin import alembic_config
+from app.demo import PEOPLE
 from app.main import create_app
 from tests.factories import SECRET, auth, make_person
 from tests.integration.conftest import Receiver, free_port
@@ -261,7 +262,7 @@ async def test_seed_demo_loads_the_demo_once(
 ) -> None:
     assert "Demo community loaded" in ok(await cli("seed-demo")).stdout
     people = await scalar(engine, "SELECT count(*) FROM people WHERE email LIKE '%@demo.cop'")
-    assert people == 7
+    assert people == len(PEOPLE)
     domains = await scalar(engine, "SELECT count(*) FROM domains")
     assert "already present" in ok(await cli("seed-demo")).stdout
     assert await scalar(engine, "SELECT count(*) FROM people") == people

@@ -17,6 +17,7 @@ import time
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from dataclasses import dataclass
+from datetime import datetime
 
 from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncEngine
@@ -70,6 +71,7 @@ async def seed_demo(settings: Settings, *, only_if_empty: bool) -> str:
 
 @dataclass
 class Loaded:
+    origin: datetime  # the hour the year ends at: every moment is relative to it
     seconds: float
     service_steps: int
     bulk_rows: int
@@ -80,6 +82,7 @@ async def load(session: AsyncSession, passwords: Passwords) -> Loaded:
     does not wait for each of its several hundred commits to reach the disk (a crash while
     loading the demo loses at most the last few of them; nothing else changes)."""
     started = time.perf_counter()
+    origin = utcnow().replace(minute=0, second=0, microsecond=0)
     engine = session.bind
     assert isinstance(engine, AsyncEngine)
     async with engine.connect() as connection:
@@ -88,9 +91,9 @@ async def load(session: AsyncSession, passwords: Passwords) -> Loaded:
         try:
             async with AsyncSession(bind=connection, expire_on_commit=False) as demo:
                 replay = Replay(demo, passwords)
-                await replay.run(plan_year(utcnow()))
+                await replay.run(plan_year(origin))
         finally:
             await connection.rollback()
             await connection.execute(text("RESET synchronous_commit"))
             await connection.commit()
-    return Loaded(time.perf_counter() - started, replay.service_steps, replay.bulk_rows)
+    return Loaded(origin, time.perf_counter() - started, replay.service_steps, replay.bulk_rows)

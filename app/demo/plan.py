@@ -845,7 +845,7 @@ class Planner:
                     if draw(gkey, k).random() < table.get(d.roster.get(k, P.core), 0) * 1.2
                 ]
                 if gkey.startswith("workshop"):
-                    going = [k for k in members if k not in ("priya", "grace")][:15]
+                    going = [k for k in members if k not in ("priya", "grace")][:18]
                 for i, key in enumerate(going):
                     moment = self.origin - timedelta(days=3, hours=3 * len(going) - 3 * i)
                     self.add(Rsvp(moment, gkey, key, "going" if i % 7 else "maybe"))

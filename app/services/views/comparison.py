@@ -484,8 +484,7 @@ RULES = [
         0.1,
         True,
         EVERYWHERE,
-        "{value} of the shared repertoire has been curated (we look for at least "
-        "{threshold}).",
+        "{value} of the shared repertoire has been curated (we look for at least {threshold}).",
         "Members want to know where things are; without someone keeping the library in "
         "order, good stories and resources get lost.",
         "Name a knowledge broker who keeps the shared space organised and findable, and "
