@@ -401,7 +401,8 @@ def import_command(
 
 @cli.command("seed-demo")
 def seed_demo_command() -> None:
-    """Load a small, realistic demo community (a no-op if it is already there)."""
+    """Load the demo community: seventy people in four domains with a year of history, in a
+    few seconds (a no-op if it is already there)."""
     from app.demo import seed_demo
 
     settings = _settings()

@@ -195,6 +195,34 @@ async def test_what_is_written_in_batches_is_what_the_services_write(demos: list
         """,
     )
     assert wrong == []
+    # The rules `create_contribution` and `endorse` check: authors and endorsers were
+    # active members then; a gathering named is one of the domain's, already begun.
+    outsiders = await rows(
+        engine,
+        """
+        SELECT x.id FROM (
+          SELECT c.id, c.domain_id, c.author_id AS person, c.created_at AS at
+          FROM contributions c
+          UNION ALL
+          SELECT e.id, c.domain_id, e.person_id, e.created_at
+          FROM endorsements e JOIN contributions c ON c.id = e.contribution_id
+          UNION ALL
+          SELECT c.id, c.domain_id, r.recipient, c.created_at
+          FROM contributions c CROSS JOIN LATERAL unnest(c.recipient_ids) AS r(recipient)
+        ) x
+        WHERE NOT EXISTS (
+          SELECT 1 FROM memberships m WHERE m.domain_id = x.domain_id
+            AND m.person_id = x.person AND m.joined_at <= x.at
+            AND (m.left_at IS NULL OR m.left_at > x.at))
+        """,
+    )
+    assert outsiders == []
+    elsewhere = await rows(
+        engine,
+        """SELECT c.id FROM contributions c JOIN gatherings g ON g.id = c.gathering_id
+           WHERE g.domain_id <> c.domain_id OR g.start_at > c.created_at""",
+    )
+    assert elsewhere == []
     created = await rows(
         engine,
         """SELECT count(*) FILTER (WHERE e.occurred_at = c.created_at

@@ -424,6 +424,7 @@ class Planner:
         self.posts: dict[str, Post] = {}
         self.by_domain: dict[str, list[Post]] = defaultdict(list)
         self.endorsed: set[tuple[str, str, str]] = set()
+        self.attended: dict[str, tuple[str, datetime, list[str]]] = {}
         # slug -> (key, start, host, nominal start): the start falls on a weekday, up to
         # four days from the nominal one, which is always the same distance from the origin.
         self.occurrences: dict[str, list[tuple[str, datetime, str, datetime]]] = defaultdict(list)
@@ -823,6 +824,7 @@ class Planner:
                     for key in came[1:3] if d is cast.NURSES else []:
                         self.add(CheckIn(start + timedelta(minutes=5), gkey, key))
                 self.add(Attend(end, gkey, host, came))
+                self.attended[gkey] = (d.slug, nominal, came)
                 if draw(gkey, "summary").random() < 0.6 or big or last:
                     self.add(
                         Summarise(
@@ -1181,6 +1183,22 @@ class Planner:
                         parent=thanks.key,
                     )
 
+    def from_gatherings(self, d: cast.Domain) -> None:
+        """What someone wrote up in the week after a gathering they came to names it."""
+        for gkey, (slug, nominal, came) in self.attended.items():
+            if slug != d.slug:
+                continue
+            for post in self.by_domain[d.slug]:
+                if (
+                    post.parent is None
+                    and post.gathering is None
+                    and post.kind in ("story", "lesson", "practice", "challenge", "question")
+                    and post.author in came
+                    and nominal + timedelta(days=4) <= post.at <= nominal + timedelta(days=12)
+                ):
+                    post.gathering = gkey
+                    break
+
     def keep_regulars_busy(self, d: cast.Domain) -> None:
         """The core contribute in almost every month and the active in at least three of
         the last six: where chance left a month empty, they reply to something recent."""
@@ -1532,6 +1550,7 @@ class Planner:
         self.attendance()
         for d in cast.DOMAINS:
             self.repertoire(d)
+            self.from_gatherings(d)
             self.keep_regulars_busy(d)
         self.moderation_and_edits()
         for d in cast.DOMAINS:
