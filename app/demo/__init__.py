@@ -1,14 +1,17 @@
-"""A demo community worth exploring: a year of believable history in four domains.
+"""A demo community worth exploring: seventy people, a year of history in four domains.
 
-- **Palliative Care Nurses** (`palliative-care-nurses`, public, join on request): 45
-  nurses, convened by Amara and Priya, meeting every four weeks in a case clinic; a tight
-  community with every level of participation, from its core group to readers and
-  newcomers.
-- **Pain Management Circle** (`pain-management-circle`, private, by invitation): an
-  affinity group of the nurses, seven people working through hard pain cases.
-- **Wound Care** (`wound-care`, public, open): the nurses' other affinity group.
+- **Palliative Care Nurses** (`palliative-care-nurses`, public): some fifty nurses
+  convened by Amara and Priya, meeting every four weeks in a case clinic, with an annual
+  gathering and a workshop coming up (full, with a waitlist). Open at first, it asks
+  newcomers to request since it matured. A community: people who keep meeting, answer
+  each other and reuse what they share, at every level of participation from its core
+  group to readers and newcomers.
+- **Pain Management Circle** (`pain-management-circle`, private, by invitation) and
+  **Wound Care** (`wound-care`, public, open): the nurses' two affinity groups. Mei
+  belongs to both and is the broker between them.
 - **Open Data Practitioners** (`open-data-practitioners`, public, open): two dozen people
-  who drop in, ask, answer and move on: more a network than a community.
+  who drop in, ask, answer and move on, meeting irregularly: more a network than a
+  community.
 
 `plan` decides every step and its moment with a fixed random seed; `replay` carries them
 out through the services (see there for how the past gets its dates)."""
