@@ -393,6 +393,12 @@ MONTH = 30  # days: the views count activity in 30-day months
 
 CLINIC_TOPICS = ("family", "pain", "wounds", "self", "pain", "wounds")
 GENERAL = {"family", "self", "symptoms", "plans"}
+CLINIC_CASES = {
+    "family": "families in conflict",
+    "pain": "pain that would not settle",
+    "wounds": "wounds and dressings at home",
+    "self": "looking after ourselves after hard deaths",
+}
 
 
 def affinities(key: str) -> set[str]:
@@ -831,7 +837,7 @@ class Planner:
                             end + timedelta(minutes=20),
                             gkey,
                             host,
-                            *self.summary(d.slug, len(came), big),
+                            *self.summary(d.slug, len(came), big, topic),
                         )
                     )
             series_seen: set[str] = set()
@@ -854,7 +860,9 @@ class Planner:
                 if gkey.startswith("workshop") and going:
                     self.add(Rsvp(self.origin - timedelta(hours=20), gkey, going[1], "declined"))
 
-    def summary(self, slug: str, count: int, big: bool) -> tuple[str, list[str], list[str]]:
+    def summary(
+        self, slug: str, count: int, big: bool, topic: str | None = None
+    ) -> tuple[str, list[str], list[str]]:
         if big:
             return (
                 f"{count} of us spent the day on what changed in our practice this year. "
@@ -870,7 +878,7 @@ class Planner:
             )
         texts = {
             cast.NURSES.slug: (
-                f"{count} of us shared cases about families in conflict and hard symptoms.",
+                f"{count} of us shared cases about {CLINIC_CASES.get(topic or '', 'hard cases')}.",
                 ["Keep the check-in round short"],
                 ["Add the case to the library, without identifying details"],
             ),
