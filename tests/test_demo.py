@@ -14,9 +14,10 @@ from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncEngine, create_async_engine
 from sqlmodel.ext.asyncio.session import AsyncSession
 
+from app.config import Settings
 from app.db import create_sessionmaker
 from app.dbadmin import create_database, drop_database, migrate
-from app.demo import PEOPLE, Loaded, load
+from app.demo import PEOPLE, Loaded, load, seed_demo
 from app.demo.cast import CIRCLE, NURSES, OPEN_DATA, WOUNDS
 from app.models.views import DOMAIN_LAYERS, HistoryInterval, ParticipationLevel, Quadrant
 from app.services.actors import SYSTEM
@@ -24,6 +25,7 @@ from app.services.auth import Passwords
 from app.services.views import community, comparison, network
 from app.services.views.params import ViewParams
 from tests.conftest import TEST_DATABASE, database_on
+from tests.factories import make_domain, make_person
 
 SEEDING_BOUND_SECONDS = 15  # measured well under 5 s on two cores; loose for busy machines
 
@@ -331,3 +333,14 @@ async def the_history(session: AsyncSession, demo: Demo) -> None:
         for point in history.points:
             assert point.network_score.value is not None, (slug, point.since)
             assert point.community_score.value is not None, (slug, point.since)
+
+
+async def test_the_demo_is_not_loaded_over_a_domain_that_takes_its_slug(
+    settings: Settings, session: AsyncSession, engine: AsyncEngine
+) -> None:
+    """Loading it anyway would stop halfway (the slug is taken): nothing is written."""
+    convenor = await make_person(session)
+    await make_domain(session, convenor, name="Wound care", slug="wound-care")
+    said = await seed_demo(settings, only_if_empty=False)
+    assert said == "demo not loaded: wound-care already taken"
+    assert await rows(engine, "SELECT email FROM people WHERE email LIKE '%@demo.cop'") == []

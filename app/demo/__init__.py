@@ -29,10 +29,11 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 
 from app.config import Settings
 from app.db import create_engine, create_sessionmaker
-from app.demo.cast import PEOPLE
+from app.demo.cast import DOMAINS, PEOPLE
 from app.demo.plan import plan_year
 from app.demo.replay import DEMO_PASSWORD, Replay
 from app.models.base import utcnow
+from app.models.domains import Domain
 from app.models.people import Person
 from app.services.auth import Passwords
 
@@ -61,6 +62,17 @@ async def seed_demo(settings: Settings, *, only_if_empty: bool) -> str:
             return "demo community already present"
         if only_if_empty and (await session.exec(select(Person.id).limit(1))).first():
             return "database not empty; demo not loaded"
+        taken = list(
+            await session.exec(
+                select(Domain.slug).where(col(Domain.slug).in_([d.slug for d in DOMAINS]))
+            )
+        ) + list(
+            await session.exec(
+                select(Person.email).where(col(Person.email).in_([p.email for p in PEOPLE]))
+            )
+        )
+        if taken:
+            return f"demo not loaded: {', '.join(sorted(taken))} already taken"
         loaded = await load(session, passwords)
         return (
             f"Demo community loaded in {loaded.seconds:.1f} s: {len(PEOPLE)} people, four "
