@@ -16,7 +16,7 @@ from app.models.contributions import (
 )
 from app.schema.context import Info
 from app.schema.inputs import ExpectedVersion, create_data, input_data
-from app.schema.relay import Connection, connection, page_params
+from app.schema.relay import Before, Connection, Last, connection, page_params
 from app.schema.types.contributions import (
     CollectionType,
     ContributionType,
@@ -141,13 +141,15 @@ class ContributionQuery:
         kind: ContributionKindEnum | None = None,  # type: ignore[valid-type]
         first: int | None = None,
         after: str | None = None,
+        last: Last = None,
+        before: Before = None,
     ) -> Connection[SearchHitType]:
         async with info.context.session() as session:
             page = await search.search_contributions(
                 session,
                 info.context.actor,
                 q,
-                page_params(first, after),
+                page_params(first, after, last, before),
                 domain_slug=domain,
                 kind=kind,
             )
@@ -180,11 +182,17 @@ class ContributionQuery:
 
     @strawberry.field(description="Appreciations that name a person.")
     async def appreciations(
-        self, info: Info, person_id: uuid.UUID, first: int | None = None, after: str | None = None
+        self,
+        info: Info,
+        person_id: uuid.UUID,
+        first: int | None = None,
+        after: str | None = None,
+        last: Last = None,
+        before: Before = None,
     ) -> Connection[ContributionType]:
         async with info.context.session() as session:
             page = await contributions.appreciations_for(
-                session, info.context.actor, person_id, page_params(first, after)
+                session, info.context.actor, person_id, page_params(first, after, last, before)
             )
         return connection(page, ContributionType.from_model)
 
@@ -196,10 +204,12 @@ class ContributionQuery:
         cycle: ValueCycleEnum | None = None,  # type: ignore[valid-type]
         first: int | None = None,
         after: str | None = None,
+        last: Last = None,
+        before: Before = None,
     ) -> Connection[ValueStoryType]:
         async with info.context.session() as session:
             page = await endorsements.list_value_stories(
-                session, info.context.actor, slug, page_params(first, after), cycle
+                session, info.context.actor, slug, page_params(first, after, last, before), cycle
             )
         return connection(page, ValueStoryType.from_model)
 
@@ -209,11 +219,17 @@ class ContributionQuery:
 
     @strawberry.field
     async def collections(
-        self, info: Info, slug: str, first: int | None = None, after: str | None = None
+        self,
+        info: Info,
+        slug: str,
+        first: int | None = None,
+        after: str | None = None,
+        last: Last = None,
+        before: Before = None,
     ) -> Connection[CollectionType]:
         async with info.context.session() as session:
             page = await curation.list_collections(
-                session, info.context.actor, slug, page_params(first, after)
+                session, info.context.actor, slug, page_params(first, after, last, before)
             )
             items = await curation.items_of(session, [c.id for c in page.items])
         return connection(
@@ -228,10 +244,12 @@ class ContributionQuery:
         status: ReportStatusEnum | None = "open",  # type: ignore[valid-type,assignment]
         first: int | None = None,
         after: str | None = None,
+        last: Last = None,
+        before: Before = None,
     ) -> Connection[ReportType]:
         async with info.context.session() as session:
             page = await moderation.list_reports(
-                session, info.context.actor, slug, page_params(first, after), status
+                session, info.context.actor, slug, page_params(first, after, last, before), status
             )
         return connection(page, ReportType.from_model)
 

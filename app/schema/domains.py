@@ -3,7 +3,7 @@ import strawberry
 from app.models.domains import DomainCreate, DomainUpdate
 from app.schema.context import Info
 from app.schema.inputs import ExpectedVersion, create_data, input_data
-from app.schema.relay import Connection, connection, page_params
+from app.schema.relay import Before, Connection, Last, connection, page_params
 from app.schema.types.domains import DomainType
 from app.schema.types.enums import (
     JoinPolicyEnum,
@@ -64,6 +64,8 @@ class DomainQuery:
         info: Info,
         first: int | None = None,
         after: str | None = None,
+        last: Last = None,
+        before: Before = None,
         q: str | None = None,
         theme: str | None = None,
         visibility: VisibilityEnum | None = None,  # type: ignore[valid-type]
@@ -76,7 +78,7 @@ class DomainQuery:
             page = await domains.list_domains(
                 session,
                 info.context.actor,
-                page_params(first, after),
+                page_params(first, after, last, before),
                 q=q,
                 theme=theme,
                 visibility=visibility,

@@ -1,7 +1,7 @@
 """Relay-style connections over the services' keyset pages."""
 
 from collections.abc import Callable
-from typing import Any, Generic, TypeVar
+from typing import Annotated, Any, Generic, TypeVar
 
 import strawberry
 
@@ -36,10 +36,38 @@ class Connection(Generic[T]):
         return [edge.node for edge in self.edges]
 
 
-def page_params(first: int | None, after: str | None, default: int = 20) -> PageParams:
-    if first is not None and not 1 <= first <= MAX_FIRST:
-        raise invalid_field("first", f"first must be between 1 and {MAX_FIRST}")
-    return PageParams(limit=first or default, cursor=after)
+Last = Annotated[
+    int | None,
+    strawberry.argument(
+        description=f"Page backwards: the last `last` items (1 to {MAX_FIRST}) before "
+        "`before`, or at the end; not with `first`."
+    ),
+]
+Before = Annotated[
+    str | None,
+    strawberry.argument(description="Only items before this cursor (a `startCursor`)."),
+]
+
+
+def page_params(
+    first: int | None,
+    after: str | None,
+    last: int | None = None,
+    before: str | None = None,
+    default: int = 20,
+) -> PageParams:
+    """Relay's cursor arguments as a service page: `first` reads forwards from `after`,
+    `last` backwards from `before`; both cursors may bound the range."""
+    if first is not None and last is not None:
+        raise invalid_field(
+            "last", "Pass `first` or `last`, not both: a page reads one way.", "first_and_last"
+        )
+    for name, value in (("first", first), ("last", last)):
+        if value is not None and not 1 <= value <= MAX_FIRST:
+            raise invalid_field(name, f"{name} must be between 1 and {MAX_FIRST}")
+    return PageParams(
+        limit=first or last or default, cursor=after, before=before, backward=last is not None
+    )
 
 
 def connection(page: Page[Any], convert: Callable[[Any], T]) -> Connection[T]:
@@ -50,7 +78,7 @@ def connection(page: Page[Any], convert: Callable[[Any], T]) -> Connection[T]:
         edges=edges,
         page_info=PageInfo(
             has_next_page=page.has_next,
-            has_previous_page=False,
+            has_previous_page=page.has_previous,
             start_cursor=page.cursors[0] if page.cursors else None,
             end_cursor=page.cursors[-1] if page.cursors else None,
         ),

@@ -11,8 +11,9 @@ import pytest
 
 from app.errors import Invalid
 from app.services.pagination import (
+    Keyset,
+    PageParams,
     SortKey,
-    build_page,
     decode_cursor,
     decode_keys,
     encode_cursor,
@@ -89,10 +90,29 @@ def test_a_page_knows_whether_there_is_more() -> None:
             self.created_at = datetime(2025, 1, 1, tzinfo=UTC) + timedelta(seconds=n)
             self.id = uuid.uuid4()
 
+    def values(row: Row) -> list[Any]:
+        return [row.created_at, row.id]
+
     rows = [Row(n) for n in range(4)]
-    full = build_page(rows, 3)
+    keyset = Keyset(KEYS)
+    forwards = PageParams(limit=3)
+    full = keyset.page(rows, forwards, values)
     assert full.items == rows[:3]
     assert full.next_cursor == full.cursors[-1] == encode_cursor(rows[2].created_at, rows[2].id)
-    last = build_page(rows[:3], 3)
+    assert not full.has_previous
+    last = keyset.page(rows[:3], forwards, values)
     assert last.next_cursor is None and not last.has_next
-    assert build_page([], 3).next_cursor is None
+    assert keyset.page([], forwards, values).next_cursor is None
+
+    # Backwards, the rows come newest first from the database; the page lists them in
+    # the list's order, each with the cursor it has going forwards.
+    backwards = PageParams(limit=3, backward=True)
+    tail = keyset.page(list(reversed(rows)), backwards, values)
+    assert tail.items == rows[1:]
+    assert tail.cursors == [encode_cursor(r.created_at, r.id) for r in rows[1:]]
+    assert tail.has_previous and not tail.has_next
+    # Rows beyond the `before` cursor mean a next page, even when this one is empty.
+    empty = keyset.page(
+        [], PageParams(limit=3, before=full.cursors[0], backward=True), values, beyond=True
+    )
+    assert empty.items == [] and empty.has_next and empty.next_cursor is None

@@ -8,7 +8,7 @@ from app.models.domains import Domain
 from app.models.memberships import MembershipStatus, Role
 from app.models.views import HistoryInterval as HistoryIntervalEnum
 from app.schema.context import Info
-from app.schema.relay import Connection, connection, page_params
+from app.schema.relay import Before, Connection, Last, connection, page_params
 from app.schema.types.enums import (
     ContributionSortEnum,
     GatheringStatusEnum,
@@ -126,6 +126,8 @@ class DomainType:
         info: Info,
         first: int | None = None,
         after: str | None = None,
+        last: Last = None,
+        before: Before = None,
         status: MembershipStatusEnum | None = None,  # type: ignore[valid-type]
         role: RoleEnum | None = None,  # type: ignore[valid-type]
     ) -> Connection[MembershipRef] | None:
@@ -134,7 +136,7 @@ class DomainType:
         page = await info.context.loaders.domain_members.load(
             (
                 self.id,
-                page_params(first, after),
+                page_params(first, after, last, before),
                 MembershipStatus(status) if status else None,
                 Role(role) if role else None,
             )
@@ -150,12 +152,14 @@ class DomainType:
         status: GatheringStatusEnum | None = None,  # type: ignore[valid-type]
         first: int | None = None,
         after: str | None = None,
+        last: Last = None,
+        before: Before = None,
     ) -> Connection[GatheringRef] | None:
         from app.schema.types.gatherings import GatheringType
         from app.services.gatherings import to_public
 
         page = await info.context.loaders.domain_gatherings.load(
-            (self.id, page_params(first, after), from_, to, status)
+            (self.id, page_params(first, after, last, before), from_, to, status)
         )
         return connection(page, lambda v: GatheringType.from_public(to_public(v)))
 
@@ -168,13 +172,15 @@ class DomainType:
         sort: ContributionSortEnum = "newest",  # type: ignore[valid-type,assignment]
         first: int | None = None,
         after: str | None = None,
+        last: Last = None,
+        before: Before = None,
     ) -> Connection[ContributionRef] | None:
         from app.schema.types.contributions import ContributionType
         from app.services.contributions import ContributionFilter
 
         narrow = filter.to_filter(sort) if filter else ContributionFilter(sort=sort)
         page = await info.context.loaders.domain_contributions.load(
-            (self.id, page_params(first, after), narrow)
+            (self.id, page_params(first, after, last, before), narrow)
         )
         return connection(page, ContributionType.from_model)
 

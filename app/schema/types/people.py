@@ -6,7 +6,7 @@ import strawberry
 
 from app.models.people import ApiKey, Person
 from app.schema.context import Info
-from app.schema.relay import Connection, connection, page_params
+from app.schema.relay import Before, Connection, Last, connection, page_params
 from app.services import people
 from app.services.actors import Actor
 
@@ -59,12 +59,17 @@ class PersonType:
 
     @strawberry.field(description="The memberships of this person that you may see.")
     async def memberships(
-        self, info: Info, first: int | None = None, after: str | None = None
+        self,
+        info: Info,
+        first: int | None = None,
+        after: str | None = None,
+        last: Last = None,
+        before: Before = None,
     ) -> Connection[Annotated["MembershipType", strawberry.lazy("app.schema.types.memberships")]]:
         from app.schema.types.memberships import MembershipType
 
         page = await info.context.loaders.person_memberships.load(
-            (self.id, page_params(first, after))
+            (self.id, page_params(first, after, last, before))
         )
         return connection(page, MembershipType.from_model)
 
@@ -78,6 +83,8 @@ class PersonType:
         to: datetime | None = None,
         first: int | None = None,
         after: str | None = None,
+        last: Last = None,
+        before: Before = None,
     ) -> (
         Connection[Annotated["GatheringType", strawberry.lazy("app.schema.types.gatherings")]]
         | None
@@ -86,7 +93,7 @@ class PersonType:
         from app.services.gatherings import to_public
 
         page = await info.context.loaders.person_gatherings.load(
-            (self.id, page_params(first, after), from_, to)
+            (self.id, page_params(first, after, last, before), from_, to)
         )
         return connection(page, lambda v: GatheringType.from_public(to_public(v)))
 
