@@ -77,9 +77,11 @@ async def _with_views(
     return {key: page.with_items([views[g.id] for g in page.items]) for key, page in pages.items()}
 
 
-async def _accesses(
+async def readable_gatherings(
     session: AsyncSession, actor: Actor, gathering_ids: list[uuid.UUID]
 ) -> dict[uuid.UUID, tuple[Gathering, DomainAccess]]:
+    """Those of these occurrences whose domain's content the caller reads (the rule of
+    `gatherings.load_gathering`), with the caller's access to that domain."""
     gatherings = list(
         await session.exec(select(Gathering).where(col(Gathering.id).in_(gathering_ids)))
     )
@@ -105,7 +107,7 @@ async def rsvps_for_gatherings(
 ) -> dict[uuid.UUID, RsvpSummary | Forbidden]:
     """The same rule as the REST list: hosts and convenors see everyone, other members
     the counts and their own."""
-    accesses = await _accesses(session, actor, gathering_ids)
+    accesses = await readable_gatherings(session, actor, gathering_ids)
     allowed = [
         gid
         for gid, (_, access) in accesses.items()
@@ -137,7 +139,7 @@ async def attendance_for_gatherings(
     session: AsyncSession, actor: Actor, gathering_ids: list[uuid.UUID]
 ) -> dict[uuid.UUID, list[Attendance] | Forbidden]:
     """Hosts and convenors see everyone; members see themselves and those who share."""
-    accesses = await _accesses(session, actor, gathering_ids)
+    accesses = await readable_gatherings(session, actor, gathering_ids)
     allowed = [
         gid
         for gid, (_, access) in accesses.items()

@@ -403,11 +403,23 @@ async def _visible_membership(
     is_self = person_id == access.actor.person_id
     if not is_self:
         access.require_read_members()
-    if membership is None or not (
-        is_self or access.can_manage or access.is_convenor or membership.status == S.active
-    ):
+    if membership is None or not _shown(access, membership, is_self):
         raise NotFound("No such membership in this domain.")
     return membership
+
+
+def _shown(access: DomainAccess, membership: Membership, is_self: bool) -> bool:
+    return is_self or access.can_manage or access.is_convenor or membership.status == S.active
+
+
+def membership_visible(access: DomainAccess, membership: Membership) -> bool:
+    """`get_membership`'s rule for a membership already in hand (found by its id), with
+    `access` to its domain: your own wherever you see the domain's card, someone else's
+    where you may read the members (and, unless you convene, only an active one)."""
+    if membership.person_id == access.actor.person_id:
+        mine = access.membership
+        return access.can_see_card and mine is not None and mine.id == membership.id
+    return access.can_read_content and access.can_read_members and _shown(access, membership, False)
 
 
 async def get_membership(
