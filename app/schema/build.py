@@ -1,3 +1,4 @@
+import uuid
 from collections.abc import Callable
 from functools import partial
 
@@ -22,12 +23,21 @@ from app.schema.domains import DomainMutation, DomainQuery
 from app.schema.errors import ErrorCodes
 from app.schema.gatherings import GatheringMutation, GatheringQuery
 from app.schema.memberships import MembershipMutation, MembershipQuery
+from app.schema.nodes import NODE_TYPES, UUID_SCALAR, NodeQuery
 from app.schema.people import PeopleMutation, PeopleQuery
 from app.schema.views import ViewQuery
 
 Query = merge_types(
     "Query",
-    (PeopleQuery, DomainQuery, MembershipQuery, GatheringQuery, ContributionQuery, ViewQuery),
+    (
+        NodeQuery,
+        PeopleQuery,
+        DomainQuery,
+        MembershipQuery,
+        GatheringQuery,
+        ContributionQuery,
+        ViewQuery,
+    ),
 )
 Mutation = merge_types(
     "Mutation",
@@ -59,6 +69,7 @@ def build_schema(settings: Settings) -> strawberry.Schema:
     return QuietSchema(
         query=Query,
         mutation=Mutation,
+        types=NODE_TYPES,
         extensions=extensions,
-        config=StrawberryConfig(auto_camel_case=True),
+        config=StrawberryConfig(auto_camel_case=True, scalar_map={uuid.UUID: UUID_SCALAR}),
     )

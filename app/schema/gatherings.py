@@ -13,6 +13,7 @@ from app.models.gatherings import (
 )
 from app.schema.context import Info
 from app.schema.inputs import ExpectedVersion, create_data, input_data
+from app.schema.relay import UuidNode
 from app.schema.types.enums import (
     EditScopeEnum,
     ModalityEnum,
@@ -76,10 +77,12 @@ class SummaryInputType:
 
 
 @strawberry.type(name="FeedToken")
-class FeedTokenType:
-    id: uuid.UUID
-    token: str = strawberry.field(description="Shown once.")
+class FeedTokenType(UuidNode):
     created_at: datetime
+    revoked_at: datetime | None = None
+    token: str | None = strawberry.field(
+        default=None, description="The secret: only in the response that creates the token."
+    )
 
 
 async def _view(info: Info, gathering_id: uuid.UUID) -> GatheringType:

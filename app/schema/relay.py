@@ -1,15 +1,63 @@
-"""Relay-style connections over the services' keyset pages."""
+"""Relay: global object identification (the `Node` interface, global ids) and
+connections over the services' keyset pages."""
 
+import base64
+import binascii
+import uuid
 from collections.abc import Callable
 from typing import Annotated, Any, Generic, TypeVar
 
 import strawberry
+from strawberry import relay
 
-from app.errors import invalid_field
+from app.errors import Invalid, invalid_field, shown
 from app.services.pagination import Page, PageParams
 
 T = TypeVar("T")
 MAX_FIRST = 100
+
+
+@strawberry.type
+class UuidNode(relay.Node):
+    """What every object with an identity shares: `id`, its global id (Strawberry's
+    `GlobalID`: base64 of `Type:uuid`), and `uuid`, the id that mutation arguments and
+    the REST API take. Never in the schema itself; its subclasses are."""
+
+    id: relay.NodeID[uuid.UUID]
+
+    @strawberry.field(
+        name="uuid",
+        description="This object's UUID, which the REST API shows as its `id`.",
+    )
+    def uuid_(self) -> uuid.UUID:
+        return self.id
+
+
+def global_id(type_name: str, ident: uuid.UUID) -> str:
+    """The global id of the object of this GraphQL type with this UUID."""
+    return str(relay.GlobalID(type_name=type_name, node_id=str(ident)))
+
+
+def parse_global_id(value: str, field: str = "id") -> tuple[str, uuid.UUID]:
+    """The type name and UUID in a global id, if it is exactly one this API gives out
+    (canonical base64, a type name, a lower-case UUID); else a field error, never an
+    exception a client could turn into a 500. Whether the type is one with ids is the
+    caller's question."""
+    try:
+        raw = base64.b64decode(value.encode("ascii"), validate=True).decode("utf-8")
+        type_name, colon, ident = raw.partition(":")
+        parsed = uuid.UUID(ident) if colon and type_name.isidentifier() else None
+        if parsed is None or global_id(type_name, parsed) != value:
+            raise ValueError("not canonical")
+    except (ValueError, binascii.Error) as exc:
+        raise not_an_id(value, field) from exc
+    return type_name, parsed
+
+
+def not_an_id(value: str, field: str = "id") -> Invalid:
+    return invalid_field(
+        field, f"'{shown(value)}' is not an id this API gave out.", "invalid_global_id"
+    )
 
 
 @strawberry.type

@@ -16,6 +16,7 @@ from app.models.contributions import (
     ValueStoryPublic,
 )
 from app.schema.context import Info
+from app.schema.relay import UuidNode
 from app.schema.types.domains import DomainType
 from app.schema.types.enums import (
     ContributionKindEnum,
@@ -36,8 +37,7 @@ async def _person(info: Info, person_id: uuid.UUID | None) -> PersonType | None:
 
 
 @strawberry.type(name="Endorsement")
-class EndorsementType:
-    id: uuid.UUID
+class EndorsementType(UuidNode):
     contribution_id: uuid.UUID
     person_id: uuid.UUID
     kind: EndorsementKindEnum  # type: ignore[valid-type]
@@ -69,8 +69,7 @@ class RevisionType:
 
 
 @strawberry.type(name="Contribution")
-class ContributionType:
-    id: uuid.UUID
+class ContributionType(UuidNode):
     domain_id: uuid.UUID
     author_id: uuid.UUID | None
     kind: ContributionKindEnum  # type: ignore[valid-type]
@@ -144,8 +143,7 @@ class ContributionType:
 
 
 @strawberry.type(name="ValueStory")
-class ValueStoryType:
-    id: uuid.UUID
+class ValueStoryType(UuidNode):
     domain_id: uuid.UUID
     author_id: uuid.UUID | None
     cycle: ValueCycleEnum  # type: ignore[valid-type]
@@ -179,8 +177,7 @@ class CollectionItemType:
 
 
 @strawberry.type(name="Collection")
-class CollectionType:
-    id: uuid.UUID
+class CollectionType(UuidNode):
     domain_id: uuid.UUID
     title: str
     description: str
@@ -204,8 +201,7 @@ def _item(i: CollectionItemPublic) -> CollectionItemType:
 
 
 @strawberry.type(name="Report")
-class ReportType:
-    id: uuid.UUID
+class ReportType(UuidNode):
     domain_id: uuid.UUID
     contribution_id: uuid.UUID
     reporter_id: uuid.UUID | None

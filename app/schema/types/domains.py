@@ -8,7 +8,7 @@ from app.models.domains import Domain
 from app.models.memberships import MembershipStatus, Role
 from app.models.views import HistoryInterval as HistoryIntervalEnum
 from app.schema.context import Info
-from app.schema.relay import Before, Connection, Last, connection, page_params
+from app.schema.relay import Before, Connection, Last, UuidNode, connection, page_params
 from app.schema.types.enums import (
     ContributionSortEnum,
     GatheringStatusEnum,
@@ -50,8 +50,7 @@ class InvitationType:
 
 
 @strawberry.type(name="Domain")
-class DomainType:
-    id: uuid.UUID
+class DomainType(UuidNode):
     slug: str
     name: str
     purpose: str

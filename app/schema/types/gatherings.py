@@ -5,6 +5,7 @@ import strawberry
 
 from app.models.gatherings import Attendance, GatheringPublic, Rsvp, RsvpCounts
 from app.schema.context import Info
+from app.schema.relay import UuidNode
 from app.schema.types.domains import DomainType
 from app.schema.types.enums import (
     AttendanceSourceEnum,
@@ -108,8 +109,7 @@ class AttendanceType:
 
 
 @strawberry.type(name="Gathering")
-class GatheringType:
-    id: uuid.UUID
+class GatheringType(UuidNode):
     domain_id: uuid.UUID
     title: str
     theme: str

@@ -1,4 +1,3 @@
-import uuid
 from datetime import datetime
 from typing import TYPE_CHECKING, Annotated
 
@@ -6,7 +5,7 @@ import strawberry
 
 from app.models.people import ApiKey, Person
 from app.schema.context import Info
-from app.schema.relay import Before, Connection, Last, connection, page_params
+from app.schema.relay import Before, Connection, Last, UuidNode, connection, page_params
 from app.services import people
 from app.services.actors import Actor
 
@@ -16,8 +15,7 @@ if TYPE_CHECKING:
 
 
 @strawberry.type(name="Person")
-class PersonType:
-    id: uuid.UUID
+class PersonType(UuidNode):
     display_name: str
     bio: str
     expertise: list[str]
@@ -119,8 +117,7 @@ class TokenPairType:
 
 
 @strawberry.type(name="ApiKey")
-class ApiKeyType:
-    id: uuid.UUID
+class ApiKeyType(UuidNode):
     name: str
     prefix: str
     scopes: list[str]
