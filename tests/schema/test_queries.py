@@ -160,7 +160,8 @@ async def test_domains_shows_what_you_may_see_and_filters(
 
 MEMBERSHIP = """query($slug: String!, $personId: UUID!) {
   membership(slug: $slug, personId: $personId) {
-    status roles joinedAt leftAt person { uuid } domain { slug } history { kind status roles } } }"""
+    status roles joinedAt leftAt person { uuid } domain { slug }
+    history { kind status roles } } }"""
 
 
 async def test_membership_with_history(client: AsyncClient, session: AsyncSession) -> None:
