@@ -27,7 +27,8 @@ class UuidNode(relay.Node):
 
     @strawberry.field(
         name="uuid",
-        description="This object's UUID, which the REST API shows as its `id`.",
+        description="This object's UUID: what arguments naming an object take (its global "
+        "`id` works there too), and what the REST API calls its `id`.",
     )
     def uuid_(self) -> uuid.UUID:
         return self.id
@@ -114,7 +115,11 @@ def page_params(
         if value is not None and not 1 <= value <= MAX_FIRST:
             raise invalid_field(name, f"{name} must be between 1 and {MAX_FIRST}")
     return PageParams(
-        limit=first or last or default, cursor=after, before=before, backward=last is not None
+        limit=first or last or default,
+        cursor=after,
+        before=before,
+        backward=last is not None,
+        look_beyond=True,
     )
 
 

@@ -43,6 +43,10 @@ class PageParams:
     backward: bool = False
     """Take the `limit` rows nearest the end of the range (Relay's `last`) instead of the
     first ones; the page still lists them in the list's order."""
+    look_beyond: bool = False
+    """Also learn whether rows lie beyond the cursor the page starts from (one more
+    statement): what Relay's `hasPreviousPage` (forwards) and `hasNextPage` (backwards)
+    say. REST lists, which only link to the next page, do without."""
 
 
 @dataclass(frozen=True)
@@ -186,8 +190,10 @@ class Keyset:
     def beyond(self, params: PageParams) -> ColumnElement[bool] | None:
         """Rows on the far side of the cursor a page starts from (at or before `after`
         going forwards, at or after `before` going backwards), or None if it starts at an
-        end. They are what `hasPreviousPage` (forwards) or `hasNextPage` (backwards) asks
-        about beyond the page itself."""
+        end, or the caller does not ask. They are what `hasPreviousPage` (forwards) or
+        `hasNextPage` (backwards) asks about beyond the page itself."""
+        if not params.look_beyond:
+            return None
         if params.backward:
             return None if params.before is None else not_(self._before(params.before, "before"))
         return None if params.cursor is None else not_(self._after(params.cursor, "cursor"))

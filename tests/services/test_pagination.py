@@ -8,8 +8,11 @@ from typing import Any
 
 import orjson
 import pytest
+from sqlmodel import col, select
+from sqlmodel.ext.asyncio.session import AsyncSession
 
 from app.errors import Invalid
+from app.models.domains import Domain
 from app.services.pagination import (
     Keyset,
     PageParams,
@@ -18,7 +21,9 @@ from app.services.pagination import (
     decode_keys,
     encode_cursor,
     encode_keys,
+    paginate,
 )
+from tests.factories import make_domain, make_person
 
 
 def raw(value: Any) -> str:
@@ -116,3 +121,28 @@ def test_a_page_knows_whether_there_is_more() -> None:
         [], PageParams(limit=3, before=full.cursors[0], backward=True), values, beyond=True
     )
     assert empty.items == [] and empty.has_next and empty.next_cursor is None
+
+
+async def test_only_a_relay_page_looks_beyond_its_cursor(
+    session: AsyncSession, count_statements: Any
+) -> None:
+    """A REST page reads its rows in one statement; a Relay page that starts at a cursor
+    takes one more, to learn whether rows lie behind it (hasPreviousPage)."""
+    convenor = await make_person(session)
+    for i in range(3):
+        await make_domain(session, convenor, name=f"Circle {i}")
+    columns = {"created_col": col(Domain.created_at), "id_col": col(Domain.id)}
+    first = await paginate(session, select(Domain), params=PageParams(limit=1), **columns)
+    assert not first.has_previous
+
+    count_statements.reset()
+    rest = PageParams(limit=1, cursor=first.next_cursor)
+    second = await paginate(session, select(Domain), params=rest, **columns)
+    assert count_statements.count == 1
+    assert second.has_next and not second.has_previous  # REST does not ask
+
+    count_statements.reset()
+    relay = PageParams(limit=1, cursor=first.next_cursor, look_beyond=True)
+    second = await paginate(session, select(Domain), params=relay, **columns)
+    assert count_statements.count == 2
+    assert second.has_next and second.has_previous
