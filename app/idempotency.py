@@ -320,7 +320,7 @@ def _problem(status: int, slug: str, title: str, detail: str, path: str, **extra
     if instance_of(path):
         body["instance"] = path
     body.update(extra)
-    headers = [(b"content-type", MEDIA_TYPE.encode())]
+    headers = [(b"content-type", MEDIA_TYPE.encode()), (b"cache-control", b"no-store")]
     if status == 409:
         headers.append((b"retry-after", b"1"))
     return Stored(status, headers, orjson.dumps(body))

@@ -17,6 +17,7 @@ from app.admission import AdmissionMiddleware
 from app.body_limit import BodyLimitMiddleware, BodyTooLarge
 from app.config import Settings, get_settings
 from app.db import create_engine, create_sessionmaker
+from app.http_cache import HttpCacheMiddleware
 from app.http_methods import HeadAsGetMiddleware
 from app.idempotency import IdempotencyMiddleware
 from app.middleware import RequestIdMiddleware
@@ -126,7 +127,9 @@ def create_app(settings: Settings | None = None, engine: AsyncEngine | None = No
     # Outermost last: request ids wrap everything, so a 429 or a replayed response gets its
     # own id; rate limits come before idempotency keys, so a throttled client costs no
     # query; the body limit applies before idempotency buffers a body.
-    # Innermost: HEAD runs as GET past every other middleware, which still see HEAD.
+    # Innermost: ETags from the bytes routes answer with, If-None-Match, Cache-Control and
+    # Vary; then HEAD runs as GET past every other middleware, which still see HEAD.
+    app.add_middleware(HttpCacheMiddleware, token_paths=calendars.TOKEN_PATHS)
     app.add_middleware(HeadAsGetMiddleware)
     app.add_middleware(IdempotencyMiddleware)
     app.add_middleware(

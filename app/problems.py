@@ -138,6 +138,8 @@ def problem_response(
         body["errors"] = errors
     if extra:
         body.update(extra)
+    # No cache keeps an error; this covers those answered outside app/http_cache.py too.
+    headers = {"Cache-Control": "no-store", **(headers or {})}
     return Response(orjson.dumps(body), status_code=status, media_type=MEDIA_TYPE, headers=headers)
 
 

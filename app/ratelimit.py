@@ -346,6 +346,7 @@ async def _too_many(send: Send, decision: RateDecision, path: str) -> None:
     headers = [
         (b"content-type", MEDIA_TYPE.encode()),
         (b"content-length", str(len(body)).encode()),
+        (b"cache-control", b"no-store"),
         *decision.headers(),
     ]
     await send({"type": "http.response.start", "status": 429, "headers": headers})

@@ -42,7 +42,7 @@ def version_field() -> Any:
         default=1,
         sa_column_kwargs={"server_default": "1"},
         nullable=False,
-        description="Grows by one with every change; the ETag is this number, quoted.",
+        description='Grows by one with every change; the ETag starts with it (`"7.<digest>"`).',
     )
 
 

@@ -29,11 +29,25 @@ from app.models.base import (
     uuid_list_field,
     version_field,
 )
-from app.models.common import Input
+from app.models.common import Input, described_values, descriptions_from
 from app.models.people import TagList
 
 
+@described_values(
+    story="An experience from practice, told as it happened.",
+    lesson="A lesson learned.",
+    question="A request for help or information; answers answer it.",
+    answer="An answer to a question (its parent).",
+    resource="A resource or tool, with its link.",
+    success="A success worth celebrating.",
+    challenge="A challenge met in practice.",
+    appreciation="Thanks to members by name (its recipients).",
+    practice="A way of addressing a recurring problem.",
+    reply="A reply to another contribution (its parent).",
+)
 class ContributionKind(StrEnum):
+    """What a contribution to the shared repertoire is."""
+
     story = "story"
     lesson = "lesson"
     question = "question"
@@ -49,18 +63,40 @@ class ContributionKind(StrEnum):
 UNTITLED_KINDS = {ContributionKind.answer, ContributionKind.reply}
 
 
+@described_values(
+    draft="Only its author sees it, until it is published.",
+    published="Members of the domain read it.",
+    archived="Kept and readable, but no longer listed, changed, answered or replied to.",
+)
 class ContributionStatus(StrEnum):
+    """Where a contribution stands: a draft, published, or archived."""
+
     draft = "draft"
     published = "published"
     archived = "archived"
 
 
+@described_values(
+    helpful="It helped me.",
+    applied="I applied it in my own practice.",
+)
 class EndorsementKind(StrEnum):
+    """What an endorsement of a contribution says."""
+
     helpful = "helpful"
     applied = "applied"
 
 
+@described_values(
+    immediate="An activity was useful in itself.",
+    potential="It built knowledge capital: skills, relationships, resources, reputation.",
+    applied="A practice was changed using it.",
+    realized="A measurable outcome followed.",
+    reframing="Goals or criteria of success were redefined.",
+)
 class ValueCycle(StrEnum):
+    """A cycle of value creation (Wenger, Trayner and de Laat, 2011)."""
+
     immediate = "immediate"
     potential = "potential"
     applied = "applied"
@@ -68,13 +104,31 @@ class ValueCycle(StrEnum):
     reframing = "reframing"
 
 
+@described_values(
+    open="Waiting for a convenor.",
+    resolved="A convenor acted on it.",
+    dismissed="A convenor found nothing to act on.",
+)
 class ReportStatus(StrEnum):
+    """Where a report stands."""
+
     open = "open"
     resolved = "resolved"
     dismissed = "dismissed"
 
 
+@described_values(
+    hidden="Hidden from members.",
+    restored="Shown again after being hidden.",
+    archived="Archived.",
+    curated="Marked as curated.",
+    uncurated="No longer marked as curated.",
+    report_resolved="A report on it was resolved.",
+    report_dismissed="A report on it was dismissed.",
+)
 class ModerationAction(StrEnum):
+    """What a moderator or curator did to a contribution."""
+
     hidden = "hidden"
     restored = "restored"
     archived = "archived"
@@ -84,7 +138,14 @@ class ModerationAction(StrEnum):
     report_dismissed = "report_dismissed"
 
 
+@described_values(
+    newest="Newest first.",
+    most_endorsed="Most endorsements (helpful and applied) first, then newest.",
+    most_reused="Most `applied` endorsements first, then newest.",
+)
 class ContributionSort(StrEnum):
+    """The order of a list of contributions."""
+
     newest = "newest"
     most_endorsed = "most_endorsed"
     most_reused = "most_reused"
@@ -313,23 +374,42 @@ _EXAMPLE: JsonDict = {
 
 
 class ContributionCreate(Input):
+    """A new contribution to a domain's shared repertoire."""
+
     model_config = ConfigDict(json_schema_extra={"examples": [_EXAMPLE]})
 
-    kind: ContributionKind
-    title: Title | None = None
-    body: Body = ""
-    url: Url | None = Field(default=None, description="http(s); required for resources")
-    tags: Annotated[TagList, Field(max_length=20)] = []
-    themes: ThemeList = []
-    gathering_id: uuid.UUID | None = None
-    parent_id: uuid.UUID | None = Field(
-        default=None, description="The question an answer answers, or what a reply replies to"
+    kind: ContributionKind = Field(description="What it is.")
+    title: Title | None = Field(
+        default=None, description="Its title; required except for answers and replies."
     )
-    recipient_ids: Recipients = Field(default=[], description="People an appreciation thanks")
-    status: ContributionStatus = ContributionStatus.published
+    body: Body = Field(default="", description="The text, in Markdown.")
+    url: Url | None = Field(
+        default=None, description="A link (http or https); required for resources."
+    )
+    tags: Annotated[TagList, Field(max_length=20)] = Field(
+        default=[], description="Free tags: at most 20, stored lowercase, each once."
+    )
+    themes: ThemeList = Field(
+        default=[], description="Themes it works on, from the domain's themes (at most 20)."
+    )
+    gathering_id: uuid.UUID | None = Field(
+        default=None, description="The gathering of the domain it came from, if any."
+    )
+    parent_id: uuid.UUID | None = Field(
+        default=None, description="The question an answer answers, or what a reply replies to."
+    )
+    recipient_ids: Recipients = Field(default=[], description="The members an appreciation thanks.")
+    status: ContributionStatus = Field(
+        default=ContributionStatus.published,
+        description="`published` (the default) shares it; `draft` keeps it to yourself.",
+    )
 
 
+@descriptions_from(ContributionCreate)
 class ContributionUpdate(Input):
+    """Changes to your contribution: only the fields sent are changed; the previous version
+    is kept as a revision."""
+
     model_config = ConfigDict(json_schema_extra={"examples": [{"body": "Edited body"}]})
 
     title: Title | None = None
@@ -338,81 +418,116 @@ class ContributionUpdate(Input):
     tags: Annotated[TagList, Field(max_length=20)] | None = None
     themes: ThemeList | None = None
     status: ContributionStatus | None = Field(
-        default=None, description="Publish a draft (`published`), or archive"
+        default=None, description="Publish a draft (`published`), or archive it."
     )
 
 
+@descriptions_from(ContributionCreate)
 class ContributionPublic(BaseModel):
+    """A contribution to a domain's shared repertoire: a story, a lesson, a question or an
+    answer, a resource, a success, a challenge, an appreciation, a practice or a reply."""
+
     model_config = ConfigDict(from_attributes=True)
 
-    id: uuid.UUID
-    domain_id: uuid.UUID
-    author_id: uuid.UUID | None
+    id: uuid.UUID = Field(description="The contribution's id.")
+    domain_id: uuid.UUID = Field(description="The domain's id.")
+    author_id: uuid.UUID | None = Field(
+        description="Who wrote it; null if an integration (an API key) did."
+    )
     kind: ContributionKind
     title: str | None
-    body: str = Field(description="Markdown as written; render it with a sanitizing renderer")
+    body: str = Field(description="Markdown as written; render it with a sanitizing renderer.")
     url: str | None
     tags: list[str]
     themes: list[str]
     gathering_id: uuid.UUID | None
     parent_id: uuid.UUID | None
     recipient_ids: list[uuid.UUID]
-    status: ContributionStatus
-    accepted_answer_id: uuid.UUID | None
-    first_answer_at: datetime | None
-    answer_count: int
-    helpful_count: int
-    applied_count: int
-    curated_at: datetime | None
-    hidden_at: datetime | None
-    created_at: datetime
-    updated_at: datetime
-    edited_at: datetime | None
+    status: ContributionStatus = Field(description="Whether it is a draft, published or archived.")
+    accepted_answer_id: uuid.UUID | None = Field(
+        description="For a question: the answer its asker accepted; null if none."
+    )
+    first_answer_at: datetime | None = Field(
+        description="For a question: when someone other than the asker first answered it; "
+        "null until then."
+    )
+    answer_count: int = Field(
+        description="For a question: its answers members can see (published, not hidden)."
+    )
+    helpful_count: int = Field(description="How many people found it helpful.")
+    applied_count: int = Field(description="How many people applied it in their practice.")
+    curated_at: datetime | None = Field(
+        description="When a knowledge broker or convenor marked it as curated; null if not."
+    )
+    hidden_at: datetime | None = Field(
+        description="When a convenor hid it from members; null while it is shown."
+    )
+    created_at: datetime = Field(description="When it was created.")
+    updated_at: datetime = Field(description="When it last changed, endorsements included.")
+    edited_at: datetime | None = Field(description="When its author last edited it; null if never.")
     version: int = Field(
         description="Send it back in If-Match (quoted) to change this contribution; "
-        "endorsements and answers change it too"
+        "endorsements and answers change it too."
     )
 
 
+@descriptions_from(ContributionCreate)
 class RevisionPublic(BaseModel):
+    """A contribution as it was before an edit."""
+
     model_config = ConfigDict(from_attributes=True)
 
-    editor_id: uuid.UUID | None
+    editor_id: uuid.UUID | None = Field(
+        description="Who made the edit that replaced this version; null if an integration "
+        "(an API key) did."
+    )
     title: str | None
     body: str
     url: str | None
     tags: list[str]
     themes: list[str]
-    at: datetime
+    at: datetime = Field(description="When the edit replaced it.")
 
 
 class AcceptInput(Input):
-    answer_id: uuid.UUID
+    answer_id: uuid.UUID = Field(description="The answer to accept.")
 
 
 class EndorsementInput(Input):
+    """An endorsement: a contribution helped you, or you applied it in your practice."""
+
     model_config = ConfigDict(
         json_schema_extra={
             "examples": [{"kind": "applied", "note": "Used the script on my ward; calmer talks."}]
         }
     )
 
-    kind: EndorsementKind
-    note: Annotated[str, StringConstraints(max_length=10_000)] = ""
+    kind: EndorsementKind = Field(description="What the endorsement says.")
+    note: Annotated[str, StringConstraints(max_length=10_000)] = Field(
+        default="",
+        description="What it did for you. On an `applied` endorsement a note also records an "
+        "`applied` value story.",
+    )
 
 
+@descriptions_from(EndorsementInput)
 class EndorsementPublic(BaseModel):
+    """A person's endorsement of a contribution."""
+
     model_config = ConfigDict(from_attributes=True)
 
-    id: uuid.UUID
-    contribution_id: uuid.UUID
-    person_id: uuid.UUID
+    id: uuid.UUID = Field(description="The endorsement's id.")
+    contribution_id: uuid.UUID = Field(description="The endorsed contribution's id.")
+    person_id: uuid.UUID = Field(description="Who endorsed it.")
     kind: EndorsementKind
-    note: str
-    created_at: datetime
+    note: str = Field(description="What it did for them.")
+    created_at: datetime = Field(description="When they endorsed it.")
 
 
 class ValueStoryCreate(Input):
+    """A value-creation story: what the community's activity was worth, and in which cycle
+    of value."""
+
     model_config = ConfigDict(
         json_schema_extra={
             "examples": [
@@ -426,32 +541,54 @@ class ValueStoryCreate(Input):
         }
     )
 
-    cycle: ValueCycle
-    title: Title
-    story: Annotated[str, StringConstraints(min_length=1, max_length=MAX_BODY)]
-    contribution_ids: Annotated[list[uuid.UUID], Field(max_length=50)] = []
+    cycle: ValueCycle = Field(description="The cycle of value the story records.")
+    title: Title = Field(description="The story's title.")
+    story: Annotated[str, StringConstraints(min_length=1, max_length=MAX_BODY)] = Field(
+        description="The story itself."
+    )
+    contribution_ids: Annotated[list[uuid.UUID], Field(max_length=50)] = Field(
+        default=[], description="The contributions it tells of (at most 50)."
+    )
 
 
+@descriptions_from(ValueStoryCreate)
 class ValueStoryPublic(BaseModel):
+    """A value-creation story: what the community's activity was worth, and in which cycle
+    of value."""
+
     model_config = ConfigDict(from_attributes=True)
 
-    id: uuid.UUID
-    domain_id: uuid.UUID
-    author_id: uuid.UUID | None
+    id: uuid.UUID = Field(description="The story's id.")
+    domain_id: uuid.UUID = Field(description="The domain's id.")
+    author_id: uuid.UUID | None = Field(
+        description="Who recorded it; null if an integration (an API key) did."
+    )
     cycle: ValueCycle
     title: str
     story: str
     contribution_ids: list[uuid.UUID]
-    endorsement_id: uuid.UUID | None
-    created_at: datetime
+    endorsement_id: uuid.UUID | None = Field(
+        description="The `applied` endorsement whose note recorded it; null for a story "
+        "recorded on its own."
+    )
+    created_at: datetime = Field(description="When it was recorded.")
 
 
 class CollectionCreate(Input):
-    title: Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=200)]
-    description: Annotated[str, StringConstraints(max_length=10_000)] = ""
+    """A new collection: contributions put together by a curator, in order."""
+
+    title: Annotated[
+        str, StringConstraints(strip_whitespace=True, min_length=1, max_length=200)
+    ] = Field(description="The collection's title.")
+    description: Annotated[str, StringConstraints(max_length=10_000)] = Field(
+        default="", description="What the collection is for."
+    )
 
 
+@descriptions_from(CollectionCreate)
 class CollectionUpdate(Input):
+    """Changes to a collection: only the fields sent are changed."""
+
     title: (
         Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=200)]
         | None
@@ -460,75 +597,110 @@ class CollectionUpdate(Input):
 
 
 class CollectionItemInput(Input):
-    contribution_id: uuid.UUID
-    note: Annotated[str, StringConstraints(max_length=5000)] = ""
+    """A contribution's place in a collection: added, moved, or given a new note."""
+
+    contribution_id: uuid.UUID = Field(description="The contribution's id.")
+    note: Annotated[str, StringConstraints(max_length=5000)] = Field(
+        default="", description="Why it is in the collection."
+    )
     position: Annotated[int, Field(ge=0, le=10_000)] | None = Field(
-        default=None, description="0-based place in the collection; default: at the end"
+        default=None, description="Its 0-based place in the collection (default: at the end)."
     )
 
 
+@descriptions_from(CollectionItemInput)
 class CollectionItemPublic(BaseModel):
+    """A contribution in a collection."""
+
     model_config = ConfigDict(from_attributes=True)
 
     contribution_id: uuid.UUID
-    position: int
+    position: int = Field(description="Its 0-based place in the collection.")
     note: str
-    created_at: datetime
+    created_at: datetime = Field(description="When it was added.")
 
 
+@descriptions_from(CollectionCreate)
 class CollectionPublic(BaseModel):
-    id: uuid.UUID
-    domain_id: uuid.UUID
+    """A collection: contributions put together by a curator, in order."""
+
+    id: uuid.UUID = Field(description="The collection's id.")
+    domain_id: uuid.UUID = Field(description="The domain's id.")
     title: str
     description: str
-    created_by_id: uuid.UUID | None
-    created_at: datetime
-    updated_at: datetime
-    version: int = Field(description="Send it back in If-Match (quoted) to change this collection")
-    items: list[CollectionItemPublic]
+    created_by_id: uuid.UUID | None = Field(
+        description="Who created it; null if an integration (an API key) did."
+    )
+    created_at: datetime = Field(description="When it was created.")
+    updated_at: datetime = Field(description="When it, or its items, last changed.")
+    version: int = Field(description="Send it back in If-Match (quoted) to change this collection.")
+    items: list[CollectionItemPublic] = Field(description="Its contributions, in order.")
 
 
 class ReportCreate(Input):
-    reason: Reason
+    reason: Reason = Field(description="What is wrong with the contribution.")
 
 
 class ReportResolve(Input):
-    status: ReportStatus = Field(description="`resolved` or `dismissed`")
-    note: Annotated[str, StringConstraints(max_length=5000)] = ""
-    hide: bool = Field(default=False, description="Also hide the reported contribution")
+    """A convenor's answer to a report."""
+
+    status: ReportStatus = Field(
+        description="How the report is settled: `resolved` or `dismissed`."
+    )
+    note: Annotated[str, StringConstraints(max_length=5000)] = Field(
+        default="", description="What was done, for the record."
+    )
+    hide: bool = Field(default=False, description="Also hide the reported contribution.")
 
 
+@descriptions_from(ReportCreate)
 class ReportPublic(BaseModel):
+    """A report of a contribution to the domain's convenors."""
+
     model_config = ConfigDict(from_attributes=True)
 
-    id: uuid.UUID
-    domain_id: uuid.UUID
-    contribution_id: uuid.UUID
-    reporter_id: uuid.UUID | None
+    id: uuid.UUID = Field(description="The report's id.")
+    domain_id: uuid.UUID = Field(description="The domain's id.")
+    contribution_id: uuid.UUID = Field(description="The reported contribution's id.")
+    reporter_id: uuid.UUID | None = Field(
+        description="Who reported it; null if an integration (an API key) did."
+    )
     reason: str
-    status: ReportStatus
-    resolved_by_id: uuid.UUID | None
-    resolution_note: str
-    created_at: datetime
-    resolved_at: datetime | None
+    status: ReportStatus = Field(description="Where the report stands.")
+    resolved_by_id: uuid.UUID | None = Field(
+        description="Who resolved or dismissed it; null while it is open."
+    )
+    resolution_note: str = Field(description="What was done, for the record.")
+    created_at: datetime = Field(description="When it was reported.")
+    resolved_at: datetime | None = Field(
+        description="When it was resolved or dismissed; null while it is open."
+    )
 
 
 class ModerationInput(Input):
-    reason: Annotated[str, StringConstraints(max_length=5000)] = ""
+    reason: Annotated[str, StringConstraints(max_length=5000)] = Field(
+        default="", description="Why, for the moderation log."
+    )
 
 
 class ModerationEventPublic(BaseModel):
+    """One entry of a contribution's moderation log."""
+
     model_config = ConfigDict(from_attributes=True)
 
-    actor_id: uuid.UUID | None
-    action: ModerationAction
-    reason: str
-    at: datetime
+    actor_id: uuid.UUID | None = Field(
+        description="Who did it; null for an integration (an API key) or the operator's console."
+    )
+    action: ModerationAction = Field(description="What was done.")
+    reason: str = Field(description="Why, as they gave it.")
+    at: datetime = Field(description="When it was done.")
 
 
 class SearchHit(BaseModel):
-    contribution: ContributionPublic
-    rank: float
+    """A contribution that matches a search."""
+
+    contribution: ContributionPublic = Field(description="The contribution.")
+    rank: float = Field(description="How well it matches: higher is better.")
     snippet_html: str = Field(
-        description="HTML-escaped excerpt with matches in <mark>…</mark>; safe to render"
+        description="HTML-escaped excerpt with matches in <mark>…</mark>; safe to render."
     )

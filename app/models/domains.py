@@ -20,23 +20,48 @@ from app.models.base import (
     updated_at_field,
     version_field,
 )
-from app.models.common import Input
+from app.models.common import Input, described_values, descriptions_from
 from app.models.memberships import Invitation
 from app.models.people import TimeZoneName
 
 
+@described_values(
+    public="Anyone may see the domain and read what it holds; its members are listed to "
+    "members only.",
+    private="Only its active members read it, and people invited to it see its card; to "
+    "anyone else it does not exist.",
+)
 class Visibility(StrEnum):
+    """Who may see a domain."""
+
     public = "public"
     private = "private"
 
 
+@described_values(
+    open="Anyone may join at once.",
+    request="Anyone may ask to join; a convenor approves or declines.",
+    invite="Only people a convenor invites may join.",
+)
 class JoinPolicy(StrEnum):
+    """How people become members of a domain."""
+
     open = "open"
     request = "request"
     invite = "invite"
 
 
+@described_values(
+    potential="People facing similar situations find each other and see what they could share.",
+    coalescing="Members come together, launch the community and build trust.",
+    maturing="The community sets its focus, grows, and takes charge of its practice.",
+    stewardship="The community sustains its practice and keeps it relevant.",
+    transformation="The community winds down, merges or becomes something else.",
+)
 class LifecycleStage(StrEnum):
+    """Where a community of practice stands in its life (Wenger, McDermott and Snyder): its
+    convenors say so; it is not computed."""
+
     potential = "potential"
     coalescing = "coalescing"
     maturing = "maturing"
@@ -125,35 +150,67 @@ _DOMAIN_EXAMPLE: JsonDict = {
 
 
 class DomainCreate(Input):
+    """A new domain: the shared concern a community of practice forms around. Whoever
+    creates it becomes its convenor."""
+
     model_config = ConfigDict(json_schema_extra={"examples": [_DOMAIN_EXAMPLE]})
 
-    name: Name
-    slug: Slug | None = None
-    purpose: LongText = ""
-    description: LongText = ""
-    goals: Goals = []
-    boundaries: LongText = ""
-    themes: Themes = []
-    visibility: Visibility = Visibility.public
-    join_policy: JoinPolicy = JoinPolicy.open
-    max_active_members: MaxMembers | None = None
-    parent_slug: Slug | None = None
-    lifecycle_stage: LifecycleStage = LifecycleStage.potential
-    timezone: TimeZoneName = "UTC"
+    name: Name = Field(description="The domain's name.")
+    slug: Slug | None = Field(
+        default=None,
+        description="Its name in URLs: lowercase letters and digits, in words joined by "
+        "single hyphens (at most 64 characters). Default: made from the name.",
+    )
+    purpose: LongText = Field(
+        default="", description="Why the domain exists and what it is worth to its members."
+    )
+    description: LongText = Field(default="", description="More about the domain, as free text.")
+    goals: Goals = Field(
+        default=[], description="What the community means to achieve (at most 50, each once)."
+    )
+    boundaries: LongText = Field(default="", description="Who and what is in scope, and what not.")
+    themes: Themes = Field(
+        default=[], description="The topics the community works on (at most 50, each once)."
+    )
+    visibility: Visibility = Field(default=Visibility.public, description="Who may see the domain.")
+    join_policy: JoinPolicy = Field(
+        default=JoinPolicy.open, description="How people become members."
+    )
+    max_active_members: MaxMembers | None = Field(
+        default=None, description="The most active members the domain takes; null: no limit."
+    )
+    parent_slug: Slug | None = Field(
+        default=None,
+        description="The slug of the domain this one is an affinity sub-group of; null: a "
+        "domain of its own.",
+    )
+    lifecycle_stage: LifecycleStage = Field(
+        default=LifecycleStage.potential, description="Where the community stands in its life."
+    )
+    timezone: TimeZoneName = Field(
+        default="UTC",
+        description="The IANA time zone the community meets in, for example Europe/Amsterdam.",
+    )
     code_of_conduct: LongText = Field(
-        default="", description="Members accept it when they join (if it is not empty)."
+        default="",
+        description="The code of conduct members accept when they join; empty: none.",
     )
 
 
+@descriptions_from(DomainCreate)
 class DomainUpdate(Input):
-    """All optional; only the fields sent are changed (null clears the nullable ones)."""
+    """Changes to a domain: only the fields sent are changed (null clears the nullable ones)."""
 
     model_config = ConfigDict(
         json_schema_extra={"examples": [{"lifecycle_stage": "maturing", "max_active_members": 60}]}
     )
 
     name: Name | None = None
-    slug: Slug | None = None
+    slug: Slug | None = Field(
+        default=None,
+        description="A new name in URLs: lowercase letters and digits, in words joined by "
+        "single hyphens.",
+    )
     purpose: LongText | None = None
     description: LongText | None = None
     goals: Goals | None = None
@@ -168,11 +225,15 @@ class DomainUpdate(Input):
     code_of_conduct: LongText | None = None
 
 
+@descriptions_from(DomainCreate)
 class DomainPublic(BaseModel):
+    """A domain: the shared concern, its purpose, boundaries and rules, that a community of
+    practice forms around."""
+
     model_config = ConfigDict(from_attributes=True)
 
-    id: uuid.UUID
-    slug: str
+    id: uuid.UUID = Field(description="The domain's id.")
+    slug: str = Field(description="Its unique name in URLs.")
     name: str
     purpose: str
     description: str
@@ -182,14 +243,19 @@ class DomainPublic(BaseModel):
     visibility: Visibility
     join_policy: JoinPolicy
     max_active_members: int | None
-    parent_id: uuid.UUID | None
+    parent_id: uuid.UUID | None = Field(
+        description="The domain this one is an affinity sub-group of; null: a domain of its own."
+    )
     lifecycle_stage: LifecycleStage
     timezone: str
     code_of_conduct: str
-    created_at: datetime
-    updated_at: datetime
-    archived_at: datetime | None
-    version: int = Field(description="Send it back in If-Match (quoted) to change this domain")
+    created_at: datetime = Field(description="When the domain was created.")
+    updated_at: datetime = Field(description="When the domain last changed.")
+    archived_at: datetime | None = Field(
+        description="When the domain was archived (hidden from lists, its data kept); null "
+        "while it is not."
+    )
+    version: int = Field(description="Send it back in If-Match (quoted) to change this domain.")
     invitation: Invitation | None = Field(
         default=None,
         description="Your pending invitation to this domain, if you have one: who invited "

@@ -34,7 +34,7 @@ EVENT_TYPES: dict[str, str] = {
     "gathering.completed": "A gathering took place and its summary was written.",
     "rsvp.created": "Someone answered an invitation to a gathering.",
     "rsvp.changed": "Someone changed their answer, or moved up from the waitlist.",
-    "rsvp.withdrawn": "Someone withdrew their answer.",
+    "rsvp.withdrawn": "Someone withdrew their answer (a tombstone).",
     "attendance.recorded": "Attendance at a gathering was recorded or checked in.",
     "contribution.created": "A contribution was published to the shared repertoire.",
     "contribution.updated": "A contribution was edited.",
@@ -75,6 +75,7 @@ class Event(SQLModel, table=True):
     resource_type: str = Field(max_length=32)
     resource_id: uuid.UUID
     payload: dict[str, Any] = Field(sa_column=sa.Column(JSONB, nullable=False))
+    # Whether the event removes its resource (app/services/tombstones.py), for SQL readers.
     tombstone: bool = Field(default=False, sa_column_kwargs={"server_default": sa.false()})
 
 

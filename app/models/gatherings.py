@@ -29,23 +29,49 @@ from app.models.base import (
     uuid_list_field,
     version_field,
 )
-from app.models.common import Input
+from app.models.common import Input, described_values, descriptions_from
 from app.models.people import TimeZoneName
 
 
+@described_values(
+    in_person="In one place.",
+    online="Online, through the join link.",
+    hybrid="In one place and online at once.",
+)
 class Modality(StrEnum):
+    """How people take part in a gathering."""
+
     in_person = "in_person"
     online = "online"
     hybrid = "hybrid"
 
 
+@described_values(
+    scheduled="It is planned.",
+    cancelled="It will not take place (it stays listed, marked so).",
+    completed="It took place and its summary is written.",
+)
 class GatheringStatus(StrEnum):
+    """Whether a gathering is still planned."""
+
     scheduled = "scheduled"
     cancelled = "cancelled"
     completed = "completed"
 
 
+@described_values(
+    check_in="A round in which each person says how they arrive.",
+    presentation="Someone presents: a case, a tool, a story.",
+    open_sharing="Open time for what members bring.",
+    breakout="Small groups, apart.",
+    reflection="Time to reflect on what was offered and what to take away.",
+    discussion="The whole group talks it over.",
+    break_="A pause.",
+    other="Anything else.",
+)
 class SegmentKind(StrEnum):
+    """What a segment of a gathering's agenda is for."""
+
     check_in = "check_in"
     presentation = "presentation"
     open_sharing = "open_sharing"
@@ -56,25 +82,53 @@ class SegmentKind(StrEnum):
     other = "other"
 
 
+@described_values(
+    going="I will come; when the gathering is full, I join its waitlist.",
+    maybe="I might come.",
+    declined="I will not come.",
+)
 class RsvpResponse(StrEnum):
+    """An answer to a gathering."""
+
     going = "going"
     maybe = "maybe"
     declined = "declined"
 
 
+@described_values(
+    going="Coming, with a place.",
+    maybe="Might come.",
+    declined="Not coming.",
+    waitlisted="Wants to come, but the gathering is full: free places go to the waitlist, "
+    "first come, first served.",
+)
 class RsvpStatus(StrEnum):
+    """Where an RSVP stands."""
+
     going = "going"
     maybe = "maybe"
     declined = "declined"
     waitlisted = "waitlisted"
 
 
+@described_values(
+    host="A host recorded it.",
+    self_check_in="The person checked in during the gathering.",
+)
 class AttendanceSource(StrEnum):
+    """How an attendance was recorded."""
+
     host = "host"
     self_check_in = "self_check_in"
 
 
+@described_values(
+    this="This occurrence only.",
+    following="This occurrence and every later one of its series.",
+)
 class EditScope(StrEnum):
+    """Which occurrences of a series a change applies to."""
+
     this = "this"
     following = "following"
 
@@ -219,7 +273,7 @@ Title = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, ma
 ShortText = Annotated[str, StringConstraints(max_length=200)]
 LongText = Annotated[str, StringConstraints(max_length=10_000)]
 Minutes = Annotated[int, Field(ge=1, le=60 * 24 * 7)]
-HttpUrl = Annotated[AnyHttpUrl, UrlConstraints(max_length=2000), Field(description="http(s) only")]
+HttpUrl = Annotated[AnyHttpUrl, UrlConstraints(max_length=2000), Field(description="http(s) only.")]
 
 
 def _check_year(value: datetime) -> datetime:
@@ -233,9 +287,17 @@ Item = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max
 
 
 class AgendaSegment(BaseModel):
-    title: Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=200)]
-    kind: SegmentKind = SegmentKind.other
-    minutes: Annotated[int, Field(ge=1, le=60 * 24 * 7)]
+    """A segment of a gathering's agenda."""
+
+    title: Annotated[
+        str, StringConstraints(strip_whitespace=True, min_length=1, max_length=200)
+    ] = Field(description="What happens in it.")
+    kind: SegmentKind = Field(
+        default=SegmentKind.other, description="What it is for (default: other)."
+    )
+    minutes: Annotated[int, Field(ge=1, le=60 * 24 * 7)] = Field(
+        description="How long it takes, in minutes."
+    )
 
 
 _EXAMPLE: JsonDict = {
@@ -260,36 +322,60 @@ _EXAMPLE: JsonDict = {
 
 
 class GatheringCreate(Input):
-    """`start` is the local wall-clock time in `timezone` (an offset, if given, is
-    converted to that zone). With `rrule`, the series repeats in that zone, so 18:00
-    stays 18:00 across daylight-saving changes."""
+    """A new gathering, or a series of them. `start` is the local wall-clock time in
+    `timezone` (an offset, if given, is converted to that zone). With `rrule`, the series
+    repeats in that zone, so 18:00 stays 18:00 across daylight-saving changes."""
 
     model_config = ConfigDict(json_schema_extra={"examples": [_EXAMPLE]})
 
-    title: Title
-    theme: ShortText = ""
-    guiding_question: LongText = ""
-    description: LongText = ""
-    start: Start
-    timezone: TimeZoneName
-    duration_minutes: Minutes
-    modality: Modality = Modality.in_person
-    location: Annotated[str, StringConstraints(max_length=500)] = ""
-    join_url: HttpUrl | None = None
-    capacity: Annotated[int, Field(ge=1, le=100_000)] | None = None
-    host_ids: Annotated[list[uuid.UUID], Field(max_length=20)] = []
+    title: Title = Field(description="The gathering's title.")
+    theme: ShortText = Field(default="", description="The theme it works on.")
+    guiding_question: LongText = Field(
+        default="", description="An open question that guides the conversation."
+    )
+    description: LongText = Field(default="", description="More about it, as free text.")
+    start: Start = Field(
+        description="When it starts: wall-clock time in `timezone` (an offset, if given, is "
+        "converted)."
+    )
+    timezone: TimeZoneName = Field(
+        description="The IANA time zone it is planned in, for example Europe/London."
+    )
+    duration_minutes: Minutes = Field(description="How long it lasts, in minutes.")
+    modality: Modality = Field(
+        default=Modality.in_person, description="How people take part (default: in_person)."
+    )
+    location: Annotated[str, StringConstraints(max_length=500)] = Field(
+        default="", description="Where it takes place, for people who come in person."
+    )
+    join_url: HttpUrl | None = Field(
+        default=None, description="The link to join online (http or https)."
+    )
+    capacity: Annotated[int, Field(ge=1, le=100_000)] | None = Field(
+        default=None,
+        description="How many people may be going; more join the waitlist. Null: no limit.",
+    )
+    host_ids: Annotated[list[uuid.UUID], Field(max_length=20)] = Field(
+        default=[],
+        description="The members who host every occurrence. Default: you, unless hosts rotate.",
+    )
     rotation_host_ids: Annotated[list[uuid.UUID], Field(max_length=100)] = Field(
         default=[], description="Hosts taking turns, one per occurrence, in this order."
     )
     rrule: Annotated[str, StringConstraints(strip_whitespace=True, max_length=500)] | None = Field(
-        default=None, description="RFC 5545 RRULE, e.g. FREQ=MONTHLY;BYDAY=1TU;COUNT=12"
+        default=None,
+        description="How the series repeats: an RFC 5545 RRULE, e.g. "
+        "FREQ=MONTHLY;BYDAY=1TU;COUNT=12.",
     )
-    agenda: Annotated[list[AgendaSegment], Field(max_length=50)] = []
+    agenda: Annotated[list[AgendaSegment], Field(max_length=50)] = Field(
+        default=[], description="The agenda: its segments, in order."
+    )
 
 
+@descriptions_from(GatheringCreate)
 class GatheringUpdate(Input):
-    """All optional. With `scope=following` the change applies to this occurrence and all
-    later ones of its series."""
+    """Changes to a gathering: only the fields sent are changed. With the scope `following`
+    they apply to this occurrence and all later ones of its series."""
 
     model_config = ConfigDict(
         json_schema_extra={"examples": [{"theme": "Self-care", "start": "2026-12-10T19:00:00"}]}
@@ -315,7 +401,7 @@ class GatheringUpdate(Input):
 class RsvpInput(Input):
     model_config = ConfigDict(json_schema_extra={"examples": [{"response": "going"}]})
 
-    response: RsvpResponse
+    response: RsvpResponse = Field(description="Your answer.")
 
 
 class AttendanceInput(Input):
@@ -323,10 +409,15 @@ class AttendanceInput(Input):
         json_schema_extra={"examples": [{"person_ids": ["8f14e45f-ceea-467f-a0e6-1b1a2b3c4d5e"]}]}
     )
 
-    person_ids: Annotated[list[uuid.UUID], Field(min_length=1, max_length=1000)]
+    person_ids: Annotated[list[uuid.UUID], Field(min_length=1, max_length=1000)] = Field(
+        description="The people who attended, walk-ins included."
+    )
 
 
 class SummaryInput(Input):
+    """What a gathering produced, written after it by a host; writing it completes the
+    gathering."""
+
     model_config = ConfigDict(
         json_schema_extra={
             "examples": [
@@ -339,97 +430,138 @@ class SummaryInput(Input):
         }
     )
 
-    summary: Annotated[str, StringConstraints(max_length=50_000)]
-    decisions: Annotated[list[Item], Field(max_length=100)] = []
-    follow_ups: Annotated[list[Item], Field(max_length=100)] = []
+    summary: Annotated[str, StringConstraints(max_length=50_000)] = Field(
+        description="What was offered and learnt."
+    )
+    decisions: Annotated[list[Item], Field(max_length=100)] = Field(
+        default=[], description="What was decided, one item each."
+    )
+    follow_ups: Annotated[list[Item], Field(max_length=100)] = Field(
+        default=[], description="Who does what next, one item each."
+    )
 
 
 class RecurrencePublic(BaseModel):
-    series_id: uuid.UUID
-    rrule: str | None
-    index: int = Field(description="0 for the first occurrence of the series")
-    original_start: datetime
-    is_exception: bool = Field(description="This occurrence was changed on its own")
+    """Where an occurrence sits in its series (a one-off gathering is a series of one)."""
+
+    series_id: uuid.UUID = Field(description="The series' id.")
+    rrule: str | None = Field(description="The series' RFC 5545 rule; null for a one-off.")
+    index: int = Field(description="Its place in the series, from 0 for the first occurrence.")
+    original_start: datetime = Field(
+        description="When the series planned this occurrence to start, before any move."
+    )
+    is_exception: bool = Field(description="Whether this occurrence was changed on its own.")
 
 
+@descriptions_from(GatheringCreate, SummaryInput)
 class GatheringPublic(BaseModel):
-    id: uuid.UUID
-    domain_id: uuid.UUID
+    """A gathering: one occurrence of a series, or a one-off."""
+
+    id: uuid.UUID = Field(description="The gathering's id.")
+    domain_id: uuid.UUID = Field(description="The domain's id.")
     title: str
     theme: str
     guiding_question: str
     description: str
-    start: datetime = Field(description="UTC")
-    end: datetime = Field(description="UTC")
-    start_local: str = Field(description="Wall-clock start in the gathering's time zone")
+    start: datetime = Field(description="When it starts (UTC).")
+    end: datetime = Field(description="When it ends (UTC).")
+    start_local: str = Field(description="The wall-clock start in the gathering's time zone.")
     timezone: str
     duration_minutes: int
-    modality: Modality
+    modality: Modality = Field(description="How people take part.")
     location: str
-    join_url: str | None = Field(description="Only shown to members of the domain")
+    join_url: str | None = Field(
+        description="The link to join online; only shown to members of the domain."
+    )
     capacity: int | None
-    host_ids: list[uuid.UUID]
+    host_ids: list[uuid.UUID] = Field(
+        description="The people who host this occurrence (rotation applied)."
+    )
     agenda: list[AgendaSegment]
-    status: GatheringStatus
-    recurrence: RecurrencePublic
-    going_count: int
-    waitlist_count: int
-    my_rsvp: RsvpStatus | None
+    status: GatheringStatus = Field(description="Whether it is planned, cancelled or held.")
+    recurrence: RecurrencePublic = Field(description="Where it sits in its series.")
+    going_count: int = Field(description="How many people are going.")
+    waitlist_count: int = Field(description="How many people are on the waitlist.")
+    my_rsvp: RsvpStatus | None = Field(description="Your RSVP; null if you have none.")
     summary: str
     decisions: list[str]
     follow_ups: list[str]
-    summary_at: datetime | None
-    created_at: datetime
-    updated_at: datetime
-    version: int = Field(description="Send it back in If-Match (quoted) to change this occurrence")
+    summary_at: datetime | None = Field(
+        description="When the summary was written; null until then."
+    )
+    created_at: datetime = Field(description="When it was scheduled.")
+    updated_at: datetime = Field(description="When it last changed.")
+    version: int = Field(description="Send it back in If-Match (quoted) to change this occurrence.")
 
 
 class RsvpPublic(BaseModel):
+    """A person's answer to a gathering."""
+
     model_config = ConfigDict(from_attributes=True)
 
-    person_id: uuid.UUID
-    gathering_id: uuid.UUID
-    status: RsvpStatus
-    queued_at: datetime | None
-    created_at: datetime
-    updated_at: datetime
+    person_id: uuid.UUID = Field(description="Who answered.")
+    gathering_id: uuid.UUID = Field(description="The gathering's id.")
+    status: RsvpStatus = Field(description="Where the RSVP stands.")
+    queued_at: datetime | None = Field(
+        description="When they joined the waitlist; null when they are not on it."
+    )
+    created_at: datetime = Field(description="When they first answered.")
+    updated_at: datetime = Field(description="When the RSVP last changed.")
 
 
 class RsvpCounts(BaseModel):
-    going: int
-    maybe: int
-    declined: int
-    waitlisted: int
+    """How many RSVPs stand at each status."""
+
+    going: int = Field(description="People going.")
+    maybe: int = Field(description="People who might come.")
+    declined: int = Field(description="People not coming.")
+    waitlisted: int = Field(description="People on the waitlist.")
 
 
 class RsvpList(BaseModel):
-    counts: RsvpCounts
-    mine: RsvpPublic | None
+    """A gathering's RSVPs."""
+
+    counts: RsvpCounts = Field(description="How many RSVPs stand at each status.")
+    mine: RsvpPublic | None = Field(description="Your RSVP; null if you have none.")
     items: list[RsvpPublic] = Field(
-        description="Everyone's RSVPs for hosts and convenors; for other members, their own"
+        description="Everyone's RSVPs for hosts and convenors; for other members, their own."
     )
 
 
 class AttendancePublic(BaseModel):
+    """A person's attendance at a gathering."""
+
     model_config = ConfigDict(from_attributes=True)
 
-    person_id: uuid.UUID
-    gathering_id: uuid.UUID
-    source: AttendanceSource
-    walk_in: bool
-    created_at: datetime
+    person_id: uuid.UUID = Field(description="Who attended.")
+    gathering_id: uuid.UUID = Field(description="The gathering's id.")
+    source: AttendanceSource = Field(description="How it was recorded.")
+    walk_in: bool = Field(
+        description="They came without an RSVP saying they might (going, maybe or waitlisted)."
+    )
+    created_at: datetime = Field(description="When it was recorded.")
 
 
 class FeedTokenPublic(BaseModel):
+    """A secret for calendar subscriptions, without the secret."""
+
     model_config = ConfigDict(from_attributes=True)
 
-    id: uuid.UUID
-    created_at: datetime
-    revoked_at: datetime | None
+    id: uuid.UUID = Field(description="The token's id.")
+    created_at: datetime = Field(description="When it was created.")
+    revoked_at: datetime | None = Field(
+        description="When it was revoked, after which it no longer works; null while it works."
+    )
 
 
+@descriptions_from(FeedTokenPublic)
 class FeedTokenCreated(BaseModel):
+    """A new secret for calendar subscriptions: it stands for you in your calendar feed's
+    link, since calendar clients cannot send credentials."""
+
     id: uuid.UUID
-    token: str = Field(description="Shown once.")
-    personal_feed_url: str
+    token: str = Field(description="The secret; shown once.")
+    personal_feed_url: str = Field(
+        description="Your calendar feed, for a calendar client to subscribe to."
+    )
     created_at: datetime

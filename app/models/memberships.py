@@ -18,10 +18,20 @@ from app.models.base import (
     updated_at_field,
     version_field,
 )
-from app.models.common import Input
+from app.models.common import Input, described_values
 
 
+@described_values(
+    invited="A convenor invited the person, who has not answered yet.",
+    requested="The person asked to join, and no convenor has answered yet.",
+    active="A member.",
+    declined="The invitation, or the request to join, was declined.",
+    left="The person left.",
+    removed="A convenor removed the person.",
+)
 class MembershipStatus(StrEnum):
+    """Where a person stands with a domain."""
+
     invited = "invited"
     requested = "requested"
     active = "active"
@@ -30,14 +40,36 @@ class MembershipStatus(StrEnum):
     removed = "removed"
 
 
+@described_values(
+    member="Takes part in the community and its practice.",
+    core="One of the core group, who design how the community runs.",
+    convenor="Hosts and manages the domain: its rules, members, roles and gatherings.",
+    knowledge_broker="Keeps the shared repertoire organised and findable: curates "
+    "contributions and collections.",
+)
 class Role(StrEnum):
+    """What a member does in a domain; a member may have several roles."""
+
     member = "member"
     core = "core"
     convenor = "convenor"
     knowledge_broker = "knowledge_broker"
 
 
+@described_values(
+    invited="A convenor invited the person.",
+    requested="The person asked to join.",
+    joined="The person joined, or accepted an invitation.",
+    rejoined="The person joined again, having been a member before.",
+    approved="A convenor approved the request to join.",
+    declined="The invitation, or the request to join, was declined.",
+    left="The person left, or withdrew the request to join.",
+    removed="A convenor removed the person, or withdrew the invitation.",
+    roles_changed="The roles changed.",
+)
 class MembershipEventKind(StrEnum):
+    """What happened to a membership."""
+
     invited = "invited"
     requested = "requested"
     joined = "joined"
@@ -110,7 +142,10 @@ class MembershipCreate(Input):
         }
     )
 
-    person_id: uuid.UUID | None = None
+    person_id: uuid.UUID | None = Field(
+        default=None,
+        description="The person to invite (convenors); omit it, or give your own id, to join.",
+    )
     roles: Roles | None = Field(
         default=None, description="Roles for an invitee (convenors and admins only)."
     )
@@ -126,47 +161,71 @@ class MembershipUpdate(Input):
         json_schema_extra={"examples": [{"status": "active"}, {"roles": ["member", "core"]}]}
     )
 
-    status: MembershipStatus | None = None
-    roles: Roles | None = None
+    status: MembershipStatus | None = Field(
+        default=None,
+        description="The new status: `active` accepts an invitation or approves a request; "
+        "`declined`, `left` and `removed` end the membership.",
+    )
+    roles: Roles | None = Field(default=None, description="The new roles (convenors).")
     accept_code_of_conduct: bool = Field(
-        default=False, description="Required to accept an invitation to a domain with a code"
+        default=False,
+        description="Required to accept an invitation to a domain that has a code of conduct.",
     )
 
 
 class MembershipEventPublic(BaseModel):
+    """One change to a membership."""
+
     model_config = ConfigDict(from_attributes=True)
 
-    kind: MembershipEventKind
-    status: MembershipStatus
-    roles: list[Role]
-    actor_id: uuid.UUID | None
-    at: datetime
+    kind: MembershipEventKind = Field(description="What happened.")
+    status: MembershipStatus = Field(description="The status after the change.")
+    roles: list[Role] = Field(description="The roles after the change.")
+    actor_id: uuid.UUID | None = Field(
+        description="Who made the change; null for an API key or the operator's console."
+    )
+    at: datetime = Field(description="When it happened.")
 
 
 class MembershipPublic(BaseModel):
+    """A person's membership of a domain: invited, asked for, held, or ended."""
+
     model_config = ConfigDict(from_attributes=True)
 
-    id: uuid.UUID
-    domain_id: uuid.UUID
-    person_id: uuid.UUID
-    status: MembershipStatus
-    roles: list[Role]
-    created_at: datetime
-    updated_at: datetime
-    joined_at: datetime | None
-    left_at: datetime | None
-    conduct_accepted_at: datetime | None
-    version: int = Field(description="Send it back in If-Match (quoted) to change this membership")
+    id: uuid.UUID = Field(description="The membership's id.")
+    domain_id: uuid.UUID = Field(description="The domain's id.")
+    person_id: uuid.UUID = Field(description="The member's id.")
+    status: MembershipStatus = Field(description="Where the person stands with the domain.")
+    roles: list[Role] = Field(description="What the person does in the domain.")
+    created_at: datetime = Field(
+        description="When the membership began: the invitation, the request or the joining."
+    )
+    updated_at: datetime = Field(description="When the membership last changed.")
+    joined_at: datetime | None = Field(
+        description="When the person first became an active member; null if never."
+    )
+    left_at: datetime | None = Field(
+        description="When the person last stopped being an active member (left or removed); "
+        "null if never."
+    )
+    conduct_accepted_at: datetime | None = Field(
+        description="When the person accepted the domain's code of conduct; null if not."
+    )
+    version: int = Field(description="Send it back in If-Match (quoted) to change this membership.")
 
 
 class MembershipDetail(MembershipPublic):
-    history: list[MembershipEventPublic]
+    """A person's membership of a domain, with its history."""
+
+    history: list[MembershipEventPublic] = Field(
+        description="Every change to this membership, oldest first."
+    )
 
 
 class Invitation(BaseModel):
     """A pending invitation, as the person invited sees it on the domain's card."""
 
-    invited_at: datetime
+    invited_at: datetime = Field(description="When you were invited.")
     invited_by_id: uuid.UUID | None = Field(
         description="Who invited you; null if an integration (an API key) did."
     )

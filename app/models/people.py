@@ -21,7 +21,7 @@ from app.models.base import (
     updated_at_field,
     version_field,
 )
-from app.models.common import Input
+from app.models.common import Input, described_values, descriptions_from
 
 _ZONES = frozenset(available_timezones())
 
@@ -90,7 +90,14 @@ class Person(Versioned, SQLModel, table=True):
     version: int = version_field()
 
 
+@described_values(
+    read="Read everything in every domain, as a platform admin may.",
+    write="Read, and change anything a platform admin may change.",
+    admin="Read, write, and administer the platform (people, API keys) as a platform admin.",
+)
 class ApiKeyScope(StrEnum):
+    """What an API key may do; each scope includes the ones before it."""
+
     read = "read"
     write = "write"
     admin = "admin"
@@ -159,6 +166,9 @@ class AccountToken(SQLModel, table=True):
 
 
 class PersonRegister(Input):
+    """A sign-up. The account's memberships count once its email is verified through the
+    mailed link."""
+
     model_config = ConfigDict(
         json_schema_extra={
             "examples": [
@@ -173,12 +183,19 @@ class PersonRegister(Input):
         }
     )
 
-    email: EmailStr
-    password: Password
-    display_name: DisplayName
-    bio: Annotated[str, StringConstraints(max_length=5000)] = ""
-    expertise: TagList = []
-    timezone: TimeZoneName = "UTC"
+    email: EmailStr = Field(description="The address you log in with; account mail goes to it.")
+    password: Password = Field(description="Your password: 8 to 256 characters.")
+    display_name: DisplayName = Field(description="The name others see (1 to 120 characters).")
+    bio: Annotated[str, StringConstraints(max_length=5000)] = Field(
+        default="", description="A few words about you (at most 5,000 characters)."
+    )
+    expertise: TagList = Field(
+        default=[],
+        description="Tags for what you know about: at most 50, stored lowercase, each once.",
+    )
+    timezone: TimeZoneName = Field(
+        default="UTC", description="Your IANA time zone, for example Europe/Paris."
+    )
 
 
 class PersonCreate(BaseModel):
@@ -191,7 +208,10 @@ class PersonCreate(BaseModel):
     is_platform_admin: bool = False
 
 
+@descriptions_from(PersonRegister)
 class PersonUpdate(Input):
+    """Changes to your profile and settings: only the fields sent are changed."""
+
     model_config = ConfigDict(json_schema_extra={"examples": [{"bio": "Nurse educator"}]})
 
     display_name: DisplayName | None = None
@@ -200,14 +220,15 @@ class PersonUpdate(Input):
     timezone: TimeZoneName | None = None
     password: Password | None = Field(
         default=None,
-        description="A new password; needs `current_password`. Changing it signs you out "
-        "everywhere: every refresh token and every access token issued before are refused.",
+        description="A new password (8 to 256 characters), sent with your current one. "
+        "Changing it signs you out everywhere: every refresh token and every access token "
+        "issued before are refused.",
     )
     current_password: Annotated[str, StringConstraints(max_length=256)] | None = Field(
-        default=None, description="Your present password, required with `password`."
+        default=None, description="Your present password, required with a new password."
     )
     share_participation: bool | None = Field(
-        default=None, description="Whether other members see my RSVPs and attendance."
+        default=None, description="Whether other members may see your RSVPs and attendance."
     )
 
 
@@ -216,38 +237,53 @@ class PersonPublic(BaseModel):
 
     model_config = ConfigDict(from_attributes=True)
 
-    id: uuid.UUID
-    display_name: str
-    bio: str
-    expertise: list[str]
-    timezone: str
-    created_at: datetime
-    updated_at: datetime
-    version: int = Field(description="Your own profile's ETag (PATCH /people/me takes If-Match)")
+    id: uuid.UUID = Field(description="The person's id.")
+    display_name: str = Field(description="The name others see.")
+    bio: str = Field(description="A few words about them, in their own words.")
+    expertise: list[str] = Field(description="Tags for what they know about (lowercase).")
+    timezone: str = Field(description="Their IANA time zone, for example Europe/Paris.")
+    created_at: datetime = Field(description="When the account was created.")
+    updated_at: datetime = Field(description="When the profile last changed.")
+    version: int = Field(
+        description="Your own profile's version, the start of its ETag "
+        "(PATCH /people/me takes If-Match)."
+    )
 
 
 class PersonPrivate(PersonPublic):
     """A person as they (or a platform admin) see themselves."""
 
-    email: str
+    email: str = Field(description="The address they log in with; account mail goes to it.")
     email_verified_at: datetime | None = Field(
         description="When the email was verified; null until then. Until it is, memberships "
         "count for nothing: no private domain, no invitation, no joining."
     )
-    is_platform_admin: bool
-    is_active: bool
-    share_participation: bool
+    is_platform_admin: bool = Field(description="Whether they administer the whole platform.")
+    is_active: bool = Field(
+        description="Whether the account may sign in: false for a person an import added, "
+        "until they sign up."
+    )
+    share_participation: bool = Field(
+        description="Whether other members may see their RSVPs and attendance."
+    )
 
 
 class TokenPair(BaseModel):
-    access_token: str
-    refresh_token: str
-    token_type: str = "bearer"
-    expires_in: int
+    """What a login or a refresh gives: a short-lived access token and the refresh token
+    that gets the next pair."""
+
+    access_token: str = Field(description="Send it as a bearer token until it expires.")
+    refresh_token: str = Field(
+        description="Exchange it for a new pair when the access token expires; it works once."
+    )
+    token_type: str = Field(default="bearer", description="Always `bearer`.")
+    expires_in: int = Field(description="Seconds until the access token expires.")
 
 
 class RefreshRequest(Input):
-    refresh_token: Annotated[str, StringConstraints(min_length=1, max_length=200)]
+    refresh_token: Annotated[str, StringConstraints(min_length=1, max_length=200)] = Field(
+        description="The refresh token of your last pair."
+    )
 
 
 MailedToken = Annotated[str, StringConstraints(min_length=1, max_length=200)]
@@ -258,58 +294,84 @@ class VerifyEmailRequest(Input):
 
 
 class PasswordResetRequest(Input):
-    email: EmailStr
+    email: EmailStr = Field(description="The address of the account.")
 
 
 class PasswordResetConfirm(Input):
     token: MailedToken = Field(description="The token from the link in the reset mail.")
-    new_password: Password
+    new_password: Password = Field(
+        description="The password to use from now on (8 to 256 characters)."
+    )
 
 
 class Accepted(BaseModel):
     """A request taken on: a mail may be on its way."""
 
-    detail: str
+    detail: str = Field(description="What happens next, in a sentence.")
 
 
 class RegistrationPending(Accepted):
     """A sign-up that waits on its verification link before it becomes an account."""
 
-    email: str
+    email: str = Field(description="Where the link was mailed.")
 
 
 class ApiKeyCreate(Input):
+    """A new API key: a credential for an integration, with scopes instead of a person's
+    memberships."""
+
     model_config = ConfigDict(
         json_schema_extra={"examples": [{"name": "LMS sync", "scopes": ["read", "write"]}]}
     )
 
-    name: Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=120)]
-    scopes: Annotated[list[ApiKeyScope], Field(min_length=1, max_length=3)] = [ApiKeyScope.read]
-    rate_limit_per_minute: RateLimitPerMinute | None = None
-
-
-class ApiKeyUpdate(Input):
-    model_config = ConfigDict(json_schema_extra={"examples": [{"rate_limit_per_minute": 6000}]})
-
+    name: Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=120)] = (
+        Field(description="What the key is for, for example LMS sync.")
+    )
+    scopes: Annotated[list[ApiKeyScope], Field(min_length=1, max_length=3)] = Field(
+        default=[ApiKeyScope.read], description="What the key may do (default: read)."
+    )
     rate_limit_per_minute: RateLimitPerMinute | None = Field(
-        default=None, description="null: back to the service's default for API keys."
+        default=None, description="Requests a minute for this key; null: the service's default."
     )
 
 
+class ApiKeyUpdate(Input):
+    """A change to an API key's own rate limit."""
+
+    model_config = ConfigDict(json_schema_extra={"examples": [{"rate_limit_per_minute": 6000}]})
+
+    rate_limit_per_minute: RateLimitPerMinute | None = Field(
+        default=None,
+        description="Requests a minute for this key; null: back to the service's default.",
+    )
+
+
+@descriptions_from(ApiKeyCreate)
 class ApiKeyPublic(BaseModel):
+    """An API key, without its secret."""
+
     model_config = ConfigDict(from_attributes=True)
 
-    id: uuid.UUID
+    id: uuid.UUID = Field(description="The key's id.")
     name: str
-    prefix: str
-    scopes: list[str]
-    created_at: datetime
-    last_used_at: datetime | None
-    revoked_at: datetime | None
+    prefix: str = Field(
+        description="The part of the key after `cop_` and before the next `_`, to tell keys "
+        "apart; the whole key is stored only as a hash."
+    )
+    scopes: list[str] = Field(description="What the key may do: read, write or admin.")
+    created_at: datetime = Field(description="When the key was created.")
+    last_used_at: datetime | None = Field(
+        description="When the key was last used (to the minute); null if never."
+    )
+    revoked_at: datetime | None = Field(
+        description="When the key was revoked, after which it no longer works; null while it works."
+    )
     rate_limit_per_minute: int | None = Field(
         description="Requests a minute for this key; null: the service's default."
     )
 
 
 class ApiKeyCreated(ApiKeyPublic):
+    """A new API key, with its secret."""
+
     key: str = Field(description="The secret key. It is shown once and stored only as a hash.")

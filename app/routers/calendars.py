@@ -12,6 +12,8 @@ from app.services import calendars
 router = APIRouter(prefix="/api/v1", tags=["calendars"], route_class=JSONRoute)
 
 ICS = "text/calendar; charset=utf-8"
+# Paths whose URL holds a credential (the feed token): their answers are private.
+TOKEN_PATHS = ("/api/v1/calendar/{token}.ics",)
 _ICS_RESPONSE: dict[int | str, dict[str, Any]] = {
     200: {"content": {"text/calendar": {}}, "description": "An iCalendar feed"}
 }

@@ -19,9 +19,17 @@ class ChangePublic(BaseModel):
     id: uuid.UUID = Field(description="The resource's id")
     domain_id: uuid.UUID | None
     changed_at: datetime
-    deleted_at: datetime | None = Field(description="Set on tombstones: the resource is gone")
+    tombstone: bool = Field(
+        description="The resource is gone from what you may keep: deleted, archived, or "
+        "hidden from you by moderators. Webhook deliveries say the same in `resource.tombstone`."
+    )
+    deleted_at: datetime | None = Field(
+        description="Set on tombstones (when the resource went); null otherwise"
+    )
     data: dict[str, Any] | None = Field(
-        description="The resource as the REST API showed it; null on tombstones"
+        description="The resource as the REST API showed it after this change; on a tombstone "
+        "its last state (as a webhook delivery's `data` has it), or null if moderators hid it "
+        "from you"
     )
 
 

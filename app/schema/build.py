@@ -15,6 +15,7 @@ from strawberry.extensions import (
 from strawberry.schema.config import StrawberryConfig
 from strawberry.tools import merge_types
 from strawberry.types import ExecutionContext
+from strawberry.types.base import get_object_definition
 
 from app.config import Settings
 from app.schema.contributions import ContributionMutation, ContributionQuery
@@ -42,6 +43,12 @@ Query = merge_types(
 Mutation = merge_types(
     "Mutation",
     (PeopleMutation, DomainMutation, MembershipMutation, GatheringMutation, ContributionMutation),
+)
+get_object_definition(Query, strict=True).description = "What you may read."
+get_object_definition(
+    Mutation, strict=True
+).description = (
+    "What you may change. A refused change is null with an error whose `extensions.code` says why."
 )
 
 

@@ -4,19 +4,22 @@ from datetime import datetime
 import strawberry
 
 from app.models.contributions import (
+    AcceptInput,
     CollectionCreate,
     CollectionItemInput,
     CollectionUpdate,
     ContributionCreate,
     ContributionUpdate,
     EndorsementInput,
+    ModerationInput,
     ReportCreate,
     ReportResolve,
     ValueStoryCreate,
 )
 from app.schema.context import Info
+from app.schema.descriptions import arguments, described
 from app.schema.inputs import ExpectedVersion, create_data, input_data
-from app.schema.relay import Before, Connection, Last, connection, page_params
+from app.schema.relay import Connection, connection, page_params
 from app.schema.types.contributions import (
     CollectionType,
     ContributionType,
@@ -40,24 +43,46 @@ from app.services.contributions import ContributionFilter
 from app.services.validation import parse
 
 
-@strawberry.input
+@described()
+@strawberry.input(
+    description="What a list of contributions is narrowed to; every condition given must hold."
+)
 class ContributionFilterInput:
-    kind: ContributionKindEnum | None = None  # type: ignore[valid-type]
-    tag: str | None = None
-    theme: str | None = None
-    author_id: uuid.UUID | None = None
-    gathering_id: uuid.UUID | None = None
-    curated: bool | None = None
-    unanswered: bool = False
-    created_after: datetime | None = None
-    created_before: datetime | None = None
-    status: ContributionStatusEnum | None = None  # type: ignore[valid-type]
-    q: str | None = strawberry.field(default=None, description="Full-text search")
+    kind: ContributionKindEnum | None = strawberry.field(  # type: ignore[valid-type]
+        default=None, description="Only contributions of this kind."
+    )
+    tag: str | None = strawberry.field(default=None, description="Only those with this tag.")
+    theme: str | None = strawberry.field(default=None, description="Only those on this theme.")
+    author_id: uuid.UUID | None = strawberry.field(
+        default=None, description="Only those by this person."
+    )
+    gathering_id: uuid.UUID | None = strawberry.field(
+        default=None, description="Only those from this gathering."
+    )
+    curated: bool | None = strawberry.field(
+        default=None, description="Only curated ones (true), or only the others (false)."
+    )
+    unanswered: bool = strawberry.field(
+        default=False, description="Only questions that no one but their asker has answered."
+    )
+    created_after: datetime | None = strawberry.field(
+        default=None, description="Only those created at or after this time."
+    )
+    created_before: datetime | None = strawberry.field(
+        default=None, description="Only those created before this time."
+    )
+    status: ContributionStatusEnum | None = strawberry.field(  # type: ignore[valid-type]
+        default=None, description="Only those with this status (default: published)."
+    )
+    q: str | None = strawberry.field(
+        default=None, description="Only those that match this full-text search."
+    )
 
     def to_filter(self, sort: str) -> ContributionFilter:
         return ContributionFilter(**vars(self), sort=sort)  # type: ignore[arg-type]
 
 
+@described(ContributionCreate)
 @strawberry.input
 class ContributionInput:
     kind: ContributionKindEnum  # type: ignore[valid-type]
@@ -72,6 +97,7 @@ class ContributionInput:
     status: ContributionStatusEnum | None = strawberry.UNSET  # type: ignore[valid-type]
 
 
+@described(ContributionUpdate)
 @strawberry.input
 class ContributionUpdateInput:
     title: str | None = strawberry.UNSET
@@ -82,6 +108,7 @@ class ContributionUpdateInput:
     status: ContributionStatusEnum | None = strawberry.UNSET  # type: ignore[valid-type]
 
 
+@described(ValueStoryCreate)
 @strawberry.input
 class ValueStoryInput:
     cycle: ValueCycleEnum  # type: ignore[valid-type]
@@ -90,18 +117,21 @@ class ValueStoryInput:
     contribution_ids: list[uuid.UUID] | None = strawberry.UNSET
 
 
+@described(CollectionCreate)
 @strawberry.input
 class CollectionInput:
     title: str
     description: str | None = strawberry.UNSET
 
 
+@described(CollectionUpdate)
 @strawberry.input
 class CollectionUpdateInput:
     title: str | None = strawberry.UNSET
     description: str | None = strawberry.UNSET
 
 
+@described(CollectionItemInput)
 @strawberry.input(name="CollectionItemInput")
 class CollectionItemInputType:
     contribution_id: uuid.UUID
@@ -109,6 +139,7 @@ class CollectionItemInputType:
     position: int | None = strawberry.UNSET
 
 
+@described(ReportResolve)
 @strawberry.input
 class ReportResolveInput:
     status: ReportStatusEnum  # type: ignore[valid-type]
@@ -122,14 +153,22 @@ async def _collection(info: Info, collection_id: uuid.UUID) -> CollectionType:
     return CollectionType.from_public(curation.collection_public(found, items))
 
 
+@described()
 @strawberry.type
 class ContributionQuery:
-    @strawberry.field
+    @arguments(id="The contribution's id.")
+    @strawberry.field(description="A contribution you may read.")
     async def contribution(self, info: Info, id: uuid.UUID) -> ContributionType | None:
         async with info.context.session() as session:
             found = await contributions.get_contribution(session, info.context.actor, id)
         return ContributionType.from_model(found)
 
+    @arguments(
+        q='What to find: words (stemmed: "practising" finds "practice"), "quoted phrases", '
+        "-word to exclude, OR between alternatives.",
+        domain="Only this domain (its slug).",
+        kind="Only contributions of this kind.",
+    )
     @strawberry.field(
         description='Full-text search: stemmed words, "quoted phrases", -exclusions, OR.'
     )
@@ -141,8 +180,8 @@ class ContributionQuery:
         kind: ContributionKindEnum | None = None,  # type: ignore[valid-type]
         first: int | None = None,
         after: str | None = None,
-        last: Last = None,
-        before: Before = None,
+        last: int | None = None,
+        before: str | None = None,
     ) -> Connection[SearchHitType]:
         async with info.context.session() as session:
             page = await search.search_contributions(
@@ -162,24 +201,28 @@ class ContributionQuery:
             ),
         )
 
+    @arguments(q="Tags that contain this, in any case; the 20 most used come back.")
     @strawberry.field(description="Tags in use in what you may read, most used first.")
     async def search_tags(self, info: Info, q: str) -> list[TagCountType]:
         async with info.context.session() as session:
             found = await search.search_tags(session, info.context.actor, q)
         return [TagCountType(tag=t, count=n) for t, n in found]
 
+    @arguments(id="The contribution's id.")
     @strawberry.field(description="A contribution and everything below it, in thread order.")
     async def thread(self, info: Info, id: uuid.UUID) -> list[ContributionType]:
         async with info.context.session() as session:
             rows = await contributions.thread(session, info.context.actor, id)
         return [ContributionType.from_model(c) for c, _ in rows]
 
+    @arguments(id="The contribution's id.")
     @strawberry.field(description="Earlier versions of a contribution, oldest first.")
     async def revisions(self, info: Info, id: uuid.UUID) -> list[RevisionType]:
         async with info.context.session() as session:
             rows = await contributions.list_revisions(session, info.context.actor, id)
         return [RevisionType.from_model(r) for r in rows]
 
+    @arguments(person_id="The person thanked.")
     @strawberry.field(description="Appreciations that name a person.")
     async def appreciations(
         self,
@@ -187,8 +230,8 @@ class ContributionQuery:
         person_id: uuid.UUID,
         first: int | None = None,
         after: str | None = None,
-        last: Last = None,
-        before: Before = None,
+        last: int | None = None,
+        before: str | None = None,
     ) -> Connection[ContributionType]:
         async with info.context.session() as session:
             page = await contributions.appreciations_for(
@@ -196,7 +239,8 @@ class ContributionQuery:
             )
         return connection(page, ContributionType.from_model)
 
-    @strawberry.field
+    @arguments(cycle="Only stories of this cycle of value.")
+    @strawberry.field(description="A domain's value-creation stories, oldest first.")
     async def value_stories(
         self,
         info: Info,
@@ -204,8 +248,8 @@ class ContributionQuery:
         cycle: ValueCycleEnum | None = None,  # type: ignore[valid-type]
         first: int | None = None,
         after: str | None = None,
-        last: Last = None,
-        before: Before = None,
+        last: int | None = None,
+        before: str | None = None,
     ) -> Connection[ValueStoryType]:
         async with info.context.session() as session:
             page = await endorsements.list_value_stories(
@@ -213,19 +257,20 @@ class ContributionQuery:
             )
         return connection(page, ValueStoryType.from_model)
 
-    @strawberry.field
+    @arguments(id="The collection's id.")
+    @strawberry.field(description="A collection you may read.")
     async def collection(self, info: Info, id: uuid.UUID) -> CollectionType | None:
         return await _collection(info, id)
 
-    @strawberry.field
+    @strawberry.field(description="A domain's collections, oldest first.")
     async def collections(
         self,
         info: Info,
         slug: str,
         first: int | None = None,
         after: str | None = None,
-        last: Last = None,
-        before: Before = None,
+        last: int | None = None,
+        before: str | None = None,
     ) -> Connection[CollectionType]:
         async with info.context.session() as session:
             page = await curation.list_collections(
@@ -236,6 +281,7 @@ class ContributionQuery:
             page, lambda c: CollectionType.from_public(curation.collection_public(c, items[c.id]))
         )
 
+    @arguments(status="Only reports with this status (default: open); null for all.")
     @strawberry.field(description="Reports in a domain (convenors); open ones by default.")
     async def reports(
         self,
@@ -244,8 +290,8 @@ class ContributionQuery:
         status: ReportStatusEnum | None = "open",  # type: ignore[valid-type,assignment]
         first: int | None = None,
         after: str | None = None,
-        last: Last = None,
-        before: Before = None,
+        last: int | None = None,
+        before: str | None = None,
     ) -> Connection[ReportType]:
         async with info.context.session() as session:
             page = await moderation.list_reports(
@@ -253,6 +299,7 @@ class ContributionQuery:
             )
         return connection(page, ReportType.from_model)
 
+    @arguments(id="The contribution's id.")
     @strawberry.field(description="Who moderated or curated a contribution (convenors).")
     async def moderation_log(self, info: Info, id: uuid.UUID) -> list[ModerationEventType]:
         async with info.context.session() as session:
@@ -260,6 +307,7 @@ class ContributionQuery:
         return [ModerationEventType.from_model(e) for e in rows]
 
 
+@described()
 @strawberry.type
 class ContributionMutation:
     @strawberry.mutation(description="Contribute to a domain's repertoire (active members).")
@@ -271,6 +319,7 @@ class ContributionMutation:
             found = await contributions.create_contribution(session, info.context.actor, slug, data)
         return ContributionType.from_model(found)
 
+    @arguments(id="The contribution's id.")
     @strawberry.mutation(description="Edit your contribution; the previous version is kept.")
     async def update_contribution(
         self,
@@ -286,6 +335,7 @@ class ContributionMutation:
             )
         return ContributionType.from_model(found)
 
+    @arguments(id="The contribution's id.")
     @strawberry.mutation(description="Archive (author, convenors, knowledge brokers).")
     async def archive_contribution(
         self, info: Info, id: uuid.UUID, expected_version: ExpectedVersion = None
@@ -296,6 +346,7 @@ class ContributionMutation:
             )
         return ContributionType.from_model(found)
 
+    @arguments(AcceptInput, question_id="The question's id.")
     @strawberry.mutation(description="Accept an answer to a question (asker or convenor).")
     async def accept_answer(
         self, info: Info, question_id: uuid.UUID, answer_id: uuid.UUID
@@ -306,6 +357,7 @@ class ContributionMutation:
             )
         return ContributionType.from_model(found)
 
+    @arguments(EndorsementInput, id="The contribution's id.")
     @strawberry.mutation(description="Endorse: helpful, or applied in your own practice.")
     async def endorse(
         self,
@@ -322,7 +374,8 @@ class ContributionMutation:
             found, _ = await endorsements.endorse(session, info.context.actor, id, data)
         return EndorsementType.from_model(found)
 
-    @strawberry.mutation
+    @arguments(id="The contribution's id.", kind="The kind of endorsement to withdraw.")
+    @strawberry.mutation(description="Withdraw your endorsement of a contribution.")
     async def withdraw_endorsement(
         self,
         info: Info,
@@ -342,6 +395,7 @@ class ContributionMutation:
             found = await endorsements.create_value_story(session, info.context.actor, slug, data)
         return ValueStoryType.from_model(found)
 
+    @arguments(id="The contribution's id.")
     @strawberry.mutation(description="Mark as curated (knowledge brokers, convenors).")
     async def curate(
         self, info: Info, id: uuid.UUID, expected_version: ExpectedVersion = None
@@ -352,7 +406,8 @@ class ContributionMutation:
             )
         return ContributionType.from_model(found)
 
-    @strawberry.mutation
+    @arguments(id="The contribution's id.")
+    @strawberry.mutation(description="Unmark as curated (knowledge brokers, convenors).")
     async def uncurate(
         self, info: Info, id: uuid.UUID, expected_version: ExpectedVersion = None
     ) -> ContributionType | None:
@@ -362,7 +417,7 @@ class ContributionMutation:
             )
         return ContributionType.from_model(found)
 
-    @strawberry.mutation
+    @strawberry.mutation(description="Create a collection (knowledge brokers, convenors).")
     async def create_collection(
         self, info: Info, slug: str, input: CollectionInput
     ) -> CollectionType | None:
@@ -371,7 +426,8 @@ class ContributionMutation:
             found = await curation.create_collection(session, info.context.actor, slug, data)
         return await _collection(info, found.id)
 
-    @strawberry.mutation
+    @arguments(id="The collection's id.")
+    @strawberry.mutation(description="Change a collection (knowledge brokers, convenors).")
     async def update_collection(
         self,
         info: Info,
@@ -386,7 +442,10 @@ class ContributionMutation:
             )
         return await _collection(info, id)
 
-    @strawberry.mutation
+    @arguments(id="The collection's id.")
+    @strawberry.mutation(
+        description="Delete a collection; its contributions stay (knowledge brokers, convenors)."
+    )
     async def delete_collection(
         self, info: Info, id: uuid.UUID, expected_version: ExpectedVersion = None
     ) -> bool | None:
@@ -394,6 +453,7 @@ class ContributionMutation:
             await curation.delete_collection(session, info.context.actor, id, expected_version)
         return True
 
+    @arguments(id="The collection's id.")
     @strawberry.mutation(description="Add a contribution to a collection, move it, or re-note it.")
     async def put_collection_item(
         self,
@@ -407,7 +467,8 @@ class ContributionMutation:
             await curation.put_item(session, info.context.actor, id, data, expected_version)
         return await _collection(info, id)
 
-    @strawberry.mutation
+    @arguments(id="The collection's id.", contribution_id="The contribution's id.")
+    @strawberry.mutation(description="Take a contribution out of a collection.")
     async def remove_collection_item(
         self,
         info: Info,
@@ -421,6 +482,7 @@ class ContributionMutation:
             )
         return await _collection(info, id)
 
+    @arguments(ReportCreate, id="The contribution's id.")
     @strawberry.mutation(description="Report a contribution to the convenors.")
     async def report(self, info: Info, id: uuid.UUID, reason: str) -> ReportType | None:
         data = parse(ReportCreate, {"reason": reason})
@@ -428,7 +490,8 @@ class ContributionMutation:
             found = await moderation.report(session, info.context.actor, id, data)
         return ReportType.from_model(found)
 
-    @strawberry.mutation
+    @arguments(id="The report's id.")
+    @strawberry.mutation(description="Resolve or dismiss a report (convenors).")
     async def resolve_report(
         self, info: Info, id: uuid.UUID, input: ReportResolveInput
     ) -> ReportType | None:
@@ -437,6 +500,7 @@ class ContributionMutation:
             found = await moderation.resolve_report(session, info.context.actor, id, data)
         return ReportType.from_model(found)
 
+    @arguments(ModerationInput, id="The contribution's id.")
     @strawberry.mutation(description="Hide from members (convenors); kept for moderators.")
     async def hide_contribution(
         self, info: Info, id: uuid.UUID, reason: str = ""
@@ -445,7 +509,8 @@ class ContributionMutation:
             found = await moderation.set_hidden(session, info.context.actor, id, True, reason)
         return ContributionType.from_model(found)
 
-    @strawberry.mutation
+    @arguments(ModerationInput, id="The contribution's id.")
+    @strawberry.mutation(description="Show a hidden contribution again (convenors).")
     async def restore_contribution(
         self, info: Info, id: uuid.UUID, reason: str = ""
     ) -> ContributionType | None:

@@ -2,8 +2,9 @@ import strawberry
 
 from app.models.domains import DomainCreate, DomainUpdate
 from app.schema.context import Info
+from app.schema.descriptions import arguments, described
 from app.schema.inputs import ExpectedVersion, create_data, input_data
-from app.schema.relay import Before, Connection, Last, connection, page_params
+from app.schema.relay import Connection, connection, page_params
 from app.schema.types.domains import DomainType
 from app.schema.types.enums import (
     JoinPolicyEnum,
@@ -14,6 +15,7 @@ from app.services import domains
 from app.services.validation import parse
 
 
+@described(DomainCreate)
 @strawberry.input
 class DomainCreateInput:
     name: str
@@ -32,6 +34,7 @@ class DomainCreateInput:
     code_of_conduct: str | None = strawberry.UNSET
 
 
+@described(DomainUpdate)
 @strawberry.input
 class DomainUpdateInput:
     name: str | None = strawberry.UNSET
@@ -50,22 +53,32 @@ class DomainUpdateInput:
     code_of_conduct: str | None = strawberry.UNSET
 
 
+@described()
 @strawberry.type
 class DomainQuery:
-    @strawberry.field
+    @strawberry.field(description="A domain you may see.")
     async def domain(self, info: Info, slug: str) -> DomainType | None:
         async with info.context.session() as session:
             domain = await domains.get_domain(session, info.context.actor, slug)
         return DomainType.from_model(domain)
 
+    @arguments(
+        q="Only domains whose name or purpose contains this.",
+        theme="Only domains with this theme.",
+        visibility="Only domains with this visibility.",
+        lifecycle_stage="Only domains at this stage.",
+        parent="Only the affinity sub-groups of the domain with this slug.",
+        mine="Only domains you are an active member of.",
+        include_archived="Archived domains too (platform admins and API keys).",
+    )
     @strawberry.field(description="Domains you may see, oldest first.")
     async def domains(
         self,
         info: Info,
         first: int | None = None,
         after: str | None = None,
-        last: Last = None,
-        before: Before = None,
+        last: int | None = None,
+        before: str | None = None,
         q: str | None = None,
         theme: str | None = None,
         visibility: VisibilityEnum | None = None,  # type: ignore[valid-type]
@@ -90,6 +103,7 @@ class DomainQuery:
         return connection(page, DomainType.from_model)
 
 
+@described()
 @strawberry.type
 class DomainMutation:
     @strawberry.mutation(description="Create a domain; you become its convenor.")
@@ -99,7 +113,7 @@ class DomainMutation:
             domain = await domains.create_domain(session, info.context.actor, data)
         return DomainType.from_model(domain)
 
-    @strawberry.mutation
+    @strawberry.mutation(description="Change a domain (convenors).")
     async def update_domain(
         self,
         info: Info,

@@ -4,7 +4,9 @@ from datetime import datetime
 import strawberry
 
 from app.models.gatherings import (
+    AgendaSegment,
     AttendanceInput,
+    FeedTokenCreated,
     GatheringCreate,
     GatheringStatus,
     GatheringUpdate,
@@ -12,6 +14,7 @@ from app.models.gatherings import (
     SummaryInput,
 )
 from app.schema.context import Info
+from app.schema.descriptions import arguments, described
 from app.schema.inputs import ExpectedVersion, create_data, input_data
 from app.schema.relay import UuidNode
 from app.schema.types.enums import (
@@ -24,7 +27,10 @@ from app.schema.types.gatherings import AttendanceType, GatheringType, RsvpType
 from app.services import calendars, gatherings, rsvps
 from app.services.validation import parse
 
+SCOPE = "Which occurrences the change applies to (default: this one)."
 
+
+@described(AgendaSegment)
 @strawberry.input
 class AgendaSegmentInput:
     title: str
@@ -32,12 +38,11 @@ class AgendaSegmentInput:
     kind: SegmentKindEnum | None = strawberry.UNSET  # type: ignore[valid-type]
 
 
+@described(GatheringCreate)
 @strawberry.input
 class GatheringInput:
     title: str
-    start: datetime = strawberry.field(
-        description="Wall-clock time in `timezone` (an offset, if given, is converted)"
-    )
+    start: datetime
     timezone: str
     duration_minutes: int
     theme: str | None = strawberry.UNSET
@@ -53,6 +58,7 @@ class GatheringInput:
     agenda: list[AgendaSegmentInput] | None = strawberry.UNSET
 
 
+@described(GatheringUpdate)
 @strawberry.input
 class GatheringUpdateInput:
     title: str | None = strawberry.UNSET
@@ -69,6 +75,7 @@ class GatheringUpdateInput:
     agenda: list[AgendaSegmentInput] | None = strawberry.UNSET
 
 
+@described(SummaryInput)
 @strawberry.input(name="SummaryInput")
 class SummaryInputType:
     summary: str
@@ -76,10 +83,13 @@ class SummaryInputType:
     follow_ups: list[str] | None = strawberry.UNSET
 
 
+@described(FeedTokenCreated)
 @strawberry.type(name="FeedToken")
 class FeedTokenType(UuidNode):
     created_at: datetime
-    revoked_at: datetime | None = None
+    revoked_at: datetime | None = strawberry.field(
+        default=None, description="When it was revoked; null while it works."
+    )
     token: str | None = strawberry.field(
         default=None, description="The secret: only in the response that creates the token."
     )
@@ -91,13 +101,16 @@ async def _view(info: Info, gathering_id: uuid.UUID) -> GatheringType:
     return GatheringType.from_public(gatherings.to_public(view))
 
 
+@described()
 @strawberry.type
 class GatheringQuery:
+    @arguments(id="The gathering's id.")
     @strawberry.field(description="One gathering (an occurrence of a series, or a one-off).")
     async def gathering(self, info: Info, id: uuid.UUID) -> GatheringType | None:
         return await _view(info, id)
 
 
+@described()
 @strawberry.type
 class GatheringMutation:
     @strawberry.mutation(description="Schedule a gathering or a recurring series.")
@@ -109,6 +122,7 @@ class GatheringMutation:
             first = await gatherings.create_gathering(session, info.context.actor, slug, data)
         return await _view(info, first.id)
 
+    @arguments(id="The gathering's id.", scope=SCOPE)
     @strawberry.mutation(description="Change or move this occurrence, or it and the following.")
     async def update_gathering(
         self,
@@ -125,6 +139,7 @@ class GatheringMutation:
             )
         return await _view(info, id)
 
+    @arguments(id="The gathering's id.", scope=SCOPE)
     @strawberry.mutation(description="Cancel this occurrence, or it and the following.")
     async def cancel_gathering(
         self,
@@ -140,6 +155,7 @@ class GatheringMutation:
             )
         return await _view(info, id)
 
+    @arguments(RsvpInput, id="The gathering's id.")
     @strawberry.mutation(description="RSVP; `going` beyond the capacity joins the waitlist.")
     async def rsvp(
         self,
@@ -152,12 +168,14 @@ class GatheringMutation:
             row = await rsvps.set_rsvp(session, info.context.actor, id, data.response)
         return RsvpType.from_model(row)
 
+    @arguments(id="The gathering's id.", person_id="Whose RSVP.")
     @strawberry.mutation(description="Withdraw an RSVP (yours, or anyone's for hosts).")
     async def remove_rsvp(self, info: Info, id: uuid.UUID, person_id: uuid.UUID) -> bool | None:
         async with info.context.session() as session:
             await rsvps.remove_rsvp(session, info.context.actor, id, person_id)
         return True
 
+    @arguments(AttendanceInput, id="The gathering's id.")
     @strawberry.mutation(description="Record who attended, walk-ins included (hosts).")
     async def record_attendance(
         self, info: Info, id: uuid.UUID, person_ids: list[uuid.UUID]
@@ -167,12 +185,14 @@ class GatheringMutation:
             rows = await rsvps.record_attendance(session, info.context.actor, id, data.person_ids)
         return [AttendanceType.from_model(a) for a in rows]
 
+    @arguments(id="The gathering's id.")
     @strawberry.mutation(description="Check yourself in during the gathering.")
     async def check_in(self, info: Info, id: uuid.UUID) -> AttendanceType | None:
         async with info.context.session() as session:
             row = await rsvps.check_in(session, info.context.actor, id)
         return AttendanceType.from_model(row)
 
+    @arguments(id="The gathering's id.")
     @strawberry.mutation(description="Write the summary and outcomes; completes the gathering.")
     async def write_summary(
         self,
@@ -192,7 +212,8 @@ class GatheringMutation:
             token, secret = await calendars.create_feed_token(session, info.context.actor)
         return FeedTokenType(id=token.id, token=secret, created_at=token.created_at)
 
-    @strawberry.mutation
+    @arguments(id="The token's id.")
+    @strawberry.mutation(description="Revoke a calendar-feed token: its feed stops working.")
     async def revoke_feed_token(self, info: Info, id: uuid.UUID) -> bool | None:
         async with info.context.session() as session:
             await calendars.revoke_feed_token(session, info.context.actor, id)

@@ -1,10 +1,10 @@
 import uuid
-from typing import Annotated
 
 import strawberry
 
 from app.models.memberships import MembershipCreate, MembershipUpdate
 from app.schema.context import Info
+from app.schema.descriptions import arguments, described
 from app.schema.inputs import ExpectedVersion, input_data
 from app.schema.types.enums import MembershipStatusEnum, RoleEnum
 from app.schema.types.memberships import MembershipType
@@ -12,17 +12,18 @@ from app.services import memberships
 from app.services.validation import parse
 
 
+@described(MembershipUpdate)
 @strawberry.input
 class MembershipUpdateInput:
     status: MembershipStatusEnum | None = strawberry.UNSET  # type: ignore[valid-type]
     roles: list[RoleEnum] | None = strawberry.UNSET  # type: ignore[valid-type]
-    accept_code_of_conduct: bool = strawberry.field(
-        default=False, description="Required to accept an invitation to a domain with a code."
-    )
+    accept_code_of_conduct: bool = False
 
 
+@described()
 @strawberry.type
 class MembershipQuery:
+    @arguments(person_id="The member's id.")
     @strawberry.field(description="One membership, with its history.")
     async def membership(
         self, info: Info, slug: str, person_id: uuid.UUID
@@ -34,23 +35,20 @@ class MembershipQuery:
         return MembershipType.from_model(membership)
 
 
+@described()
 @strawberry.type
 class MembershipMutation:
+    @arguments(MembershipCreate)
     @strawberry.mutation(description="Join an open domain, or ask to join a 'request' one.")
     async def join_domain(
-        self,
-        info: Info,
-        slug: str,
-        accept_code_of_conduct: Annotated[
-            bool,
-            strawberry.argument(description="Required to join a domain with a code of conduct."),
-        ] = False,
+        self, info: Info, slug: str, accept_code_of_conduct: bool = False
     ) -> MembershipType | None:
         data = MembershipCreate(accept_code_of_conduct=accept_code_of_conduct)
         async with info.context.session() as session:
             membership = await memberships.join_or_invite(session, info.context.actor, slug, data)
         return MembershipType.from_model(membership)
 
+    @arguments(person_id="The person to invite.", roles="Their roles once they accept.")
     @strawberry.mutation(description="Invite someone (convenors); they accept or decline.")
     async def invite_member(
         self,
@@ -64,6 +62,7 @@ class MembershipMutation:
             membership = await memberships.join_or_invite(session, info.context.actor, slug, data)
         return MembershipType.from_model(membership)
 
+    @arguments(person_id="The member's id.")
     @strawberry.mutation(
         description="Accept, approve, decline, leave or remove; or change roles (convenors)."
     )
@@ -82,6 +81,7 @@ class MembershipMutation:
             )
         return MembershipType.from_model(membership)
 
+    @arguments(person_id="The member's id: your own to leave.")
     @strawberry.mutation(description="Leave (yourself) or remove someone (convenors).")
     async def end_membership(
         self,

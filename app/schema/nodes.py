@@ -119,8 +119,9 @@ def parse_uuid(value: object) -> uuid.UUID:
 
 UUID_SCALAR = strawberry.scalar(
     name="UUID",
-    description="An object's UUID, as its `uuid` field and the REST API show it. Where an "
-    "argument takes one, an object's global `id` is accepted too and stands for its UUID.",
+    description="A UUID in its canonical text form, e.g. 8f14e45f-ceea-467f-a0e6-1b1a2b3c4d5e: "
+    "an object's `uuid`, as the REST API shows it. Where an argument takes one, the object's "
+    "global `id` is accepted too and stands for its UUID.",
     serialize=str,
     parse_value=parse_uuid,
 )

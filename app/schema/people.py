@@ -9,12 +9,14 @@ from app.models.people import (
     PasswordResetRequest,
     PersonRegister,
     PersonUpdate,
+    RefreshRequest,
     RegistrationPending,
     VerifyEmailRequest,
 )
 from app.schema.context import Info
+from app.schema.descriptions import arguments, described
 from app.schema.inputs import ExpectedVersion, input_data
-from app.schema.relay import Before, Connection, Last, connection, page_params
+from app.schema.relay import Connection, connection, page_params
 from app.schema.types.enums import ApiKeyScopeEnum
 from app.schema.types.people import (
     ApiKeyType,
@@ -27,6 +29,7 @@ from app.services import accounts, api_keys, auth, people
 from app.services.validation import parse
 
 
+@described(PersonRegister)
 @strawberry.input
 class RegisterInput:
     email: str
@@ -37,6 +40,7 @@ class RegisterInput:
     timezone: str | None = strawberry.UNSET
 
 
+@described(PersonUpdate)
 @strawberry.input
 class PersonUpdateInput:
     display_name: str | None = strawberry.UNSET
@@ -48,6 +52,7 @@ class PersonUpdateInput:
     share_participation: bool | None = strawberry.UNSET
 
 
+@described(ApiKeyCreate)
 @strawberry.input
 class ApiKeyInput:
     name: str
@@ -55,14 +60,13 @@ class ApiKeyInput:
     rate_limit_per_minute: int | None = strawberry.UNSET
 
 
+@described(ApiKeyUpdate)
 @strawberry.input
 class ApiKeyUpdateInput:
-    rate_limit_per_minute: int | None = strawberry.field(
-        default=strawberry.UNSET,
-        description="Requests a minute for this key; null: back to the service's default.",
-    )
+    rate_limit_per_minute: int | None = strawberry.UNSET
 
 
+@described()
 @strawberry.type
 class PeopleQuery:
     @strawberry.field(description="The signed-in person.")
@@ -71,12 +75,19 @@ class PeopleQuery:
             person = await people.get_me(session, info.context.actor)
         return PersonType.from_model(person, private=True)
 
-    @strawberry.field
+    @arguments(id="The person's id.")
+    @strawberry.field(
+        description="A person you may see: yourself, or someone you share a domain with."
+    )
     async def person(self, info: Info, id: uuid.UUID) -> PersonType | None:
         async with info.context.session() as session:
             person = await people.get_person(session, info.context.actor, id)
         return PersonType.for_viewer(person, info.context.actor)
 
+    @arguments(
+        q="Only people whose name or bio (or, for platform admins, email) contains this.",
+        expertise="Only people with this expertise tag.",
+    )
     @strawberry.field(description="People you may see: yourself and those you share a domain with.")
     async def people(
         self,
@@ -85,8 +96,8 @@ class PeopleQuery:
         expertise: str | None = None,
         first: int | None = None,
         after: str | None = None,
-        last: Last = None,
-        before: Before = None,
+        last: int | None = None,
+        before: str | None = None,
     ) -> Connection[PersonType]:
         async with info.context.session() as session:
             page = await people.list_people(
@@ -104,8 +115,8 @@ class PeopleQuery:
         info: Info,
         first: int | None = None,
         after: str | None = None,
-        last: Last = None,
-        before: Before = None,
+        last: int | None = None,
+        before: str | None = None,
     ) -> Connection[ApiKeyType]:
         async with info.context.session() as session:
             page = await api_keys.list_api_keys(
@@ -114,6 +125,7 @@ class PeopleQuery:
         return connection(page, ApiKeyType.from_model)
 
 
+@described()
 @strawberry.type
 class PeopleMutation:
     @strawberry.mutation(
@@ -129,6 +141,7 @@ class PeopleMutation:
             return RegistrationPendingType(email=result.email, detail=result.detail)
         return PersonType.from_model(result, private=True)
 
+    @arguments(VerifyEmailRequest)
     @strawberry.mutation(description="Verify your email with the token from the mailed link.")
     async def verify_email(self, info: Info, token: str) -> PersonType | None:
         data = parse(VerifyEmailRequest, {"token": token})
@@ -145,6 +158,7 @@ class PeopleMutation:
             )
         return accepted.detail
 
+    @arguments(PasswordResetRequest)
     @strawberry.mutation(
         description="Mail a link to choose a new password. The same answer for any address."
     )
@@ -157,6 +171,7 @@ class PeopleMutation:
             )
         return accepted.detail
 
+    @arguments(PasswordResetConfirm)
     @strawberry.mutation(description="Choose a new password with the token from the mailed link.")
     async def confirm_password_reset(
         self, info: Info, token: str, new_password: str
@@ -168,12 +183,14 @@ class PeopleMutation:
             )
         return PersonType.from_model(person, private=True)
 
+    @arguments(id="The person's id.")
     @strawberry.mutation(description="Mark a person's email verified (platform admins).")
     async def verify_person_email(self, info: Info, id: uuid.UUID) -> PersonType | None:
         async with info.context.session() as session:
             person = await accounts.verify_person_email(session, info.context.actor, id)
         return PersonType.from_model(person, private=True)
 
+    @arguments(email="The address you log in with.", password="Your password.")
     @strawberry.mutation(description="Log in with email and password.")
     async def login(self, info: Info, email: str, password: str) -> TokenPairType | None:
         async with info.context.session() as session:
@@ -188,13 +205,17 @@ class PeopleMutation:
             )
         return TokenPairType(**pair.model_dump())
 
-    @strawberry.mutation
+    @arguments(RefreshRequest)
+    @strawberry.mutation(
+        description="A new token pair for a refresh token, which is spent by it (a retry "
+        "within seconds gets the same pair)."
+    )
     async def refresh_token(self, info: Info, refresh_token: str) -> TokenPairType | None:
         async with info.context.session() as session:
             pair = await auth.refresh(session, info.context.settings, refresh_token)
         return TokenPairType(**pair.model_dump())
 
-    @strawberry.mutation
+    @strawberry.mutation(description="Change your profile and settings.")
     async def update_me(
         self, info: Info, input: PersonUpdateInput, expected_version: ExpectedVersion = None
     ) -> PersonType | None:
@@ -212,6 +233,7 @@ class PeopleMutation:
             key, secret = await api_keys.create_api_key(session, info.context.actor, data)
         return ApiKeyType.from_model(key, secret)
 
+    @arguments(id="The key's id.")
     @strawberry.mutation(description="Change an API key's own rate limit.")
     async def update_api_key(
         self, info: Info, id: uuid.UUID, input: ApiKeyUpdateInput
@@ -221,7 +243,8 @@ class PeopleMutation:
             key = await api_keys.update_api_key(session, info.context.actor, id, data)
         return ApiKeyType.from_model(key)
 
-    @strawberry.mutation
+    @arguments(id="The key's id.")
+    @strawberry.mutation(description="Revoke an API key: it stops working at once.")
     async def revoke_api_key(self, info: Info, id: uuid.UUID) -> ApiKeyType | None:
         async with info.context.session() as session:
             key = await api_keys.revoke_api_key(session, info.context.actor, id)

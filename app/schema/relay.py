@@ -5,12 +5,13 @@ import base64
 import binascii
 import uuid
 from collections.abc import Callable
-from typing import Annotated, Any, Generic, TypeVar
+from typing import Any, Generic, TypeVar
 
 import strawberry
 from strawberry import relay
 
 from app.errors import Invalid, invalid_field, shown
+from app.schema.descriptions import described
 from app.services.pagination import Page, PageParams
 
 T = TypeVar("T")
@@ -61,41 +62,42 @@ def not_an_id(value: str, field: str = "id") -> Invalid:
     )
 
 
-@strawberry.type
+@described()
+@strawberry.type(description="Where a page stands in its list.")
 class PageInfo:
-    has_next_page: bool
-    has_previous_page: bool
-    start_cursor: str | None
-    end_cursor: str | None
+    has_next_page: bool = strawberry.field(description="Whether more items follow this page.")
+    has_previous_page: bool = strawberry.field(
+        description="Whether items come before this page: paging backwards, beyond its `last` "
+        "items; paging forwards, at or before `after`."
+    )
+    start_cursor: str | None = strawberry.field(
+        description="The cursor of the page's first item; null for an empty page."
+    )
+    end_cursor: str | None = strawberry.field(
+        description="The cursor of the page's last item, to pass as `after` for the next "
+        "page; null for an empty page."
+    )
 
 
-@strawberry.type
+@described()
+@strawberry.type(description="An item of a page, with its cursor.")
 class Edge(Generic[T]):
-    node: T
-    cursor: str
+    node: T = strawberry.field(description="The item.")
+    cursor: str = strawberry.field(description="The item's place in the list (opaque).")
 
 
-@strawberry.type
+@described()
+@strawberry.type(
+    description="A page of a list, Relay-style: its items with their cursors, and where it "
+    "stands in the list."
+)
 class Connection(Generic[T]):
-    edges: list[Edge[T]]
-    page_info: PageInfo
+    edges: list[Edge[T]] = strawberry.field(description="The page's items, with their cursors.")
+    page_info: PageInfo = strawberry.field(description="Where the page stands in its list.")
 
     @strawberry.field(description="The nodes, without their edges.")
     def nodes(self) -> list[T]:
         return [edge.node for edge in self.edges]
-
-
-Last = Annotated[
-    int | None,
-    strawberry.argument(
-        description=f"Page backwards: the last `last` items (1 to {MAX_FIRST}) before "
-        "`before`, or at the end; not with `first`."
-    ),
-]
-Before = Annotated[
-    str | None,
-    strawberry.argument(description="Only items before this cursor (a `startCursor`)."),
-]
 
 
 def page_params(

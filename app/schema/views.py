@@ -4,6 +4,7 @@ import strawberry
 
 from app.models.views import HistoryInterval
 from app.schema.context import Info
+from app.schema.descriptions import MIN_COATTENDANCE, VIEW_WINDOW, arguments, described
 from app.schema.types.views import (
     CommunityViewType,
     ComparisonHistoryType,
@@ -14,8 +15,16 @@ from app.services.views import community, comparison, network
 from app.services.views.params import view_params
 
 
+@described()
 @strawberry.type
 class ViewQuery:
+    @arguments(
+        **VIEW_WINDOW,
+        layers="The kinds of tie to count: reply, appreciation, endorsement, coattendance "
+        "(default: these four) and membership.",
+        min_coattendance=MIN_COATTENDANCE,
+        min_shared_domains="Shared domains that make a membership tie (1 to 1000).",
+    )
     @strawberry.field(description="The network across every domain whose members you may see.")
     async def network(
         self,

@@ -16,7 +16,7 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 from app.middleware import current_request_id
 from app.models.base import utcnow
 from app.models.events import EVENT_TYPES
-from app.services import events
+from app.services import events, tombstones
 from app.services.actors import Actor
 
 
@@ -49,10 +49,11 @@ _INSERT_EVENTS = text(
                         resource_type, resource_id, payload, tombstone)
     SELECT v.id, v.type, CAST(:now AS timestamptz), CAST(:domain_id AS uuid),
            CAST(:person_id AS uuid), CAST(:api_key_id AS uuid), v.resource_type, v.resource_id,
-           CAST(v.payload AS jsonb), false
+           CAST(v.payload AS jsonb), v.tombstone
     FROM unnest(CAST(:ids AS uuid[]), CAST(:types AS text[]), CAST(:resource_types AS text[]),
-                CAST(:resource_ids AS uuid[]), CAST(:payloads AS text[]))
-         WITH ORDINALITY AS v(id, type, resource_type, resource_id, payload, n)
+                CAST(:resource_ids AS uuid[]), CAST(:payloads AS text[]),
+                CAST(:tombstones AS boolean[]))
+         WITH ORDINALITY AS v(id, type, resource_type, resource_id, payload, tombstone, n)
     ORDER BY v.n
     RETURNING seq, type
     """
@@ -120,6 +121,7 @@ async def record_many(
                 resource_types=[c.resource_type for c in changes],
                 resource_ids=[c.resource_id for c in changes],
                 payloads=[_json(c.payload) for c in changes],
+                tombstones=[tombstones.is_removal(c.type) for c in changes],
                 **who,
             )
         )

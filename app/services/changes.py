@@ -2,7 +2,8 @@
 tombstones, so that an integration keeping a copy (an LMS, a directory, a search index)
 never misses an update or a deletion.
 
-It reads the event log that webhooks are delivered from: one source of truth."""
+It reads the event log that webhooks are delivered from: one source of truth; a removal
+looks as app/services/tombstones.py says, here as in a webhook delivery."""
 
 import base64
 import binascii
@@ -17,6 +18,7 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 from app.errors import invalid_field, shown
 from app.models.events import RESOURCE_TYPES, Event
 from app.models.memberships import Membership, MembershipStatus, Role
+from app.services import tombstones
 from app.services.access import domain_access, my_memberships
 from app.services.actors import Actor
 
@@ -32,6 +34,7 @@ class Change:
     id: uuid.UUID
     domain_id: uuid.UUID | None
     changed_at: datetime
+    tombstone: bool
     deleted_at: datetime | None
     data: dict[str, Any] | None
 
@@ -79,10 +82,7 @@ async def _readable(session: AsyncSession, actor: Actor) -> tuple[Any, set[uuid.
 
 
 def _shape(event: Event, moderator: bool) -> Change:
-    removed = event.tombstone
-    if event.type == "contribution.hidden" and not moderator:
-        # For members a hidden contribution is gone; a restored one is back.
-        removed = bool(event.payload.get("hidden_at"))
+    shown = tombstones.seen(event.type, event.resource_type, event.payload, moderator=moderator)
     return Change(
         seq=int(event.seq or 0),
         cursor=encode(int(event.seq or 0)),
@@ -91,8 +91,9 @@ def _shape(event: Event, moderator: bool) -> Change:
         id=event.resource_id,
         domain_id=event.domain_id,
         changed_at=event.occurred_at,
-        deleted_at=event.occurred_at if removed else None,
-        data=None if removed else event.payload,
+        tombstone=shown.tombstone,
+        deleted_at=event.occurred_at if shown.tombstone else None,
+        data=shown.data,
     )
 
 

@@ -33,7 +33,6 @@ async def contribution_changed(
     contribution: Contribution,
     *,
     before: dict[str, Any] | None = None,
-    tombstone: bool = False,
 ) -> None:
     """Record a change to a contribution; the caller commits. `before` (a `dump` taken
     before the change) lets the audit log say which fields changed, and tells a draft
@@ -63,7 +62,6 @@ async def contribution_changed(
         resource_id=contribution.id,
         payload=payload,
         changes=events.diff(before, payload) if before is not None else None,
-        tombstone=tombstone,
     )
 
 
@@ -73,8 +71,6 @@ async def endorsement_changed(
     type_: str,
     endorsement: Endorsement,
     contribution: Contribution,
-    *,
-    tombstone: bool = False,
 ) -> None:
     await events.record(
         session,
@@ -84,7 +80,6 @@ async def endorsement_changed(
         resource_type="endorsement",
         resource_id=endorsement.id,
         payload=EndorsementPublic.model_validate(endorsement).model_dump(mode="json"),
-        tombstone=tombstone,
     )
 
 

@@ -322,7 +322,7 @@ async def archive_contribution(
         )
         await answer_changed(session, contribution)
         await contribution_changed(
-            session, actor, "contribution.archived", contribution, before=before, tombstone=True
+            session, actor, "contribution.archived", contribution, before=before
         )
         await session.commit()
     return contribution

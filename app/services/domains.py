@@ -166,7 +166,6 @@ async def _publish(
     domain: Domain,
     *,
     before: dict[str, Any] | None = None,
-    tombstone: bool = False,
 ) -> None:
     await session.flush()  # the payload shows the version this change gives the domain
     payload = _dump(domain)
@@ -179,7 +178,6 @@ async def _publish(
         resource_id=domain.id,
         payload=payload,
         changes=events.diff(before, payload) if before is not None else None,
-        tombstone=tombstone,
     )
 
 
@@ -288,7 +286,7 @@ async def archive_domain(
     if domain.archived_at is None:
         domain.archived_at = domain.updated_at = utcnow()
         session.add(domain)
-        await _publish(session, access.actor, "domain.archived", domain, tombstone=True)
+        await _publish(session, access.actor, "domain.archived", domain)
         await session.commit()
     return domain
 

@@ -100,9 +100,7 @@ async def withdraw(
     ).one_or_none()
     if existing is None:
         raise NotFound("You have not endorsed this contribution that way.")
-    await endorsement_changed(
-        session, actor, "endorsement.withdrawn", existing, contribution, tombstone=True
-    )
+    await endorsement_changed(session, actor, "endorsement.withdrawn", existing, contribution)
     await session.delete(existing)
     await bump_counter(session, contribution.id, _COUNTER[kind], -1)
     await session.commit()

@@ -14,6 +14,7 @@ from app.middleware import current_request_id
 from app.models.base import utcnow
 from app.models.events import EVENT_TYPES, AuditEntry, Event
 from app.models.people import Person
+from app.services import tombstones
 from app.services.actors import Actor
 
 # Writers append to the log one at a time (a transaction-level advisory lock, held from
@@ -69,10 +70,10 @@ async def record(
     resource_id: uuid.UUID,
     payload: dict[str, Any],
     changes: dict[str, Any] | None = None,
-    tombstone: bool = False,
 ) -> Event:
     """Append an event, its audit row and its deliveries; the caller commits.
-    `payload` is the resource as the REST API shows it (a Public model, mode="json")."""
+    `payload` is the resource as the REST API shows it (a Public model, mode="json"), its
+    last state when the event removes it (app/services/tombstones.py says which do)."""
     if type not in EVENT_TYPES:
         raise ValueError(f"unknown event type {type!r}; add it to EVENT_TYPES")
     await lock_log(session)
@@ -86,7 +87,7 @@ async def record(
         resource_type=resource_type,
         resource_id=resource_id,
         payload=payload,
-        tombstone=tombstone,
+        tombstone=tombstones.is_removal(type),
     )
     session.add(event)
     session.add(

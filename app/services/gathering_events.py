@@ -49,7 +49,6 @@ async def rsvps_changed(
             resource_type="rsvp",
             resource_id=rsvp.id,
             payload=RsvpPublic.model_validate(rsvp).model_dump(mode="json"),
-            tombstone=type_ == "rsvp.withdrawn",
         )
 
 

@@ -40,7 +40,7 @@ from app.config import Settings
 from app.db import SessionMaker, create_engine, create_sessionmaker, session_scope
 from app.models.base import utcnow
 from app.models.webhooks import SECRET_PREFIX, DeliveryStatus
-from app.services import events
+from app.services import events, tombstones
 from app.services.actors import Actor
 from app.services.webhook_targets import UnsafeTarget, resolve
 
@@ -102,7 +102,9 @@ class Outcome:
 
 
 def event_body(row: Any) -> bytes:
-    """What a receiver gets: the event's envelope and the resource as the REST API shows it."""
+    """What a receiver gets: the event's envelope and the resource as the REST API shows it
+    (a removal as app/services/tombstones.py says; subscribers moderate their domains)."""
+    shown = tombstones.seen(row.type, row.resource_type, row.payload, moderator=True)
     return orjson.dumps(
         {
             "id": str(row.event_id),
@@ -117,9 +119,9 @@ def event_body(row: Any) -> bytes:
             "resource": {
                 "type": row.resource_type,
                 "id": str(row.resource_id),
-                "tombstone": row.tombstone,
+                "tombstone": shown.tombstone,
             },
-            "data": row.payload,
+            "data": shown.data,
         }
     )
 
@@ -149,7 +151,7 @@ _CLAIM = text(
     WHERE w.id = due.id AND s.id = w.subscription_id AND ev.seq = w.event_seq
     RETURNING w.id AS delivery_id, w.attempts, w.subscription_id, s.url, s.secret,
         ev.id AS event_id, ev.seq, ev.type, ev.occurred_at, ev.domain_id, ev.actor_person_id,
-        ev.actor_api_key_id, ev.resource_type, ev.resource_id, ev.tombstone, ev.payload
+        ev.actor_api_key_id, ev.resource_type, ev.resource_id, ev.payload
     """
 )
 

@@ -47,7 +47,10 @@ async def test_feed_follows_changes_and_removals(
     mine = [i for i in later["items"] if i["id"] == story]
     assert [i["event"] for i in mine] == ["contribution.created", "contribution.archived"]
     assert mine[0]["data"]["title"] == "A night shift" and mine[0]["deleted_at"] is None
-    assert mine[1]["data"] is None and mine[1]["deleted_at"] is not None
+    assert mine[0]["tombstone"] is False
+    # The removal is a tombstone with the last state.
+    assert mine[1]["tombstone"] is True and mine[1]["deleted_at"] is not None
+    assert mine[1]["data"]["status"] == "archived" and mine[1]["data"]["title"] == "A night shift"
     assert all(i["domain_id"] == str(domain.id) for i in later["items"])
     assert later["has_more"] is False
 

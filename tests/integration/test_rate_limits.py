@@ -60,6 +60,7 @@ async def test_beyond_the_limit_a_429_problem_with_retry_after(
         assert remaining(refused) == 0
         assert refused.headers["ratelimit-policy"] == '"anonymous";q=3;w=60'
         assert refused.headers["x-request-id"]
+        assert refused.headers["cache-control"] == "no-store"  # no cache keeps a refusal
         # Every route, writes and GraphQL included, draws on the same bucket.
         problem(await client.post(f"{API}/auth/register", json={}), 429, "rate-limited")
         problem(await client.post("/graphql", json={"query": "{ __typename }"}), 429)

@@ -60,7 +60,7 @@ async def test_head_answers_like_get_without_the_body(
         head = await plain.head(url, headers=headers)
         same_but_body(get, head)
     domain_head = await plain.head(f"{API}/domains/{domain.slug}")
-    assert domain_head.headers["etag"] == '"1"'
+    assert domain_head.headers["etag"].startswith('"1.')
     assert 'rel="next"' in (await plain.head(list_url)).headers["link"]
     ics = await plain.head(f"{API}/domains/{domain.slug}/calendar.ics", headers=auth(convenor))
     assert ics.status_code == 200 and ics.headers["content-type"].startswith("text/calendar")
@@ -151,7 +151,7 @@ async def test_if_match_takes_a_list(client: AsyncClient, session: AsyncSession)
 
     # Version 1: one of the tags matches.
     first = await patch('"999", "1"')
-    assert ok(first)["version"] == 2 and first.headers["etag"] == '"2"'
+    assert ok(first)["version"] == 2 and first.headers["etag"].startswith('"2.')
     # None matches: a stale, a weak and a foreign tag.
     stale = problem(await patch('"1", W/"2", "abc"'), 412, "precondition-failed")
     assert stale["current_version"] == 2

@@ -13,9 +13,11 @@ from app.models.contributions import (
     ModerationEventPublic,
     ReportPublic,
     RevisionPublic,
+    SearchHit,
     ValueStoryPublic,
 )
 from app.schema.context import Info
+from app.schema.descriptions import described
 from app.schema.relay import UuidNode
 from app.schema.types.domains import DomainType
 from app.schema.types.enums import (
@@ -36,6 +38,7 @@ async def _person(info: Info, person_id: uuid.UUID | None) -> PersonType | None:
     return PersonType.for_viewer(person, info.context.actor) if person else None
 
 
+@described(EndorsementPublic)
 @strawberry.type(name="Endorsement")
 class EndorsementType(UuidNode):
     contribution_id: uuid.UUID
@@ -48,11 +51,12 @@ class EndorsementType(UuidNode):
     def from_model(cls, e: Any) -> "EndorsementType":
         return cls(**EndorsementPublic.model_validate(e).model_dump())
 
-    @strawberry.field
+    @strawberry.field(description="Who endorsed it.")
     async def person(self, info: Info) -> PersonType | None:
         return await _person(info, self.person_id)
 
 
+@described(RevisionPublic)
 @strawberry.type(name="Revision")
 class RevisionType:
     editor_id: uuid.UUID | None
@@ -68,13 +72,14 @@ class RevisionType:
         return cls(**RevisionPublic.model_validate(r).model_dump())
 
 
+@described(ContributionPublic)
 @strawberry.type(name="Contribution")
 class ContributionType(UuidNode):
     domain_id: uuid.UUID
     author_id: uuid.UUID | None
     kind: ContributionKindEnum  # type: ignore[valid-type]
     title: str | None
-    body: str = strawberry.field(description="Markdown as written; render it sanitized.")
+    body: str
     url: str | None
     tags: list[str]
     themes: list[str]
@@ -101,7 +106,7 @@ class ContributionType(UuidNode):
     def from_model(cls, c: Any) -> "ContributionType":
         return cls(**ContributionPublic.model_validate(c).model_dump())
 
-    @strawberry.field
+    @strawberry.field(description="Who wrote it; null if an integration (an API key) did.")
     async def author(self, info: Info) -> PersonType | None:
         return await _person(info, self.author_id)
 
@@ -119,7 +124,7 @@ class ContributionType(UuidNode):
         )
         return [ContributionType.from_model(c) for c in rows]
 
-    @strawberry.field
+    @strawberry.field(description="Its endorsements, oldest first.")
     async def endorsements(self, info: Info) -> list[EndorsementType]:
         rows = await info.context.loaders.contribution_endorsements.load(self.id)
         return [EndorsementType.from_model(e) for e in rows]
@@ -136,12 +141,13 @@ class ContributionType(UuidNode):
         people = await info.context.loaders.person.load_many(self.recipient_ids)
         return [PersonType.for_viewer(p, info.context.actor) for p in people if p is not None]
 
-    @strawberry.field
+    @strawberry.field(description="The domain it belongs to.")
     async def domain(self, info: Info) -> DomainType | None:
         domain = await info.context.loaders.domain.load(self.domain_id)
         return DomainType.from_model(domain) if domain else None
 
 
+@described(ValueStoryPublic)
 @strawberry.type(name="ValueStory")
 class ValueStoryType(UuidNode):
     domain_id: uuid.UUID
@@ -157,12 +163,13 @@ class ValueStoryType(UuidNode):
     def from_model(cls, v: Any) -> "ValueStoryType":
         return cls(**ValueStoryPublic.model_validate(v).model_dump())
 
-    @strawberry.field
+    @strawberry.field(description="The contributions it tells of, that you may read.")
     async def contributions(self, info: Info) -> list[ContributionType]:
         rows = await info.context.loaders.contribution.load_many(self.contribution_ids)
         return [ContributionType.from_model(c) for c in rows if c is not None]
 
 
+@described(CollectionItemPublic)
 @strawberry.type(name="CollectionItem")
 class CollectionItemType:
     contribution_id: uuid.UUID
@@ -170,12 +177,13 @@ class CollectionItemType:
     note: str
     created_at: datetime
 
-    @strawberry.field
+    @strawberry.field(description="The contribution; null if you may not read it.")
     async def contribution(self, info: Info) -> ContributionType | None:
         found = await info.context.loaders.contribution.load(self.contribution_id)
         return ContributionType.from_model(found) if found else None
 
 
+@described(CollectionPublic)
 @strawberry.type(name="Collection")
 class CollectionType(UuidNode):
     domain_id: uuid.UUID
@@ -200,6 +208,7 @@ def _item(i: CollectionItemPublic) -> CollectionItemType:
     return CollectionItemType(**i.model_dump())
 
 
+@described(ReportPublic)
 @strawberry.type(name="Report")
 class ReportType(UuidNode):
     domain_id: uuid.UUID
@@ -217,6 +226,7 @@ class ReportType(UuidNode):
         return cls(**ReportPublic.model_validate(r).model_dump())
 
 
+@described(ModerationEventPublic)
 @strawberry.type(name="ModerationEvent")
 class ModerationEventType:
     actor_id: uuid.UUID | None
@@ -229,16 +239,16 @@ class ModerationEventType:
         return cls(**ModerationEventPublic.model_validate(e).model_dump())
 
 
+@described(SearchHit)
 @strawberry.type(name="SearchHit")
 class SearchHitType:
     contribution: ContributionType
     rank: float
-    snippet_html: str = strawberry.field(
-        description="HTML-escaped excerpt, matches in <mark>; safe to render."
-    )
+    snippet_html: str
 
 
-@strawberry.type(name="TagCount")
+@described()
+@strawberry.type(name="TagCount", description="A tag, and how often it is used.")
 class TagCountType:
-    tag: str
-    count: int
+    tag: str = strawberry.field(description="The tag (lowercase).")
+    count: int = strawberry.field(description="Published contributions you may read that carry it.")

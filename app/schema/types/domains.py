@@ -4,14 +4,21 @@ from typing import TYPE_CHECKING, Annotated
 
 import strawberry
 
-from app.models.domains import Domain
-from app.models.memberships import MembershipStatus, Role
-from app.models.views import HistoryInterval as HistoryIntervalEnum
+from app.models.domains import Domain, DomainPublic
+from app.models.memberships import Invitation, MembershipStatus, Role
 from app.schema.context import Info
-from app.schema.relay import Before, Connection, Last, UuidNode, connection, page_params
+from app.schema.descriptions import (
+    GATHERING_WINDOW,
+    MIN_COATTENDANCE,
+    VIEW_WINDOW,
+    arguments,
+    described,
+)
+from app.schema.relay import Connection, UuidNode, connection, page_params
 from app.schema.types.enums import (
     ContributionSortEnum,
     GatheringStatusEnum,
+    HistoryIntervalEnum,
     JoinPolicyEnum,
     LifecycleStageEnum,
     MembershipStatusEnum,
@@ -37,18 +44,16 @@ ContributionRef = Annotated["ContributionType", strawberry.lazy("app.schema.type
 MembershipRef = Annotated["MembershipType", strawberry.lazy("app.schema.types.memberships")]
 
 
+@described(Invitation)
 @strawberry.type(name="Invitation")
 class InvitationType:
     invited_at: datetime
-    invited_by_id: uuid.UUID | None = strawberry.field(
-        description="Who invited you; null if an integration (an API key) did."
-    )
-    invited_by_name: str | None = strawberry.field(description="Their display name.")
-    roles: list[RoleEnum] = strawberry.field(  # type: ignore[valid-type]
-        description="The roles you would have on accepting."
-    )
+    invited_by_id: uuid.UUID | None
+    invited_by_name: str | None
+    roles: list[RoleEnum]  # type: ignore[valid-type]
 
 
+@described(DomainPublic)
 @strawberry.type(name="Domain")
 class DomainType(UuidNode):
     slug: str
@@ -119,14 +124,19 @@ class DomainType(UuidNode):
             roles=list(found.roles),
         )
 
+    @arguments(
+        status="Only memberships with this status (convenors and admins; others see active "
+        "members only).",
+        role="Only members with this role.",
+    )
     @strawberry.field(description="Members (members of the domain and admins may read them).")
     async def members(
         self,
         info: Info,
         first: int | None = None,
         after: str | None = None,
-        last: Last = None,
-        before: Before = None,
+        last: int | None = None,
+        before: str | None = None,
         status: MembershipStatusEnum | None = None,  # type: ignore[valid-type]
         role: RoleEnum | None = None,  # type: ignore[valid-type]
     ) -> Connection[MembershipRef] | None:
@@ -142,6 +152,7 @@ class DomainType(UuidNode):
         )
         return connection(page, MembershipType.from_model)
 
+    @arguments(**GATHERING_WINDOW, status="Only gatherings with this status.")
     @strawberry.field(description="Gatherings in a window (default: the next 90 days).")
     async def gatherings(
         self,
@@ -151,8 +162,8 @@ class DomainType(UuidNode):
         status: GatheringStatusEnum | None = None,  # type: ignore[valid-type]
         first: int | None = None,
         after: str | None = None,
-        last: Last = None,
-        before: Before = None,
+        last: int | None = None,
+        before: str | None = None,
     ) -> Connection[GatheringRef] | None:
         from app.schema.types.gatherings import GatheringType
         from app.services.gatherings import to_public
@@ -162,6 +173,7 @@ class DomainType(UuidNode):
         )
         return connection(page, lambda v: GatheringType.from_public(to_public(v)))
 
+    @arguments(filter="What to narrow the list to.", sort="The list's order.")
     @strawberry.field(description="The domain's contributions, filtered, searched and sorted.")
     async def contributions(
         self,
@@ -171,8 +183,8 @@ class DomainType(UuidNode):
         sort: ContributionSortEnum = "newest",  # type: ignore[valid-type,assignment]
         first: int | None = None,
         after: str | None = None,
-        last: Last = None,
-        before: Before = None,
+        last: int | None = None,
+        before: str | None = None,
     ) -> Connection[ContributionRef] | None:
         from app.schema.types.contributions import ContributionType
         from app.services.contributions import ContributionFilter
@@ -183,6 +195,12 @@ class DomainType(UuidNode):
         )
         return connection(page, ContributionType.from_model)
 
+    @arguments(
+        **VIEW_WINDOW,
+        layers="The kinds of tie to count: reply, appreciation, endorsement, coattendance "
+        "(default: all four).",
+        min_coattendance=MIN_COATTENDANCE,
+    )
     @strawberry.field(description="This domain's members as a network (members only).")
     async def network_view(
         self,
@@ -196,6 +214,7 @@ class DomainType(UuidNode):
 
         return await domain_network(info, self.slug, since, until, layers, min_coattendance)
 
+    @arguments(**VIEW_WINDOW)
     @strawberry.field(description="This domain as a community: domain, community, practice.")
     async def community_view(
         self, info: Info, since: datetime | None = None, until: datetime | None = None
@@ -204,6 +223,7 @@ class DomainType(UuidNode):
 
         return await domain_community(info, self.slug, since, until)
 
+    @arguments(**VIEW_WINDOW)
     @strawberry.field(description="Network and community scores side by side, diagnosed.")
     async def comparison(
         self, info: Info, since: datetime | None = None, until: datetime | None = None
@@ -212,6 +232,11 @@ class DomainType(UuidNode):
 
         return await domain_comparison(info, self.slug, since, until)
 
+    @arguments(
+        since="Start of the history (default: 12 months before `until`).",
+        until=VIEW_WINDOW["until"],
+        interval="A point a month or a quarter; at most 60 points.",
+    )
     @strawberry.field(description="The two scores over time.")
     async def comparison_history(
         self,

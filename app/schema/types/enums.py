@@ -1,5 +1,3 @@
-import strawberry
-
 from app.models.contributions import (
     ContributionKind,
     ContributionSort,
@@ -21,25 +19,29 @@ from app.models.gatherings import (
 )
 from app.models.memberships import MembershipEventKind, MembershipStatus, Role
 from app.models.people import ApiKeyScope
+from app.models.views import HistoryInterval
+from app.schema.descriptions import graphql_enum
 
-VisibilityEnum = strawberry.enum(Visibility, name="Visibility")
-JoinPolicyEnum = strawberry.enum(JoinPolicy, name="JoinPolicy")
-LifecycleStageEnum = strawberry.enum(LifecycleStage, name="LifecycleStage")
-MembershipStatusEnum = strawberry.enum(MembershipStatus, name="MembershipStatus")
-RoleEnum = strawberry.enum(Role, name="Role")
-MembershipEventKindEnum = strawberry.enum(MembershipEventKind, name="MembershipEventKind")
-ApiKeyScopeEnum = strawberry.enum(ApiKeyScope, name="ApiKeyScope")
-ModalityEnum = strawberry.enum(Modality, name="Modality")
-GatheringStatusEnum = strawberry.enum(GatheringStatus, name="GatheringStatus")
-SegmentKindEnum = strawberry.enum(SegmentKind, name="SegmentKind")
-RsvpResponseEnum = strawberry.enum(RsvpResponse, name="RsvpResponse")
-RsvpStatusEnum = strawberry.enum(RsvpStatus, name="RsvpStatus")
-AttendanceSourceEnum = strawberry.enum(AttendanceSource, name="AttendanceSource")
-EditScopeEnum = strawberry.enum(EditScope, name="EditScope")
-ContributionKindEnum = strawberry.enum(ContributionKind, name="ContributionKind")
-ContributionStatusEnum = strawberry.enum(ContributionStatus, name="ContributionStatus")
-ContributionSortEnum = strawberry.enum(ContributionSort, name="ContributionSort")
-EndorsementKindEnum = strawberry.enum(EndorsementKind, name="EndorsementKind")
-ValueCycleEnum = strawberry.enum(ValueCycle, name="ValueCycle")
-ReportStatusEnum = strawberry.enum(ReportStatus, name="ReportStatus")
-ModerationActionEnum = strawberry.enum(ModerationAction, name="ModerationAction")
+VisibilityEnum = graphql_enum(Visibility)
+JoinPolicyEnum = graphql_enum(JoinPolicy)
+LifecycleStageEnum = graphql_enum(LifecycleStage)
+MembershipStatusEnum = graphql_enum(MembershipStatus)
+RoleEnum = graphql_enum(Role)
+MembershipEventKindEnum = graphql_enum(MembershipEventKind)
+ApiKeyScopeEnum = graphql_enum(ApiKeyScope)
+ModalityEnum = graphql_enum(Modality)
+GatheringStatusEnum = graphql_enum(GatheringStatus)
+SegmentKindEnum = graphql_enum(SegmentKind)
+RsvpResponseEnum = graphql_enum(RsvpResponse)
+RsvpStatusEnum = graphql_enum(RsvpStatus)
+AttendanceSourceEnum = graphql_enum(AttendanceSource)
+EditScopeEnum = graphql_enum(EditScope)
+ContributionKindEnum = graphql_enum(ContributionKind)
+ContributionStatusEnum = graphql_enum(ContributionStatus)
+ContributionSortEnum = graphql_enum(ContributionSort)
+EndorsementKindEnum = graphql_enum(EndorsementKind)
+ValueCycleEnum = graphql_enum(ValueCycle)
+ReportStatusEnum = graphql_enum(ReportStatus)
+ModerationActionEnum = graphql_enum(ModerationAction)
+# The views register their own enums; this one is an argument of `Domain.comparisonHistory`.
+HistoryIntervalEnum = graphql_enum(HistoryInterval)

@@ -3,8 +3,19 @@ from datetime import datetime
 
 import strawberry
 
-from app.models.gatherings import Attendance, GatheringPublic, Rsvp, RsvpCounts
+from app.models.gatherings import (
+    AgendaSegment,
+    Attendance,
+    AttendancePublic,
+    GatheringPublic,
+    RecurrencePublic,
+    Rsvp,
+    RsvpCounts,
+    RsvpList,
+    RsvpPublic,
+)
 from app.schema.context import Info
+from app.schema.descriptions import described
 from app.schema.relay import UuidNode
 from app.schema.types.domains import DomainType
 from app.schema.types.enums import (
@@ -17,6 +28,7 @@ from app.schema.types.enums import (
 from app.schema.types.people import PersonType
 
 
+@described(AgendaSegment)
 @strawberry.type(name="AgendaSegment")
 class AgendaSegmentType:
     title: str
@@ -24,6 +36,7 @@ class AgendaSegmentType:
     minutes: int
 
 
+@described(RecurrencePublic)
 @strawberry.type(name="Recurrence")
 class RecurrenceType:
     series_id: uuid.UUID
@@ -33,6 +46,7 @@ class RecurrenceType:
     is_exception: bool
 
 
+@described(RsvpPublic)
 @strawberry.type(name="Rsvp")
 class RsvpType:
     person_id: uuid.UUID
@@ -53,12 +67,13 @@ class RsvpType:
             updated_at=r.updated_at,
         )
 
-    @strawberry.field
+    @strawberry.field(description="The person.")
     async def person(self, info: Info) -> PersonType | None:
         person = await info.context.loaders.person.load(self.person_id)
         return PersonType.for_viewer(person, info.context.actor) if person else None
 
 
+@described(RsvpCounts)
 @strawberry.type(name="RsvpCounts")
 class RsvpCountsType:
     going: int
@@ -67,13 +82,12 @@ class RsvpCountsType:
     waitlisted: int
 
 
+@described(RsvpList)
 @strawberry.type(name="Rsvps")
 class RsvpsType:
     counts: RsvpCountsType
     mine: RsvpType | None
-    items: list[RsvpType] = strawberry.field(
-        description="Everyone's for hosts and convenors; your own for other members."
-    )
+    items: list[RsvpType]
 
     @classmethod
     def from_summary(cls, counts: RsvpCounts, mine: Rsvp | None, items: list[Rsvp]) -> "RsvpsType":
@@ -84,6 +98,7 @@ class RsvpsType:
         )
 
 
+@described(AttendancePublic)
 @strawberry.type(name="Attendance")
 class AttendanceType:
     person_id: uuid.UUID
@@ -102,12 +117,13 @@ class AttendanceType:
             created_at=a.created_at,
         )
 
-    @strawberry.field
+    @strawberry.field(description="The person.")
     async def person(self, info: Info) -> PersonType | None:
         person = await info.context.loaders.person.load(self.person_id)
         return PersonType.for_viewer(person, info.context.actor) if person else None
 
 
+@described(GatheringPublic)
 @strawberry.type(name="Gathering")
 class GatheringType(UuidNode):
     domain_id: uuid.UUID
@@ -122,7 +138,7 @@ class GatheringType(UuidNode):
     duration_minutes: int
     modality: ModalityEnum  # type: ignore[valid-type]
     location: str
-    join_url: str | None = strawberry.field(description="Only shown to members of the domain")
+    join_url: str | None
     capacity: int | None
     host_ids: list[uuid.UUID]
     agenda: list[AgendaSegmentType]
@@ -166,7 +182,7 @@ class GatheringType(UuidNode):
         rows = await info.context.loaders.gathering_attendance.load(self.id)
         return [AttendanceType.from_model(a) for a in rows]
 
-    @strawberry.field
+    @strawberry.field(description="The domain it belongs to.")
     async def domain(self, info: Info) -> DomainType | None:
         domain = await info.context.loaders.domain.load(self.domain_id)
         return DomainType.from_model(domain) if domain else None

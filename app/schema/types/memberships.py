@@ -3,14 +3,16 @@ from datetime import datetime
 
 import strawberry
 
-from app.models.memberships import Membership
+from app.models.memberships import Membership, MembershipDetail, MembershipEventPublic
 from app.schema.context import Info
+from app.schema.descriptions import described
 from app.schema.relay import UuidNode
 from app.schema.types.domains import DomainType
 from app.schema.types.enums import MembershipEventKindEnum, MembershipStatusEnum, RoleEnum
 from app.schema.types.people import PersonType
 
 
+@described(MembershipEventPublic)
 @strawberry.type(name="MembershipEvent")
 class MembershipEventType:
     kind: MembershipEventKindEnum  # type: ignore[valid-type]
@@ -20,6 +22,7 @@ class MembershipEventType:
     at: datetime
 
 
+@described(MembershipDetail)
 @strawberry.type(name="Membership")
 class MembershipType(UuidNode):
     domain_id: uuid.UUID
@@ -52,17 +55,17 @@ class MembershipType(UuidNode):
             version=m.version,
         )
 
-    @strawberry.field
+    @strawberry.field(description="The member.")
     async def person(self, info: Info) -> PersonType | None:
         person = await info.context.loaders.person.load(self.person_id)
         return PersonType.for_viewer(person, info.context.actor) if person else None
 
-    @strawberry.field
+    @strawberry.field(description="The domain.")
     async def domain(self, info: Info) -> DomainType | None:
         domain = await info.context.loaders.domain.load(self.domain_id)
         return DomainType.from_model(domain) if domain else None
 
-    @strawberry.field(description="Every change to this membership, oldest first.")
+    @strawberry.field
     async def history(self, info: Info) -> list[MembershipEventType]:
         events = await info.context.loaders.membership_history.load(self.id)
         return [

@@ -3,9 +3,17 @@ from typing import TYPE_CHECKING, Annotated
 
 import strawberry
 
-from app.models.people import ApiKey, Person
+from app.models.people import (
+    ApiKey,
+    ApiKeyCreated,
+    Person,
+    PersonPrivate,
+    RegistrationPending,
+    TokenPair,
+)
 from app.schema.context import Info
-from app.schema.relay import Before, Connection, Last, UuidNode, connection, page_params
+from app.schema.descriptions import GATHERING_WINDOW, arguments, described
+from app.schema.relay import Connection, UuidNode, connection, page_params
 from app.services import people
 from app.services.actors import Actor
 
@@ -14,7 +22,12 @@ if TYPE_CHECKING:
     from app.schema.types.memberships import MembershipType
 
 
-@strawberry.type(name="Person")
+@described(PersonPrivate)
+@strawberry.type(
+    name="Person",
+    description="A person: what others see of them, and for themselves and platform admins "
+    "their email and settings too.",
+)
 class PersonType(UuidNode):
     display_name: str
     bio: str
@@ -25,9 +38,13 @@ class PersonType(UuidNode):
     version: int = strawberry.field(
         description="Grows with every change; pass it as `expectedVersion` to updateMe."
     )
-    email: str | None = strawberry.field(description="Only for yourself and platform admins.")
+    email: str | None = strawberry.field(
+        description="The address they log in with; only for themselves and platform admins."
+    )
     share_participation: bool | None = strawberry.field(
-        default=None, description="Only for yourself and platform admins."
+        default=None,
+        description="Whether other members may see their RSVPs and attendance; only for "
+        "themselves and platform admins.",
     )
     email_verified_at: datetime | None = strawberry.field(
         default=None,
@@ -61,8 +78,8 @@ class PersonType(UuidNode):
         info: Info,
         first: int | None = None,
         after: str | None = None,
-        last: Last = None,
-        before: Before = None,
+        last: int | None = None,
+        before: str | None = None,
     ) -> Connection[Annotated["MembershipType", strawberry.lazy("app.schema.types.memberships")]]:
         from app.schema.types.memberships import MembershipType
 
@@ -71,6 +88,7 @@ class PersonType(UuidNode):
         )
         return connection(page, MembershipType.from_model)
 
+    @arguments(**GATHERING_WINDOW)
     @strawberry.field(
         description="Gatherings across this person's domains that you may see (an agenda)."
     )
@@ -81,8 +99,8 @@ class PersonType(UuidNode):
         to: datetime | None = None,
         first: int | None = None,
         after: str | None = None,
-        last: Last = None,
-        before: Before = None,
+        last: int | None = None,
+        before: str | None = None,
     ) -> (
         Connection[Annotated["GatheringType", strawberry.lazy("app.schema.types.gatherings")]]
         | None
@@ -96,18 +114,23 @@ class PersonType(UuidNode):
         return connection(page, lambda v: GatheringType.from_public(to_public(v)))
 
 
-@strawberry.type(
-    name="RegistrationPending",
-    description="A sign-up waiting on the link mailed to its address before it is an account.",
-)
+@described(RegistrationPending)
+@strawberry.type(name="RegistrationPending")
 class RegistrationPendingType:
     email: str
     detail: str
 
 
-RegisterResult = Annotated[PersonType | RegistrationPendingType, strawberry.union("RegisterResult")]
+RegisterResult = Annotated[
+    PersonType | RegistrationPendingType,
+    strawberry.union(
+        "RegisterResult",
+        description="The new account, or a sign-up that waits on its mailed link.",
+    ),
+]
 
 
+@described(TokenPair)
 @strawberry.type(name="TokenPair")
 class TokenPairType:
     access_token: str
@@ -116,7 +139,8 @@ class TokenPairType:
     expires_in: int
 
 
-@strawberry.type(name="ApiKey")
+@described(ApiKeyCreated)
+@strawberry.type(name="ApiKey", description="An API key; its secret only when it is created.")
 class ApiKeyType(UuidNode):
     name: str
     prefix: str
@@ -124,9 +148,7 @@ class ApiKeyType(UuidNode):
     created_at: datetime
     last_used_at: datetime | None
     revoked_at: datetime | None
-    rate_limit_per_minute: int | None = strawberry.field(
-        description="Requests a minute for this key; null: the service's default."
-    )
+    rate_limit_per_minute: int | None
     key: str | None = strawberry.field(
         default=None, description="The secret: only in the response that creates the key."
     )

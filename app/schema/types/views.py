@@ -5,15 +5,20 @@ import enum
 import inspect
 from typing import Any
 
-import strawberry
 from pydantic import BaseModel
 from strawberry.experimental.pydantic import type as pydantic_type
 
 from app.models import views as models
+from app.schema.descriptions import described, graphql_enum
 
+# HistoryInterval is registered in `enums` already: an argument of `Domain` needs it first.
 for _name, _enum in inspect.getmembers(models, inspect.isclass):
-    if issubclass(_enum, enum.Enum) and _enum.__module__ == models.__name__:
-        strawberry.enum(_enum, name=_name)
+    if (
+        issubclass(_enum, enum.Enum)
+        and _enum.__module__ == models.__name__
+        and not hasattr(_enum, "__strawberry_definition__")
+    ):
+        graphql_enum(_enum, name=_name)
 
 
 def _convert(model: type[BaseModel], done: dict[type[BaseModel], Any]) -> Any:
@@ -23,9 +28,16 @@ def _convert(model: type[BaseModel], done: dict[type[BaseModel], Any]) -> Any:
     for field in model.model_fields.values():
         for inner in _nested(field.annotation):
             _convert(inner, done)
-    shell = type(model.__name__, (), {"__doc__": model.__doc__})
-    done[model] = pydantic_type(model=model, all_fields=True, name=model.__name__)(shell)
+    shell = type(model.__name__, (), {})
+    converted = pydantic_type(
+        model=model, all_fields=True, name=model.__name__, description=_doc(model)
+    )(shell)
+    done[model] = described(model)(converted)
     return done[model]
+
+
+def _doc(model: type[BaseModel]) -> str | None:
+    return inspect.cleandoc(model.__doc__) if model.__doc__ else None
 
 
 def _nested(annotation: Any) -> list[type[BaseModel]]:
