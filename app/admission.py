@@ -15,7 +15,7 @@ from app.problems import problem_response
 log = logging.getLogger("cop_api")
 
 # Probes and static files do no database work and must answer while the service is busy.
-_EXEMPT = ("/healthz", "/readyz", "/static/")
+EXEMPT_PREFIXES = ("/healthz", "/readyz", "/static/")
 
 
 class AdmissionMiddleware:
@@ -27,7 +27,7 @@ class AdmissionMiddleware:
         self.waiting = 0
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        if scope["type"] != "http" or scope["path"].startswith(_EXEMPT):
+        if scope["type"] != "http" or scope["path"].startswith(EXEMPT_PREFIXES):
             await self.app(scope, receive, send)
             return
         if self.slots.locked() and self.waiting >= self.queue:

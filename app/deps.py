@@ -122,6 +122,12 @@ def get_expected_version(
 IfMatchDep = Annotated[Expected, Depends(get_expected_version)]
 
 
+def locate(request: Request, response: Response, route: str, **params: Any) -> None:
+    """`Location` of what a request created (RFC 9110 10.2.2): the path of the route named
+    `route` with these parameters, relative to the service."""
+    response.headers["Location"] = str(request.app.url_path_for(route, **params))
+
+
 def page_out(
     page: Page[Any],
     request: Request,

@@ -14,8 +14,10 @@ from collections.abc import Callable, Coroutine
 from typing import Any
 
 import orjson
-from fastapi import Request, Response
+from fastapi import Request, Response, params
 from fastapi.routing import APIRoute
+
+from app.errors import FieldError, UnsupportedMediaType, shown
 
 MAX_DEPTH = 64
 
@@ -80,13 +82,61 @@ class JSONRequest(Request):
         return self._json
 
 
+FORM = "application/x-www-form-urlencoded"
+
+
+def media_type(content_type: str | None) -> str:
+    """`application/json; charset=utf-8` -> `application/json`; "" for none."""
+    return (content_type or "").split(";", 1)[0].strip().lower()
+
+
+def is_json(media: str) -> bool:
+    """`application/json`, or a JSON-based type (`application/merge-patch+json`, ...)."""
+    return media == "application/json" or (
+        media.startswith("application/") and media.endswith("+json")
+    )
+
+
+def _has_body(request: Request) -> bool:
+    length = request.headers.get("content-length")
+    if length is not None:
+        return length.strip() != "0"
+    return "transfer-encoding" in request.headers
+
+
 class JSONRoute(APIRoute):
-    """Every REST route reads its JSON body with `loads`."""
+    """Every REST route reads its JSON body with `loads`, and refuses a body in a media
+    type it does not read with 415 (RFC 9110 15.5.16), before looking at it: a JSON body
+    takes `application/json` or a `+json` type, a form (the OAuth2 token endpoint)
+    `application/x-www-form-urlencoded`. Without this, FastAPI would treat a body of
+    another type as a string and answer 422. Routes that read their body themselves
+    (imports) check its type where they parse it."""
 
     def get_route_handler(self) -> Callable[[Request], Coroutine[Any, Any, Response]]:
         handler = super().get_route_handler()
+        field = self.body_field
+        form = field is not None and isinstance(field.field_info, params.Form)
+        accepts: Callable[[str], bool] | None = None
+        if form:
+            accepts = FORM.__eq__
+        elif field is not None:
+            accepts = is_json
+        wanted = FORM if form else "application/json"
 
         async def with_json_limits(request: Request) -> Response:
+            if accepts is not None and _has_body(request):
+                media = media_type(request.headers.get("content-type"))
+                if not accepts(media):
+                    raise UnsupportedMediaType(
+                        f"Send the body as {wanted}.",
+                        errors=[
+                            FieldError(
+                                "Content-Type",
+                                f"'{shown(media) or 'none'}' is not {wanted}",
+                                "unsupported_media_type",
+                            )
+                        ],
+                    )
             return await handler(JSONRequest(request.scope, request.receive))
 
         return with_json_limits

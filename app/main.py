@@ -74,6 +74,7 @@ TAGS = [
     {"name": "import and export", "description": "Members in bulk; whole domains as JSON."},
     {"name": "api keys", "description": "Service accounts for integrations."},
     {"name": "health", "description": "Liveness and readiness."},
+    {"name": "meta", "description": "What each problem `type` of an error means."},
 ]
 
 
@@ -101,7 +102,9 @@ def create_app(settings: Settings | None = None, engine: AsyncEngine | None = No
         title="cop-api",
         version="0.1.0",
         summary="Run communities of practice: domains, memberships, gatherings, contributions.",
+        description=openapi.DESCRIPTION,
         openapi_tags=TAGS,
+        generate_unique_id_function=openapi.operation_id,
         lifespan=lifespan,
         docs_url=None,
         redoc_url=None,

@@ -7,6 +7,7 @@ The schemas are built at import time from `create_app().openapi()`: schemathesis
 `from_fixture` loader relies on a pytest internal that pytest 9.2 removed."""
 
 import asyncio
+import copy
 import socket
 import threading
 import time
@@ -19,7 +20,12 @@ import schemathesis
 import uvicorn
 from hypothesis import HealthCheck, settings
 from schemathesis.checks import not_a_server_error
-from schemathesis.specs.openapi.checks import response_schema_conformance
+from schemathesis.specs.openapi.checks import (
+    content_type_conformance,
+    response_headers_conformance,
+    response_schema_conformance,
+    status_code_conformance,
+)
 from sqlalchemy import text
 from sqlalchemy.ext.asyncio import create_async_engine
 from sqlalchemy.pool import NullPool
@@ -36,7 +42,47 @@ from app.services.actors import Actor
 from app.services.auth import issue_access_token
 from tests.factories import SECRET
 
-CHECKS = [not_a_server_error, response_schema_conformance]
+# The HTTP headers this API documents per operation and status.
+DOCUMENTED_HEADERS = (
+    "etag",
+    "location",
+    "link",
+    "retry-after",
+    "ratelimit",
+    "ratelimit-policy",
+    "idempotent-replayed",
+    "www-authenticate",
+)
+
+
+@schemathesis.check
+def headers_are_documented(ctx: Any, response: Any, case: schemathesis.Case) -> None:
+    """Each of these headers the service sends is documented for that operation and
+    status: what a client may see, it can read in the contract."""
+    if case.method.lower() != case.operation.method.lower():
+        return  # a probe with a method the path does not have (405 with Allow)
+    documented = case.operation.definition.raw["responses"].get(str(response.status_code), {})
+    if "$ref" in documented:
+        documented = SPEC["components"]["responses"][documented["$ref"].rsplit("/", 1)[-1]]
+    names = {name.lower() for name in documented.get("headers", {})}
+    sent = {name.lower() for name in response.headers}
+    missing = sorted(h for h in DOCUMENTED_HEADERS if h in sent and h not in names)
+    if missing:
+        raise AssertionError(
+            f"{case.method} {case.path} {response.status_code}: undocumented {missing}"
+        )
+
+
+# Every answer is a status the operation documents, in a media type it documents, with
+# the headers it documents and a body its schema allows; never a 5xx.
+CHECKS = [
+    not_a_server_error,
+    status_code_conformance,
+    content_type_conformance,
+    response_headers_conformance,
+    response_schema_conformance,
+    headers_are_documented,
+]
 TABLES = ", ".join(t.name for t in SQLModel.metadata.sorted_tables)
 
 
@@ -128,12 +174,15 @@ def people(settings: Settings) -> Iterator[dict[str, dict[str, str]]]:
     _run(settings.database_url, teardown)
 
 
+SPEC: dict[str, Any] = create_app(Settings(environment="test", secret_key=SECRET)).openapi()
+
+
 def _schema(**config: Any) -> Any:
     """The schema the service serves (generating it needs no database). Path parameters
     often name the domains and people above, so that cases reach past the 404 into the
     rules; the rest of the time they are random."""
     return schemathesis.openapi.from_dict(
-        create_app(Settings(environment="test", secret_key=SECRET)).openapi(),
+        copy.deepcopy(SPEC),
         config=schemathesis.Config.from_dict(
             {
                 "dictionaries": {

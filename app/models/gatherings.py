@@ -12,6 +12,7 @@ from pydantic import (
     Field,
     StringConstraints,
     UrlConstraints,
+    WithJsonSchema,
 )
 from pydantic.config import JsonDict
 from sqlalchemy.dialects.postgresql import JSONB
@@ -282,7 +283,21 @@ def _check_year(value: datetime) -> datetime:
     return value
 
 
-Start = Annotated[datetime, AfterValidator(_check_year)]
+# Documented as what it is: a wall-clock time, the offset optional (JSON Schema's
+# `date-time` format would demand one).
+LOCAL_DATE_TIME = r"^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}(:\d{2}(\.\d{1,6})?)?(Z|[+-]\d{2}:\d{2})?$"
+Start = Annotated[
+    datetime,
+    AfterValidator(_check_year),
+    WithJsonSchema(
+        {
+            "type": "string",
+            "pattern": LOCAL_DATE_TIME,
+            "description": "Wall-clock time in the gathering's `timezone`, as "
+            "`2026-12-03T18:00:00`; with an offset (`Z`, `+01:00`) it is converted to it.",
+        }
+    ),
+]
 Item = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=1000)]
 
 

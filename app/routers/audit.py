@@ -15,6 +15,7 @@ router = APIRouter(prefix="/api/v1/audit", tags=["audit"], route_class=JSONRoute
 
 @router.get(
     "",
+    operation_id="listAuditEntries",
     response_model=Page[AuditEntryPublic],
     summary="Who changed what, oldest first (convenors: their domains; admins: all)",
 )
@@ -32,6 +33,8 @@ async def list_audit(
     resource_type: Annotated[str | None, Query(max_length=32)] = None,
     resource_id: uuid.UUID | None = None,
 ) -> Page[AuditEntryPublic]:
+    """The audit log: who changed what and when, from which request, oldest first
+    (convenors: their domains; platform admins and `write` keys: all)."""
     result = await audit.list_audit(
         session,
         actor,

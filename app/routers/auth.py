@@ -1,6 +1,6 @@
 from typing import Annotated
 
-from fastapi import APIRouter, Depends, Form, status
+from fastapi import APIRouter, Depends, Form, Request, Response, status
 from fastapi.responses import JSONResponse
 from fastapi.security import OAuth2PasswordRequestForm
 
@@ -12,6 +12,7 @@ from app.deps import (
     PasswordsDep,
     SessionDep,
     SettingsDep,
+    locate,
 )
 from app.json_body import JSONRoute
 from app.models.people import (
@@ -25,6 +26,7 @@ from app.models.people import (
     TokenPair,
     VerifyEmailRequest,
 )
+from app.openapi import CREATED
 from app.services import accounts, auth, people
 
 router = APIRouter(prefix="/api/v1/auth", tags=["auth"], route_class=JSONRoute)
@@ -61,16 +63,19 @@ class TokenForm(OAuth2PasswordRequestForm):
     status_code=status.HTTP_201_CREATED,
     response_model=PersonPrivate,
     responses={
+        201: CREATED,
         202: {
             "model": RegistrationPending,
             "description": "The address belongs to someone a community had added: the "
             "sign-up finishes when the link mailed to it is used.",
-        }
+        },
     },
     summary="Sign up with email and password",
 )
 async def register(
     data: PersonRegister,
+    request: Request,
+    response: Response,
     session: SessionDep,
     passwords: PasswordsDep,
     mailer: MailerDep,
@@ -80,14 +85,22 @@ async def register(
     result = await people.register(session, passwords, mailer, settings, data)
     if isinstance(result, RegistrationPending):
         return JSONResponse(result.model_dump(), status_code=status.HTTP_202_ACCEPTED)
+    locate(request, response, "get_person", person_id=result.id)
     return result
 
 
 @router.post(
     "/token",
+    operation_id="logIn",
     response_model=TokenPair,
     summary="Log in (OAuth2 password flow)",
-    responses={429: {"description": "Too many failed logins (login-throttled)"}},
+    responses={
+        401: {"description": "The email or password is wrong (`invalid-credentials`)."},
+        429: {
+            "description": "Too many requests, or too many failed logins to this account or "
+            "from this address (`login-throttled`); see `Retry-After`."
+        },
+    },
 )
 async def token(
     form: Annotated[TokenForm, Depends()],
@@ -111,8 +124,17 @@ async def token(
     )
 
 
-@router.post("/refresh", response_model=TokenPair, summary="Swap a refresh token for new tokens")
+@router.post(
+    "/refresh",
+    operation_id="refreshToken",
+    response_model=TokenPair,
+    responses={401: {"description": "The refresh token is unknown, expired or spent."}},
+    summary="Swap a refresh token for new tokens",
+)
 async def refresh(data: RefreshRequest, session: SessionDep, settings: SettingsDep) -> TokenPair:
+    """Spends the refresh token and returns a new pair (rotation). The same token presented
+    again within a few seconds (a retry) gets the same new pair; later, reuse counts as
+    theft and signs the person out everywhere (401)."""
     return await auth.refresh(session, settings, data.refresh_token)
 
 

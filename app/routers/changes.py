@@ -53,6 +53,9 @@ async def list_changes(
         Query(max_length=20, description="Only these resource types (repeatable)"),
     ] = None,
 ) -> ChangeFeed:
+    """Every change to what you may read since `since_cursor` (from the start without it),
+    oldest first, removals as tombstones: for keeping a copy in step. Pass `next_cursor`
+    back; `has_more` says whether to call again at once."""
     page = await changes.list_changes(
         session, actor, since_cursor=since_cursor, limit=limit, domain_slug=domain, types=types
     )

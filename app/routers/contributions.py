@@ -4,7 +4,7 @@ from typing import Annotated
 
 from fastapi import APIRouter, Query, Request, Response, status
 
-from app.deps import ActorDep, CurrentActor, IfMatchDep, PageDep, SessionDep, page_out
+from app.deps import ActorDep, CurrentActor, IfMatchDep, PageDep, SessionDep, locate, page_out
 from app.etags import with_etag
 from app.json_body import JSONRoute
 from app.models.common import Page
@@ -24,6 +24,7 @@ from app.models.contributions import (
     ValueStoryCreate,
     ValueStoryPublic,
 )
+from app.openapi import CREATED
 from app.routers.domains import SlugPath
 from app.services import contributions, endorsements
 
@@ -38,16 +39,22 @@ class ThreadItem(ContributionPublic):
     "/domains/{slug}/contributions",
     status_code=status.HTTP_201_CREATED,
     response_model=ContributionPublic,
+    responses={201: CREATED},
     summary="Contribute to a domain's shared repertoire (active members)",
 )
 async def create_contribution(
     slug: SlugPath,
     data: ContributionCreate,
+    request: Request,
     response: Response,
     session: SessionDep,
     actor: CurrentActor,
 ) -> object:
-    return with_etag(response, await contributions.create_contribution(session, actor, slug, data))
+    """Adds a story, question, answer, reply, practice or other contribution to the domain
+    (its active members). Answers and replies name their parent."""
+    created = await contributions.create_contribution(session, actor, slug, data)
+    locate(request, response, "get_contribution", contribution_id=created.id)
+    return with_etag(response, created)
 
 
 @router.get(
@@ -75,6 +82,8 @@ async def list_contributions(
     q: Annotated[str | None, Query(max_length=500, description="Full-text search")] = None,
     sort: ContributionSort = ContributionSort.newest,
 ) -> Page[ContributionPublic]:
+    """The domain's contributions you may read (drafts only your own, hidden ones only for
+    moderators), filtered, searched (`q`) and sorted, a page at a time."""
     narrow = contributions.ContributionFilter(
         kind=kind,
         tag=tag,
@@ -99,6 +108,7 @@ async def list_contributions(
 async def get_contribution(
     contribution_id: uuid.UUID, response: Response, session: SessionDep, actor: ActorDep
 ) -> object:
+    """One contribution, if you may read it (404 otherwise)."""
     return with_etag(
         response, await contributions.get_contribution(session, actor, contribution_id)
     )
@@ -117,6 +127,9 @@ async def update_contribution(
     actor: CurrentActor,
     if_match: IfMatchDep,
 ) -> object:
+    """Changes your own contribution (convenors and knowledge brokers may edit any in their
+    domain); the previous version is kept as a revision. `If-Match` guards against
+    overwriting a concurrent edit."""
     found = await contributions.update_contribution(session, actor, contribution_id, data, if_match)
     return with_etag(response, found)
 
@@ -133,6 +146,8 @@ async def archive_contribution(
     actor: CurrentActor,
     if_match: IfMatchDep,
 ) -> object:
+    """Archives a contribution: it stays readable but can no longer change. Nothing is
+    deleted."""
     found = await contributions.archive_contribution(session, actor, contribution_id, if_match)
     return with_etag(response, found)
 
@@ -145,6 +160,8 @@ async def archive_contribution(
 async def get_thread(
     contribution_id: uuid.UUID, session: SessionDep, actor: ActorDep
 ) -> list[ThreadItem]:
+    """The contribution and everything below it (answers, replies), depth first, each with
+    its depth; what you may not read is left out."""
     rows = await contributions.thread(session, actor, contribution_id)
     return [
         ThreadItem(**ContributionPublic.model_validate(c).model_dump(), depth=depth)
@@ -160,6 +177,7 @@ async def get_thread(
 async def list_revisions(
     contribution_id: uuid.UUID, session: SessionDep, actor: ActorDep
 ) -> object:
+    """The versions a contribution had before each edit, oldest first."""
     return await contributions.list_revisions(session, actor, contribution_id)
 
 
@@ -175,27 +193,48 @@ async def accept_answer(
     session: SessionDep,
     actor: CurrentActor,
 ) -> object:
+    """Marks one published answer to this question as accepted (the asker or a convenor);
+    accepting another replaces it."""
     found = await contributions.accept_answer(session, actor, contribution_id, data.answer_id)
     return with_etag(response, found)
 
 
 @router.post(
     "/contributions/{contribution_id}/endorsements",
+    operation_id="endorseContribution",
     response_model=EndorsementPublic,
     status_code=status.HTTP_201_CREATED,
-    responses={200: {"description": "Already endorsed that way: nothing changed"}},
+    responses={
+        200: {
+            "model": EndorsementPublic,
+            "description": "Already endorsed that way: nothing changed",
+        },
+        201: CREATED,
+    },
     summary="Endorse: `helpful` (this helped me) or `applied` (I used this in my practice)",
 )
 async def endorse(
     contribution_id: uuid.UUID,
     data: EndorsementInput,
+    request: Request,
     response: Response,
     session: SessionDep,
     actor: CurrentActor,
 ) -> object:
+    """Records that the contribution helped you (`helpful`) or that you applied it in your
+    practice (`applied`). 201 for a new endorsement, 200 with the existing one if you had
+    already endorsed it that way."""
     endorsement, created = await endorsements.endorse(session, actor, contribution_id, data)
     if not created:
         response.status_code = status.HTTP_200_OK
+    else:
+        locate(
+            request,
+            response,
+            "withdraw_endorsement",
+            contribution_id=contribution_id,
+            kind=endorsement.kind,
+        )
     return endorsement
 
 
@@ -207,6 +246,7 @@ async def endorse(
 async def list_endorsements(
     contribution_id: uuid.UUID, session: SessionDep, actor: ActorDep
 ) -> object:
+    """Every endorsement of a contribution you may read, with who gave it and how."""
     return await endorsements.list_endorsements(session, actor, contribution_id)
 
 
@@ -218,6 +258,7 @@ async def list_endorsements(
 async def withdraw_endorsement(
     contribution_id: uuid.UUID, kind: EndorsementKind, session: SessionDep, actor: CurrentActor
 ) -> None:
+    """Removes your endorsement of that kind; nothing happens if there was none."""
     await endorsements.withdraw(session, actor, contribution_id, kind)
 
 
@@ -230,6 +271,8 @@ async def withdraw_endorsement(
 async def create_value_story(
     slug: SlugPath, data: ValueStoryCreate, session: SessionDep, actor: CurrentActor
 ) -> object:
+    """Records how the community created value (immediate, potential, applied, realised,
+    reframing), linked to the contributions behind it (active members)."""
     return await endorsements.create_value_story(session, actor, slug, data)
 
 
@@ -247,12 +290,14 @@ async def list_value_stories(
     page: PageDep,
     cycle: ValueCycle | None = None,
 ) -> Page[ValueStoryPublic]:
+    """The domain's value-creation stories, newest first, optionally of one cycle."""
     result = await endorsements.list_value_stories(session, actor, slug, page, cycle)
     return page_out(result, request, response, ValueStoryPublic.model_validate)
 
 
 @router.get(
     "/people/{person_id}/appreciations",
+    operation_id="listPersonAppreciations",
     response_model=Page[ContributionPublic],
     summary="Appreciations that name this person",
 )
@@ -264,5 +309,7 @@ async def person_appreciations(
     actor: CurrentActor,
     page: PageDep,
 ) -> Page[ContributionPublic]:
+    """Appreciations (contributions of kind `appreciation`) that name this person, from the
+    domains you may read."""
     result = await contributions.appreciations_for(session, actor, person_id, page)
     return page_out(result, request, response, ContributionPublic.model_validate)

@@ -2,11 +2,12 @@ from typing import Annotated
 
 from fastapi import APIRouter, Path, Query, Request, Response, status
 
-from app.deps import ActorDep, CurrentActor, IfMatchDep, PageDep, SessionDep, page_out
+from app.deps import ActorDep, CurrentActor, IfMatchDep, PageDep, SessionDep, locate, page_out
 from app.etags import with_etag
 from app.json_body import JSONRoute
 from app.models.common import Page
 from app.models.domains import DomainCreate, DomainPublic, DomainUpdate, LifecycleStage, Visibility
+from app.openapi import CREATED
 from app.services import domains
 
 router = APIRouter(prefix="/api/v1/domains", tags=["domains"], route_class=JSONRoute)
@@ -18,12 +19,21 @@ SlugPath = Annotated[str, Path(max_length=64, description="The domain's slug")]
     "",
     status_code=status.HTTP_201_CREATED,
     response_model=DomainPublic,
+    responses={201: CREATED},
     summary="Create a domain; you become its convenor",
 )
 async def create_domain(
-    data: DomainCreate, response: Response, session: SessionDep, actor: CurrentActor
+    data: DomainCreate,
+    request: Request,
+    response: Response,
+    session: SessionDep,
+    actor: CurrentActor,
 ) -> object:
+    """Creates a domain with you as its convenor (you need a verified email); an API key
+    with `write` creates one without a convenor. Its slug is derived from the name unless
+    given."""
     created = await domains.create_domain(session, actor, data)
+    locate(request, response, "get_domain", slug=created.slug)
     return with_etag(response, await domains.public_one(session, actor, created))
 
 
@@ -42,6 +52,9 @@ async def list_domains(
     mine: Annotated[bool, Query(description="Only domains I am an active member of")] = False,
     include_archived: Annotated[bool, Query(description="Admins only")] = False,
 ) -> Page[DomainPublic]:
+    """The domains whose card you may see: public ones for everybody, private ones for their
+    members and invitees, all for platform admins. Filter by text, theme, visibility,
+    stage, parent, or your own."""
     result = await domains.list_domains(
         session,
         actor,
@@ -62,6 +75,8 @@ async def list_domains(
 async def get_domain(
     slug: SlugPath, response: Response, session: SessionDep, actor: ActorDep
 ) -> object:
+    """A domain's card (purpose, scope, stage, join policy, counts). Invitees of a private
+    domain see its card too; others get 404."""
     found = await domains.get_domain(session, actor, slug)
     return with_etag(response, await domains.public_one(session, actor, found))
 
@@ -75,6 +90,8 @@ async def update_domain(
     actor: CurrentActor,
     if_match: IfMatchDep,
 ) -> object:
+    """Changes a domain's description, scope, visibility, join policy or stage (its
+    convenors, or platform admins)."""
     changed = await domains.update_domain(session, actor, slug, data, if_match)
     return with_etag(response, await domains.public_one(session, actor, changed))
 
@@ -89,5 +106,7 @@ async def archive_domain(
     actor: CurrentActor,
     if_match: IfMatchDep,
 ) -> object:
+    """Archives a domain (its convenors, or platform admins): it stays readable, and nothing
+    in it can change any more."""
     archived = await domains.archive_domain(session, actor, slug, if_match)
     return with_etag(response, await domains.public_one(session, actor, archived))

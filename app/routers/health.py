@@ -1,22 +1,47 @@
-from typing import Annotated
+from typing import Annotated, Literal
 
 from fastapi import APIRouter, Path, Request
 from fastapi.responses import HTMLResponse, JSONResponse
+from pydantic import BaseModel
 from sqlalchemy import text
 
+from app.errors import NotFound
 from app.json_body import JSONRoute
 from app.problems import CATALOGUE, problem_response
 
-router = APIRouter(tags=["health"], route_class=JSONRoute)
+router = APIRouter(route_class=JSONRoute)
 
 
-@router.get("/healthz", summary="The process is alive")
-async def healthz() -> dict[str, str]:
-    return {"status": "ok"}
+class Alive(BaseModel):
+    status: Literal["ok"]
 
 
-@router.get("/readyz", summary="The database is reachable", responses={503: {}})
+class Ready(BaseModel):
+    status: Literal["ready"]
+
+
+@router.get(
+    "/healthz",
+    operation_id="getHealth",
+    response_model=Alive,
+    tags=["health"],
+    summary="The process is alive",
+)
+async def healthz() -> Alive:
+    """Answers as long as the process runs; touches nothing else. Not rate-limited."""
+    return Alive(status="ok")
+
+
+@router.get(
+    "/readyz",
+    operation_id="getReadiness",
+    response_model=Ready,
+    tags=["health"],
+    summary="The database is reachable",
+    responses={503: {"description": "The database is not reachable."}},
+)
 async def readyz(request: Request) -> object:
+    """Ready when the database answers; 503 otherwise. Not rate-limited."""
     try:
         async with request.app.state.engine.connect() as conn:
             await conn.execute(text("SELECT 1"))
@@ -32,9 +57,15 @@ async def readyz(request: Request) -> object:
 
 
 @router.get(
-    "/problems/{slug}", response_class=HTMLResponse, tags=["meta"], summary="A problem type"
+    "/problems/{slug}",
+    operation_id="getProblemType",
+    response_class=HTMLResponse,
+    tags=["meta"],
+    summary="A problem type",
+    responses={404: {"description": "No problem type has this slug."}},
 )
 async def problem_doc(slug: Annotated[str, Path(max_length=64)]) -> HTMLResponse:
+    """What a problem `type` (`/problems/<slug>`) of an error means, as a page for people."""
     if slug not in CATALOGUE:
-        return HTMLResponse("<h1>Unknown problem type</h1>", status_code=404)
+        raise NotFound("No problem type has this slug.")
     return HTMLResponse(f"<h1>{slug}</h1><p>{CATALOGUE[slug]}</p>")

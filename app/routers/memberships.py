@@ -2,7 +2,7 @@ import uuid
 
 from fastapi import APIRouter, Request, Response, status
 
-from app.deps import CurrentActor, IfMatchDep, PageDep, SessionDep, page_out
+from app.deps import CurrentActor, IfMatchDep, PageDep, SessionDep, locate, page_out
 from app.etags import with_etag
 from app.json_body import JSONRoute
 from app.models.common import Page
@@ -15,6 +15,7 @@ from app.models.memberships import (
     MembershipUpdate,
     Role,
 )
+from app.openapi import CREATED
 from app.routers.domains import SlugPath
 from app.services import memberships
 
@@ -34,6 +35,7 @@ async def list_members(
     status: MembershipStatus | None = None,
     role: Role | None = None,
 ) -> Page[MembershipPublic]:
+    """Members of a domain you may list, filtered by status or role, a page at a time."""
     result = await memberships.list_members(session, actor, slug, page, status=status, role=role)
     return page_out(result, request, response, MembershipPublic.model_validate)
 
@@ -42,16 +44,22 @@ async def list_members(
     "",
     status_code=status.HTTP_201_CREATED,
     response_model=MembershipPublic,
+    responses={201: CREATED},
     summary="Join (or request to join) a domain, or invite someone (convenors)",
 )
 async def join_or_invite(
     slug: SlugPath,
     data: MembershipCreate,
+    request: Request,
     response: Response,
     session: SessionDep,
     actor: CurrentActor,
 ) -> object:
-    return with_etag(response, await memberships.join_or_invite(session, actor, slug, data))
+    """Without `person_id` (or with your own) you join an open domain, or ask to join one
+    that approves requests; naming someone else invites them (convenors)."""
+    membership = await memberships.join_or_invite(session, actor, slug, data)
+    locate(request, response, "get_membership", slug=slug, person_id=membership.person_id)
+    return with_etag(response, membership)
 
 
 @router.get("/{person_id}", response_model=MembershipDetail, summary="A membership and its history")
@@ -62,6 +70,7 @@ async def get_membership(
     session: SessionDep,
     actor: CurrentActor,
 ) -> MembershipDetail:
+    """One membership, with its history of status and role changes."""
     membership, history = await memberships.get_membership(session, actor, slug, person_id)
     with_etag(response, membership)
     return MembershipDetail(
@@ -84,6 +93,8 @@ async def update_membership(
     actor: CurrentActor,
     if_match: IfMatchDep,
 ) -> object:
+    """Moves a membership on: accept or decline an invitation, approve or decline a request,
+    leave, remove; or change roles (convenors). A domain keeps at least one convenor."""
     membership = await memberships.update_membership(
         session, actor, slug, person_id, data, if_match
     )
@@ -103,5 +114,7 @@ async def end_membership(
     actor: CurrentActor,
     if_match: IfMatchDep,
 ) -> object:
+    """Leave a domain (or decline an invitation), or, as a convenor, remove a member,
+    withdraw an invitation or turn down a request. The history is kept."""
     membership = await memberships.end_membership(session, actor, slug, person_id, if_match)
     return with_etag(response, membership)

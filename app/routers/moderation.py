@@ -23,6 +23,7 @@ router = APIRouter(prefix="/api/v1", tags=["moderation"], route_class=JSONRoute)
 
 @router.post(
     "/contributions/{contribution_id}/reports",
+    operation_id="reportContribution",
     status_code=status.HTTP_201_CREATED,
     response_model=ReportPublic,
     summary="Report a contribution to the convenors (members)",
@@ -30,6 +31,7 @@ router = APIRouter(prefix="/api/v1", tags=["moderation"], route_class=JSONRoute)
 async def report(
     contribution_id: uuid.UUID, data: ReportCreate, session: SessionDep, actor: CurrentActor
 ) -> object:
+    """Reports a contribution to the domain's convenors, with a reason (active members)."""
     return await moderation.report(session, actor, contribution_id, data)
 
 
@@ -47,6 +49,7 @@ async def list_reports(
     page: PageDep,
     status: ReportStatus | None = ReportStatus.open,
 ) -> Page[ReportPublic]:
+    """The domain's reports, open ones unless `status` says otherwise (convenors)."""
     result = await moderation.list_reports(session, actor, slug, page, status)
     return page_out(result, request, response, ReportPublic.model_validate)
 
@@ -57,11 +60,13 @@ async def list_reports(
 async def resolve_report(
     report_id: uuid.UUID, data: ReportResolve, session: SessionDep, actor: CurrentActor
 ) -> object:
+    """Closes a report as resolved or dismissed, with a note (convenors)."""
     return await moderation.resolve_report(session, actor, report_id, data)
 
 
 @router.post(
     "/contributions/{contribution_id}/hide",
+    operation_id="hideContribution",
     response_model=ContributionPublic,
     summary="Hide a contribution from members (convenors); it is kept",
 )
@@ -72,6 +77,8 @@ async def hide(
     actor: CurrentActor,
     data: ModerationInput | None = None,
 ) -> object:
+    """Hides a contribution from members, with an optional reason (convenors). It is kept,
+    and moderators still see it."""
     reason = data.reason if data else ""
     found = await moderation.set_hidden(session, actor, contribution_id, True, reason)
     return with_etag(response, found)
@@ -79,6 +86,7 @@ async def hide(
 
 @router.post(
     "/contributions/{contribution_id}/restore",
+    operation_id="restoreContribution",
     response_model=ContributionPublic,
     summary="Show a hidden contribution again (convenors)",
 )
@@ -89,6 +97,7 @@ async def restore(
     actor: CurrentActor,
     data: ModerationInput | None = None,
 ) -> object:
+    """Shows a hidden contribution again (convenors)."""
     reason = data.reason if data else ""
     found = await moderation.set_hidden(session, actor, contribution_id, False, reason)
     return with_etag(response, found)
@@ -96,10 +105,13 @@ async def restore(
 
 @router.get(
     "/contributions/{contribution_id}/moderation",
+    operation_id="getModerationLog",
     response_model=list[ModerationEventPublic],
     summary="Who moderated or curated a contribution, and when (convenors)",
 )
 async def moderation_log(
     contribution_id: uuid.UUID, session: SessionDep, actor: CurrentActor
 ) -> object:
+    """Every hide, restore and curation of a contribution, with who did it and when
+    (convenors)."""
     return await moderation.moderation_log(session, actor, contribution_id)

@@ -14,8 +14,9 @@ from app.services import accounts, memberships, people
 router = APIRouter(prefix="/api/v1/people", tags=["people"], route_class=JSONRoute)
 
 
-@router.get("/me", response_model=PersonPrivate, summary="Who am I")
+@router.get("/me", operation_id="getMe", response_model=PersonPrivate, summary="Who am I")
 async def me(response: Response, session: SessionDep, actor: CurrentActor) -> object:
+    """Your own profile, with your email and settings."""
     return with_etag(response, await people.get_me(session, actor))
 
 
@@ -28,6 +29,9 @@ async def update_me(
     passwords: PasswordsDep,
     if_match: IfMatchDep,
 ) -> object:
+    """Changes your profile or settings. A new password needs the current one, and signs you
+    out everywhere: every refresh token and every access token issued before it are
+    refused."""
     return with_etag(response, await people.update_me(session, passwords, actor, data, if_match))
 
 
@@ -41,6 +45,8 @@ async def list_people(
     q: Annotated[str | None, Query(max_length=200, description="Name or bio contains")] = None,
     expertise: Annotated[str | None, Query(max_length=64)] = None,
 ) -> Page[PersonPublic]:
+    """People you may see (yourself and those who share a domain with you; everyone for
+    platform admins and API keys), searched by name or bio, or by expertise."""
     result = await people.list_people(session, actor, page, q=q, expertise=expertise)
     return page_out(result, request, response, PersonPublic.model_validate)
 
@@ -49,11 +55,13 @@ async def list_people(
 async def get_person(
     person_id: uuid.UUID, response: Response, session: SessionDep, actor: CurrentActor
 ) -> object:
+    """A person's public profile, if you may see it (404 otherwise)."""
     return with_etag(response, await people.get_person(session, actor, person_id))
 
 
 @router.get(
     "/{person_id}/memberships",
+    operation_id="listPersonMemberships",
     response_model=Page[MembershipPublic],
     summary="A person's memberships I may see",
 )
@@ -65,6 +73,7 @@ async def person_memberships(
     actor: CurrentActor,
     page: PageDep,
 ) -> Page[MembershipPublic]:
+    """A person's memberships in the domains you may see."""
     result = await memberships.list_person_memberships(session, actor, person_id, page)
     return page_out(result, request, response, MembershipPublic.model_validate)
 

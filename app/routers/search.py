@@ -38,6 +38,8 @@ async def search_contributions(
     domain: Annotated[str | None, Query(max_length=64, description="Only this domain")] = None,
     kind: ContributionKind | None = None,
 ) -> Page[SearchHit]:
+    """Full-text search over the contributions you may read, best matches first, each with a
+    highlighted snippet."""
     result = await search.search_contributions(
         session, actor, q, page, domain_slug=domain, kind=kind
     )
@@ -55,4 +57,6 @@ async def search_contributions(
 
 @router.get("/tags", response_model=list[TagCount], summary="Tags in use, most used first")
 async def search_tags(q: Q, session: SessionDep, actor: ActorDep) -> list[TagCount]:
+    """Tags containing `q` on published contributions in the domains you may read, most used
+    first (at most 20)."""
     return [TagCount(tag=t, count=n) for t, n in await search.search_tags(session, actor, q)]

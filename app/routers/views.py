@@ -45,7 +45,12 @@ MinShared = Annotated[
 ]
 Format = Annotated[Literal["json", "graphml"], Query(description="`graphml` for Gephi")]
 
-_GRAPHML_RESPONSE = {200: {"content": {GRAPHML: {}}, "description": "The network"}}
+_GRAPHML_RESPONSE = {
+    200: {
+        "content": {GRAPHML: {"schema": {"type": "string"}}},
+        "description": "The network: JSON, or GraphML with `format=graphml`",
+    }
+}
 
 
 def _json(model: BaseModel) -> Response:
@@ -59,6 +64,7 @@ def _network_json(view: dict[str, Any]) -> Response:
 
 @router.get(
     "/domains/{slug}/views/network",
+    operation_id="getDomainNetwork",
     response_model=NetworkView,
     responses=_GRAPHML_RESPONSE,  # type: ignore[arg-type]
     summary="A domain's members as a network: nodes, links, brokers and whole-graph figures",
@@ -73,6 +79,9 @@ async def domain_network(
     min_coattendance: MinCoattendance = 2,
     format: Format = "json",
 ) -> object:
+    """The domain's members as a network over a window: who replies to, appreciates,
+    endorses and meets whom. Nodes with centralities and brokerage, links by layer, and
+    whole-graph figures; `format=graphml` for Gephi."""
     params = view_params(since, until, layers, min_coattendance)
     if format == "graphml":
         graphml = await network.domain_network_graphml(session, actor, slug, params)
@@ -82,6 +91,7 @@ async def domain_network(
 
 @router.get(
     "/views/network",
+    operation_id="getCrossDomainNetwork",
     response_model=NetworkView,
     responses=_GRAPHML_RESPONSE,  # type: ignore[arg-type]
     summary="The network across every domain whose members you may see",
@@ -96,6 +106,8 @@ async def cross_domain_network(
     min_shared_domains: MinShared = 2,
     format: Format = "json",
 ) -> object:
+    """The network across every domain whose members you may see, with shared memberships as
+    a layer; `format=graphml` for Gephi."""
     params = view_params(
         since, until, layers, min_coattendance, min_shared_domains, cross_domain=True
     )
@@ -111,28 +123,35 @@ def _params(since: datetime | None, until: datetime | None) -> ViewParams:
 
 @router.get(
     "/domains/{slug}/views/community",
+    operation_id="getCommunityView",
     response_model=CommunityView,
     summary="A domain as a community: domain, community and practice indicators",
 )
 async def community_view(
     slug: SlugPath, session: SessionDep, actor: ActorDep, since: Since = None, until: Until = None
 ) -> object:
+    """Indicators of the domain (purpose, focus), the community (participation, roles,
+    renewal) and the practice (repertoire, reuse) over a window."""
     return _json(await community.community_view(session, actor, slug, _params(since, until)))
 
 
 @router.get(
     "/domains/{slug}/views/comparison",
+    operation_id="getComparisonView",
     response_model=ComparisonView,
     summary="Network score and community score side by side, with a diagnosis",
 )
 async def comparison_view(
     slug: SlugPath, session: SessionDep, actor: ActorDep, since: Since = None, until: Until = None
 ) -> object:
+    """The network score and the community score of the domain side by side, with a
+    diagnosis of what the difference suggests."""
     return _json(await comparison.comparison_view(session, actor, slug, _params(since, until)))
 
 
 @router.get(
     "/domains/{slug}/views/comparison/history",
+    operation_id="getComparisonHistory",
     response_model=ComparisonHistory,
     summary="The two scores over time, one point per month (or quarter)",
 )
@@ -146,5 +165,6 @@ async def comparison_history(
     until: Until = None,
     interval: HistoryInterval = HistoryInterval.month,
 ) -> object:
+    """The network and community scores over time, one point per month (or quarter)."""
     history = await comparison.comparison_history(session, actor, slug, since, until, interval)
     return _json(history)

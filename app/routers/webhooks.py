@@ -3,7 +3,7 @@ from typing import Annotated
 
 from fastapi import APIRouter, Query, Request, Response, status
 
-from app.deps import CurrentActor, IfMatchDep, PageDep, SessionDep, SettingsDep, page_out
+from app.deps import CurrentActor, IfMatchDep, PageDep, SessionDep, SettingsDep, locate, page_out
 from app.etags import with_etag
 from app.json_body import JSONRoute
 from app.models.common import Page
@@ -15,6 +15,7 @@ from app.models.webhooks import (
     WebhookPublic,
     WebhookUpdate,
 )
+from app.openapi import CREATED
 from app.services import webhook_subscriptions as webhooks
 
 router = APIRouter(prefix="/api/v1/webhooks", tags=["webhooks"], route_class=JSONRoute)
@@ -24,16 +25,22 @@ router = APIRouter(prefix="/api/v1/webhooks", tags=["webhooks"], route_class=JSO
     "",
     status_code=status.HTTP_201_CREATED,
     response_model=WebhookCreated,
+    responses={201: CREATED},
     summary="Subscribe to a domain's events (convenors) or to all (admins); secret shown once",
 )
 async def create_webhook(
     data: WebhookCreate,
+    request: Request,
     response: Response,
     session: SessionDep,
     actor: CurrentActor,
     settings: SettingsDep,
 ) -> WebhookCreated:
+    """Subscribes an HTTPS endpoint to a domain's events (convenors) or to every event
+    (platform admins). Deliveries are signed (Standard Webhooks) with the secret shown
+    only in this response."""
     subscription, secret = await webhooks.create_webhook(session, actor, settings, data)
+    locate(request, response, "get_webhook", webhook_id=subscription.id)
     created = WebhookCreated(
         **WebhookPublic.model_validate(subscription).model_dump(), secret=secret
     )
@@ -49,6 +56,7 @@ async def list_webhooks(
     page: PageDep,
     domain: Annotated[str | None, Query(max_length=64, description="Only this domain's")] = None,
 ) -> Page[WebhookPublic]:
+    """The webhooks you manage, optionally of one domain."""
     result = await webhooks.list_webhooks(session, actor, page, domain_slug=domain)
     return page_out(result, request, response, WebhookPublic.model_validate)
 
@@ -57,6 +65,7 @@ async def list_webhooks(
 async def get_webhook(
     webhook_id: uuid.UUID, response: Response, session: SessionDep, actor: CurrentActor
 ) -> object:
+    """One webhook, without its secret."""
     return with_etag(response, await webhooks.get_webhook(session, actor, webhook_id))
 
 
@@ -74,6 +83,8 @@ async def update_webhook(
     settings: SettingsDep,
     if_match: IfMatchDep,
 ) -> object:
+    """Changes a webhook's URL, events or description; `active: true` re-enables one that
+    was disabled after repeated failures."""
     subscription = await webhooks.update_webhook(
         session, actor, settings, webhook_id, data, if_match
     )
@@ -84,6 +95,7 @@ async def update_webhook(
 async def delete_webhook(
     webhook_id: uuid.UUID, session: SessionDep, actor: CurrentActor, if_match: IfMatchDep
 ) -> None:
+    """Deletes a webhook, and its deliveries with it."""
     await webhooks.delete_webhook(session, actor, webhook_id, if_match)
 
 
@@ -101,6 +113,8 @@ async def list_deliveries(
     page: PageDep,
     status: DeliveryStatus | None = None,
 ) -> Page[DeliveryPublic]:
+    """A webhook's deliveries, newest event first: attempts, status codes, times and
+    response excerpts."""
     result = await webhooks.list_deliveries(session, actor, webhook_id, page, status=status)
     return page_out(result, request, response, lambda d: d)
 
@@ -114,4 +128,6 @@ async def list_deliveries(
 async def redeliver(
     webhook_id: uuid.UUID, delivery_id: uuid.UUID, session: SessionDep, actor: CurrentActor
 ) -> DeliveryPublic:
+    """Queues a delivered or abandoned delivery again, now, with a fresh set of retries. One
+    still queued is refused (409)."""
     return await webhooks.redeliver(session, actor, webhook_id, delivery_id)

@@ -137,8 +137,8 @@ async def test_token_wants_a_form_not_json(client: AsyncClient) -> None:
     response = await client.post(
         f"{API}/auth/token", json={"username": "a@example.org", "password": "whatever1"}
     )
-    fields = {e["field"] for e in problem(response, 422, "validation-error")["errors"]}
-    assert fields == {"username", "password"}
+    fields = {e["field"] for e in problem(response, 415, "unsupported-media-type")["errors"]}
+    assert fields == {"Content-Type"}
 
 
 async def test_refresh_token_works_once_and_reuse_revokes_the_rest(
