@@ -1,4 +1,3 @@
-import dataclasses
 import uuid
 from collections.abc import Callable
 from functools import partial
@@ -14,7 +13,6 @@ from strawberry.extensions import (
     SchemaExtension,
 )
 from strawberry.schema.config import StrawberryConfig
-from strawberry.schema.types.base_scalars import UUIDDefinition
 from strawberry.tools import merge_types
 from strawberry.types import ExecutionContext
 from strawberry.types.base import get_object_definition
@@ -26,12 +24,21 @@ from app.schema.domains import DomainMutation, DomainQuery
 from app.schema.errors import ErrorCodes
 from app.schema.gatherings import GatheringMutation, GatheringQuery
 from app.schema.memberships import MembershipMutation, MembershipQuery
+from app.schema.nodes import NODE_TYPES, UUID_SCALAR, NodeQuery
 from app.schema.people import PeopleMutation, PeopleQuery
 from app.schema.views import ViewQuery
 
 Query = merge_types(
     "Query",
-    (PeopleQuery, DomainQuery, MembershipQuery, GatheringQuery, ContributionQuery, ViewQuery),
+    (
+        NodeQuery,
+        PeopleQuery,
+        DomainQuery,
+        MembershipQuery,
+        GatheringQuery,
+        ContributionQuery,
+        ViewQuery,
+    ),
 )
 Mutation = merge_types(
     "Mutation",
@@ -42,11 +49,6 @@ get_object_definition(
     Mutation, strict=True
 ).description = (
     "What you may change. A refused change is null with an error whose `extensions.code` says why."
-)
-# Strawberry's UUID scalar, described.
-UUID = dataclasses.replace(
-    UUIDDefinition,
-    description="A UUID in its canonical text form, e.g. 8f14e45f-ceea-467f-a0e6-1b1a2b3c4d5e.",
 )
 
 
@@ -74,6 +76,7 @@ def build_schema(settings: Settings) -> strawberry.Schema:
     return QuietSchema(
         query=Query,
         mutation=Mutation,
+        types=NODE_TYPES,
         extensions=extensions,
-        config=StrawberryConfig(auto_camel_case=True, scalar_map={uuid.UUID: UUID}),
+        config=StrawberryConfig(auto_camel_case=True, scalar_map={uuid.UUID: UUID_SCALAR}),
     )

@@ -180,13 +180,15 @@ class ContributionQuery:
         kind: ContributionKindEnum | None = None,  # type: ignore[valid-type]
         first: int | None = None,
         after: str | None = None,
+        last: int | None = None,
+        before: str | None = None,
     ) -> Connection[SearchHitType]:
         async with info.context.session() as session:
             page = await search.search_contributions(
                 session,
                 info.context.actor,
                 q,
-                page_params(first, after),
+                page_params(first, after, last, before),
                 domain_slug=domain,
                 kind=kind,
             )
@@ -223,11 +225,17 @@ class ContributionQuery:
     @arguments(person_id="The person thanked.")
     @strawberry.field(description="Appreciations that name a person.")
     async def appreciations(
-        self, info: Info, person_id: uuid.UUID, first: int | None = None, after: str | None = None
+        self,
+        info: Info,
+        person_id: uuid.UUID,
+        first: int | None = None,
+        after: str | None = None,
+        last: int | None = None,
+        before: str | None = None,
     ) -> Connection[ContributionType]:
         async with info.context.session() as session:
             page = await contributions.appreciations_for(
-                session, info.context.actor, person_id, page_params(first, after)
+                session, info.context.actor, person_id, page_params(first, after, last, before)
             )
         return connection(page, ContributionType.from_model)
 
@@ -240,10 +248,12 @@ class ContributionQuery:
         cycle: ValueCycleEnum | None = None,  # type: ignore[valid-type]
         first: int | None = None,
         after: str | None = None,
+        last: int | None = None,
+        before: str | None = None,
     ) -> Connection[ValueStoryType]:
         async with info.context.session() as session:
             page = await endorsements.list_value_stories(
-                session, info.context.actor, slug, page_params(first, after), cycle
+                session, info.context.actor, slug, page_params(first, after, last, before), cycle
             )
         return connection(page, ValueStoryType.from_model)
 
@@ -254,11 +264,17 @@ class ContributionQuery:
 
     @strawberry.field(description="A domain's collections, oldest first.")
     async def collections(
-        self, info: Info, slug: str, first: int | None = None, after: str | None = None
+        self,
+        info: Info,
+        slug: str,
+        first: int | None = None,
+        after: str | None = None,
+        last: int | None = None,
+        before: str | None = None,
     ) -> Connection[CollectionType]:
         async with info.context.session() as session:
             page = await curation.list_collections(
-                session, info.context.actor, slug, page_params(first, after)
+                session, info.context.actor, slug, page_params(first, after, last, before)
             )
             items = await curation.items_of(session, [c.id for c in page.items])
         return connection(
@@ -274,10 +290,12 @@ class ContributionQuery:
         status: ReportStatusEnum | None = "open",  # type: ignore[valid-type,assignment]
         first: int | None = None,
         after: str | None = None,
+        last: int | None = None,
+        before: str | None = None,
     ) -> Connection[ReportType]:
         async with info.context.session() as session:
             page = await moderation.list_reports(
-                session, info.context.actor, slug, page_params(first, after), status
+                session, info.context.actor, slug, page_params(first, after, last, before), status
             )
         return connection(page, ReportType.from_model)
 

@@ -2,10 +2,12 @@
 
 Every object a query asks for costs 1 and every scalar a tenth, multiplied by how many
 times it can occur: a connection multiplies what it contains by its `first` or `last`
-(the default page size when neither is given), and a plain list of objects by the default
-page size. An operation above the budget is refused at once with `QUERY_TOO_COMPLEX`;
-every accepted one reports its cost in the response's `extensions`, so that integrators
-can budget. Variables are bounded here too, since graphql-core coerces them recursively."""
+(the default page size when neither is given), a field that takes a list of `ids`
+(`nodes`) by their number, and a plain list of objects by the default page size. An
+object of an interface (`node`) costs what its costliest possible type would. An
+operation above the budget is refused at once with `QUERY_TOO_COMPLEX`; every accepted
+one reports its cost in the response's `extensions`, so that integrators can budget.
+Variables are bounded here too, since graphql-core coerces them recursively."""
 
 import math
 from collections.abc import AsyncIterator, Iterator, Mapping
@@ -22,8 +24,10 @@ from graphql import (
     GraphQLNamedType,
     GraphQLObjectType,
     GraphQLSchema,
+    GraphQLUnionType,
     InlineFragmentNode,
     IntValueNode,
+    ListValueNode,
     OperationDefinitionNode,
     SelectionSetNode,
     VariableNode,
@@ -41,6 +45,7 @@ from app.errors import DomainError, Invalid
 
 SCALAR_COST = 0.1
 PAGE_ARGUMENTS = ("first", "last")
+ID_LIST_ARGUMENT = "ids"
 # Fragments spreading fragments: deeper than this is no query a client writes by hand.
 MAX_NESTING = 64
 MAX_SPREADS = 1_000
@@ -72,8 +77,27 @@ class _Walk:
         # many places is costed once (and a diamond of spreads costs no exponential time).
         self.memo: dict[tuple[str, str], float] = {}
 
+    def ids(self, field: FieldNode) -> int:
+        """How many ids a field's `ids` argument lists (at most the largest page: more
+        are refused by the field itself, with a clearer error than a cost)."""
+        for argument in field.arguments or ():
+            if argument.name.value != ID_LIST_ARGUMENT:
+                continue
+            value = argument.value
+            if isinstance(value, VariableNode):
+                raw = self.variables.get(value.name.value)
+                count = len(raw) if isinstance(raw, list) else 1
+            elif isinstance(value, ListValueNode):
+                count = len(value.values)
+            else:
+                count = 1
+            return min(count, self.page_size_max)
+        return 1
+
     def page(self, field: FieldNode, definition: GraphQLField) -> int | None:
         """The page size a connection field asks for, or None if it is no connection."""
+        if ID_LIST_ARGUMENT in definition.args:
+            return self.ids(field)
         if not any(name in definition.args for name in PAGE_ARGUMENTS):
             return None
         for argument in field.arguments or ():
@@ -90,6 +114,22 @@ class _Walk:
                 return min(raw, self.page_size_max)
         return self.page_size
 
+    def of(self, selections: SelectionSetNode, named: GraphQLNamedType, depth: int) -> float:
+        """The cost of one object of `named`: for an interface or union, of the costliest
+        type it may turn out to be (only one type's fragments apply to each object)."""
+        if isinstance(named, GraphQLInterfaceType | GraphQLUnionType):
+            possible = self.schema.get_possible_types(named)
+            return max((self.unit(selections, t, depth) for t in possible), default=0.0)
+        return self.unit(selections, named, depth)
+
+    def applies(self, condition: GraphQLNamedType | None, parent: GraphQLNamedType) -> bool:
+        """Whether a fragment on `condition` applies to an object of `parent`."""
+        if condition is None or condition is parent or not isinstance(parent, GraphQLObjectType):
+            return condition is not None
+        if isinstance(condition, GraphQLInterfaceType | GraphQLUnionType):
+            return self.schema.is_sub_type(condition, parent)
+        return False
+
     def unit(self, selections: SelectionSetNode, parent: GraphQLNamedType, depth: int) -> float:
         """The cost of one occurrence of `parent` with these selections."""
         if depth > MAX_NESTING:
@@ -104,20 +144,24 @@ class _Walk:
                     if selection.type_condition
                     else parent
                 )
-                if on is not None:
-                    total += self.unit(selection.selection_set, on, depth + 1)
+                if self.applies(on, parent):
+                    total += self.unit(selection.selection_set, parent, depth + 1)
             elif isinstance(selection, FragmentSpreadNode):
-                total += self.spread(selection.name.value, depth)
+                total += self.spread(selection.name.value, parent, depth)
         return total
 
-    def spread(self, name: str, depth: int) -> float:
+    def spread(self, name: str, parent: GraphQLNamedType, depth: int) -> float:
         fragment = self.fragments.get(name)
         if fragment is None:
             return 0.0
-        key = (name, fragment.type_condition.name.value)
+        key = (name, parent.name)
         if key not in self.memo:
             on = self.schema.get_type(fragment.type_condition.name.value)
-            self.memo[key] = 0.0 if on is None else self.unit(fragment.selection_set, on, depth + 1)
+            self.memo[key] = (
+                self.unit(fragment.selection_set, parent, depth + 1)
+                if self.applies(on, parent)
+                else 0.0
+            )
         return self.memo[key]
 
     def field(self, node: FieldNode, parent: GraphQLNamedType, depth: int) -> float:
@@ -135,7 +179,7 @@ class _Walk:
         if page is None and is_list_type(get_nullable_type(definition.type)):
             # The edges and nodes of a connection were counted by the connection's page.
             page = 1 if parent.name.endswith("Connection") else self.page_size
-        return 1 + (page or 1) * self.unit(node.selection_set, named, depth + 1)
+        return 1 + (page or 1) * self.of(node.selection_set, named, depth + 1)
 
 
 def operation_cost(

@@ -23,7 +23,8 @@ E = TypeVar("E", bound=type[Enum])
 COMMON_ARGUMENTS = {
     "first": "Return at most this many items (1 to 100; default 20).",
     "after": "Return the items after this cursor (the `endCursor` of the previous page).",
-    "last": "Return at most this many items, the last ones before `before`.",
+    "last": "Return at most this many items (1 to 100), the last ones before `before` (or of "
+    "the whole list); not with `first`.",
     "before": "Return the items before this cursor (the `startCursor` of the next page).",
     "slug": "The domain's slug.",
 }

@@ -77,6 +77,8 @@ class DomainQuery:
         info: Info,
         first: int | None = None,
         after: str | None = None,
+        last: int | None = None,
+        before: str | None = None,
         q: str | None = None,
         theme: str | None = None,
         visibility: VisibilityEnum | None = None,  # type: ignore[valid-type]
@@ -89,7 +91,7 @@ class DomainQuery:
             page = await domains.list_domains(
                 session,
                 info.context.actor,
-                page_params(first, after),
+                page_params(first, after, last, before),
                 q=q,
                 theme=theme,
                 visibility=visibility,

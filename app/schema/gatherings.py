@@ -16,6 +16,7 @@ from app.models.gatherings import (
 from app.schema.context import Info
 from app.schema.descriptions import arguments, described
 from app.schema.inputs import ExpectedVersion, create_data, input_data
+from app.schema.relay import UuidNode
 from app.schema.types.enums import (
     EditScopeEnum,
     ModalityEnum,
@@ -84,10 +85,14 @@ class SummaryInputType:
 
 @described(FeedTokenCreated)
 @strawberry.type(name="FeedToken")
-class FeedTokenType:
-    id: uuid.UUID
-    token: str
+class FeedTokenType(UuidNode):
     created_at: datetime
+    revoked_at: datetime | None = strawberry.field(
+        default=None, description="When it was revoked; null while it works."
+    )
+    token: str | None = strawberry.field(
+        default=None, description="The secret: only in the response that creates the token."
+    )
 
 
 async def _view(info: Info, gathering_id: uuid.UUID) -> GatheringType:

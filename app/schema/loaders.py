@@ -3,7 +3,7 @@ sibling fields load concurrently and cannot share one AsyncSession."""
 
 import uuid
 from collections import defaultdict
-from collections.abc import Awaitable, Callable, Hashable
+from collections.abc import Awaitable, Callable, Hashable, Mapping
 from typing import TYPE_CHECKING, Any, TypeVar
 
 from strawberry.dataloader import DataLoader
@@ -16,6 +16,7 @@ from app.services import (
     contribution_batches,
     domains,
     gathering_batches,
+    lookups,
     memberships,
     people,
 )
@@ -28,6 +29,7 @@ V = TypeVar("V")
 
 
 Key = tuple[Any, ...]
+Finder = Callable[[Any, Any, list[uuid.UUID]], Awaitable[Mapping[uuid.UUID, Any]]]
 
 
 def grouped(keys: list[Key], group_of: Callable[[Key], Key]) -> dict[Key, list[Key]]:
@@ -60,6 +62,14 @@ class Loaders:
         self.contribution_children = DataLoader[tuple[Any, ...], Any](self._children)
         self.contribution_endorsements = DataLoader[uuid.UUID, Any](self._endorsements)
         self.contribution = DataLoader[uuid.UUID, Any](self._contributions)
+        # keys: (finder from app.services.lookups, id); values: the object, None if the
+        # caller may not see it, or the error that refused the whole lookup.
+        self.node = DataLoader[tuple[Finder, uuid.UUID], Any](self._nodes)
+        # What a node lookup finds, these loaders would find too (the same rule).
+        self._shares: dict[Finder, DataLoader[uuid.UUID, Any]] = {
+            lookups.people: self.person,
+            lookups.contributions: self.contribution,
+        }
 
     async def _run(self, fn: Callable[..., Awaitable[V]], *args: Any) -> V:
         async with self._ctx.session() as session:
@@ -171,3 +181,22 @@ class Loaders:
     async def _contributions(self, ids: list[uuid.UUID]) -> list[Any]:
         found = await self._run(contribution_batches.contributions_by_ids, list(ids))
         return [found.get(i) for i in ids]
+
+    async def _nodes(self, keys: list[tuple[Finder, uuid.UUID]]) -> list[Any]:
+        """Objects by id for `node` and `nodes`: one lookup per kind, whatever the number
+        of ids or of `node` fields in the query."""
+        results: dict[tuple[Finder, uuid.UUID], Any] = {}
+        for (find,), group in grouped(keys, lambda k: k[:1]).items():
+            ids = list(dict.fromkeys(k[1] for k in group))
+            found: Mapping[uuid.UUID, Any]
+            try:
+                found = await self._run(find, ids)
+            except DomainError as exc:
+                results.update(dict.fromkeys(group, exc))
+                continue
+            shared = self._shares.get(find)
+            for ident in ids:
+                results[(find, ident)] = found.get(ident)
+                if shared is not None:
+                    shared.prime(ident, found.get(ident))
+        return [results[k] for k in keys]

@@ -96,20 +96,31 @@ class PeopleQuery:
         expertise: str | None = None,
         first: int | None = None,
         after: str | None = None,
+        last: int | None = None,
+        before: str | None = None,
     ) -> Connection[PersonType]:
         async with info.context.session() as session:
             page = await people.list_people(
-                session, info.context.actor, page_params(first, after), q=q, expertise=expertise
+                session,
+                info.context.actor,
+                page_params(first, after, last, before),
+                q=q,
+                expertise=expertise,
             )
         return connection(page, lambda p: PersonType.for_viewer(p, info.context.actor))
 
     @strawberry.field(description="API keys (platform admins).")
     async def api_keys(
-        self, info: Info, first: int | None = None, after: str | None = None
+        self,
+        info: Info,
+        first: int | None = None,
+        after: str | None = None,
+        last: int | None = None,
+        before: str | None = None,
     ) -> Connection[ApiKeyType]:
         async with info.context.session() as session:
             page = await api_keys.list_api_keys(
-                session, info.context.actor, page_params(first, after)
+                session, info.context.actor, page_params(first, after, last, before)
             )
         return connection(page, ApiKeyType.from_model)
 

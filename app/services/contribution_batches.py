@@ -2,11 +2,9 @@
 nested query, however many domains or questions are asked about."""
 
 import uuid
-from collections import defaultdict
 from typing import Any
 
-from sqlalchemy import and_, func, or_, tuple_
-from sqlalchemy.orm import aliased
+from sqlalchemy import or_
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
@@ -25,7 +23,7 @@ from app.services.contributions import (
     sort_keys,
     sort_values,
 )
-from app.services.pagination import Page, PageParams, decode_keys, encode_keys
+from app.services.pagination import Keyset, Page, PageParams, windowed_pages
 
 
 async def _moderated(
@@ -63,40 +61,20 @@ async def contributions_for_domains(
     narrow: ContributionFilter,
 ) -> dict[uuid.UUID, Page[Contribution]]:
     readable, moderated = await _moderated(session, actor, domain_ids)
-    keys = sort_keys(narrow.sort)
-    conditions: list[Any] = [
-        col(Contribution.domain_id).in_(readable),
-        *_readable(actor, moderated),
-        *narrow.conditions(),
-    ]
-    if params.cursor is not None:
-        bound = decode_keys(params.cursor, keys)
-        conditions.append(tuple_(*[k.column for k in keys]) < tuple_(*bound))
-    rank = (
-        func.row_number()
-        .over(
-            partition_by=col(Contribution.domain_id),
-            order_by=[k.column.desc() for k in keys],
-        )
-        .label("rank")
+    return await windowed_pages(
+        session,
+        select(Contribution).where(
+            col(Contribution.domain_id).in_(readable),
+            *_readable(actor, moderated),
+            *narrow.conditions(),
+        ),
+        Contribution,
+        col(Contribution.domain_id),
+        Keyset(sort_keys(narrow.sort), descending=True),
+        params,
+        domain_ids,
+        lambda c: sort_values(narrow.sort, c),
     )
-    inner = select(Contribution, rank).where(and_(*conditions)).subquery()
-    ranked = aliased(Contribution, inner)
-    rows: dict[uuid.UUID, list[Contribution]] = defaultdict(list)
-    for c in await session.exec(
-        select(ranked).where(inner.c.rank <= params.limit + 1).order_by(inner.c.rank)
-    ):
-        rows[c.domain_id].append(c)
-    pages = {}
-    for domain_id in domain_ids:
-        found = rows.get(domain_id, [])
-        kept = found[: params.limit]
-        cursors = [encode_keys(sort_values(narrow.sort, c)) for c in kept]
-        more = len(found) > params.limit
-        pages[domain_id] = Page(
-            items=kept, cursors=cursors, next_cursor=cursors[-1] if more and kept else None
-        )
-    return pages
 
 
 async def children_for(

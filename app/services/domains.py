@@ -350,7 +350,7 @@ async def public_page(
     session: AsyncSession, actor: Actor, page: Page[Domain]
 ) -> Page[DomainPublic]:
     items = await public(session, actor, page.items)
-    return Page(items=items, cursors=page.cursors, next_cursor=page.next_cursor)
+    return page.with_items(items)
 
 
 async def public_one(session: AsyncSession, actor: Actor, domain: Domain) -> DomainPublic:

@@ -6,8 +6,7 @@ from collections import defaultdict
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import and_, func
-from sqlalchemy.orm import aliased
+from sqlalchemy import and_
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
@@ -27,13 +26,14 @@ from app.services.access import DomainAccess, actor_memberships, visible_domains
 from app.services.actors import Actor
 from app.services.gatherings import (
     GatheringView,
-    _start_key,
     _window_filter,
     can_host,
     parse_window,
     views_for,
 )
-from app.services.pagination import Page, PageParams, after_cursor, build_page
+from app.services.pagination import Keyset, Page, PageParams, SortKey, windowed_pages
+
+BY_START = Keyset([SortKey(col(Gathering.start_at), "time"), SortKey(col(Gathering.id), "uuid")])
 
 RsvpSummary = tuple[RsvpCounts, Rsvp | None, list[Rsvp]]
 
@@ -56,45 +56,32 @@ async def gatherings_for_domains(
     ]
     if status:
         conditions.append(col(Gathering.status) == status)
-    cursor = after_cursor(col(Gathering.start_at), col(Gathering.id), params.cursor)
-    if cursor is not None:
-        conditions.append(cursor)
-    rank = (
-        func.row_number()
-        .over(
-            partition_by=col(Gathering.domain_id),
-            order_by=(col(Gathering.start_at), col(Gathering.id)),
-        )
-        .label("rank")
+    pages = await windowed_pages(
+        session,
+        select(Gathering).where(and_(*conditions)),
+        Gathering,
+        col(Gathering.domain_id),
+        BY_START,
+        params,
+        domain_ids,
+        lambda g: [g.start_at, g.id],
     )
-    inner = select(Gathering, rank).where(and_(*conditions)).subquery()
-    ranked = aliased(Gathering, inner)
-    rows = list(
-        await session.exec(
-            select(ranked)
-            .where(inner.c.rank <= params.limit + 1)
-            .order_by(inner.c.start_at, inner.c.id)
-        )
-    )
-    grouped: dict[uuid.UUID, list[Gathering]] = defaultdict(list)
-    for g in rows:
-        grouped[g.domain_id].append(g)
-    pages = {d: build_page(grouped.get(d, []), params.limit, _start_key) for d in domain_ids}
-    shown = [g for page in pages.values() for g in page.items]
-    views = {v.gathering.id: v for v in await views_for(session, actor, shown)}
-    return {
-        d: Page(
-            items=[views[g.id] for g in page.items],
-            cursors=page.cursors,
-            next_cursor=page.next_cursor,
-        )
-        for d, page in pages.items()
-    }
+    return await _with_views(session, actor, pages)
 
 
-async def _accesses(
+async def _with_views(
+    session: AsyncSession, actor: Actor, pages: dict[uuid.UUID, Page[Gathering]]
+) -> dict[uuid.UUID, Page[GatheringView]]:
+    shown = {g.id: g for page in pages.values() for g in page.items}
+    views = {v.gathering.id: v for v in await views_for(session, actor, list(shown.values()))}
+    return {key: page.with_items([views[g.id] for g in page.items]) for key, page in pages.items()}
+
+
+async def readable_gatherings(
     session: AsyncSession, actor: Actor, gathering_ids: list[uuid.UUID]
 ) -> dict[uuid.UUID, tuple[Gathering, DomainAccess]]:
+    """Those of these occurrences whose domain's content the caller reads (the rule of
+    `gatherings.load_gathering`), with the caller's access to that domain."""
     gatherings = list(
         await session.exec(select(Gathering).where(col(Gathering.id).in_(gathering_ids)))
     )
@@ -120,7 +107,7 @@ async def rsvps_for_gatherings(
 ) -> dict[uuid.UUID, RsvpSummary | Forbidden]:
     """The same rule as the REST list: hosts and convenors see everyone, other members
     the counts and their own."""
-    accesses = await _accesses(session, actor, gathering_ids)
+    accesses = await readable_gatherings(session, actor, gathering_ids)
     allowed = [
         gid
         for gid, (_, access) in accesses.items()
@@ -152,7 +139,7 @@ async def attendance_for_gatherings(
     session: AsyncSession, actor: Actor, gathering_ids: list[uuid.UUID]
 ) -> dict[uuid.UUID, list[Attendance] | Forbidden]:
     """Hosts and convenors see everyone; members see themselves and those who share."""
-    accesses = await _accesses(session, actor, gathering_ids)
+    accesses = await readable_gatherings(session, actor, gathering_ids)
     allowed = [
         gid
         for gid, (_, access) in accesses.items()
@@ -203,41 +190,17 @@ async def gatherings_for_people(
         col(Gathering.domain_id).in_(select(Domain.id).where(visible_domains(actor))),
         *_window_filter(lo, hi),
     ]
-    cursor = after_cursor(col(Gathering.start_at), col(Gathering.id), params.cursor)
-    if cursor is not None:
-        conditions.append(cursor)
-    rank = (
-        func.row_number()
-        .over(
-            partition_by=col(Membership.person_id),
-            order_by=(col(Gathering.start_at), col(Gathering.id)),
-        )
-        .label("rank")
-    )
-    inner = (
-        select(Gathering, col(Membership.person_id).label("agenda_of"), rank)
+    pages = await windowed_pages(
+        session,
+        select(Gathering)
         .join(Membership, col(Membership.domain_id) == col(Gathering.domain_id))
         .join(Domain, col(Domain.id) == col(Gathering.domain_id))
-        .where(and_(*conditions))
-        .subquery()
+        .where(and_(*conditions)),
+        Gathering,
+        col(Membership.person_id),
+        BY_START,
+        params,
+        person_ids,
+        lambda g: [g.start_at, g.id],
     )
-    ranked = aliased(Gathering, inner)
-    rows = await session.exec(
-        select(ranked, inner.c.agenda_of)
-        .where(inner.c.rank <= params.limit + 1)
-        .order_by(inner.c.start_at, inner.c.id)
-    )
-    grouped: dict[uuid.UUID, list[Gathering]] = defaultdict(list)
-    for gathering, person_id in rows:
-        grouped[person_id].append(gathering)
-    pages = {p: build_page(grouped.get(p, []), params.limit, _start_key) for p in person_ids}
-    shown = {g.id: g for page in pages.values() for g in page.items}
-    views = {v.gathering.id: v for v in await views_for(session, actor, list(shown.values()))}
-    return {
-        p: Page(
-            items=[views[g.id] for g in page.items],
-            cursors=page.cursors,
-            next_cursor=page.next_cursor,
-        )
-        for p, page in pages.items()
-    }
+    return await _with_views(session, actor, pages)

@@ -304,7 +304,7 @@ def _start_key(g: Gathering) -> _StartKey:
 
 async def _views(session: AsyncSession, actor: Actor, page: Page[Gathering]) -> Page[GatheringView]:
     views = await views_for(session, actor, page.items)
-    return Page(items=views, cursors=page.cursors, next_cursor=page.next_cursor)
+    return page.with_items(views)
 
 
 async def views_for(

@@ -9,7 +9,6 @@ from collections import defaultdict
 from typing import Any
 
 from sqlalchemy import and_, func, or_
-from sqlalchemy.orm import aliased
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
@@ -37,7 +36,14 @@ from app.services.access import (
     visible_domains,
 )
 from app.services.actors import Actor
-from app.services.pagination import Page, PageParams, after_cursor, build_page, paginate
+from app.services.pagination import (
+    Keyset,
+    Page,
+    PageParams,
+    SortKey,
+    paginate,
+    windowed_pages,
+)
 from app.services.people import get_person
 from app.services.versions import Expected, check_version
 
@@ -397,11 +403,23 @@ async def _visible_membership(
     is_self = person_id == access.actor.person_id
     if not is_self:
         access.require_read_members()
-    if membership is None or not (
-        is_self or access.can_manage or access.is_convenor or membership.status == S.active
-    ):
+    if membership is None or not _shown(access, membership, is_self):
         raise NotFound("No such membership in this domain.")
     return membership
+
+
+def _shown(access: DomainAccess, membership: Membership, is_self: bool) -> bool:
+    return is_self or access.can_manage or access.is_convenor or membership.status == S.active
+
+
+def membership_visible(access: DomainAccess, membership: Membership) -> bool:
+    """`get_membership`'s rule for a membership already in hand (found by its id), with
+    `access` to its domain: your own wherever you see the domain's card, someone else's
+    where you may read the members (and, unless you convene, only an active one)."""
+    if membership.person_id == access.actor.person_id:
+        mine = access.membership
+        return access.can_see_card and mine is not None and mine.id == membership.id
+    return access.can_read_content and access.can_read_members and _shown(access, membership, False)
 
 
 async def get_membership(
@@ -542,60 +560,57 @@ async def members_for_domains(
         else:
             allowed[domain_id] = access
     if allowed:
-        rows = await _windowed(
+        pages = await _windowed(
             session,
-            [
-                (col(Membership.domain_id) == did, *_member_filter(acc, status, role)[1:])
+            {
+                did: (col(Membership.domain_id) == did, *_member_filter(acc, status, role)[1:])
                 for did, acc in allowed.items()
-            ],
+            },
             col(Membership.domain_id),
             params,
         )
-        for domain_id in allowed:
-            results[domain_id] = build_page(rows.get(domain_id, []), params.limit)
+        results.update(pages)
     return results
 
 
 async def memberships_for_people(
     session: AsyncSession, actor: Actor, person_ids: list[uuid.UUID], params: PageParams
 ) -> dict[uuid.UUID, Page[Membership]]:
-    rows = await _windowed(
+    return await _windowed(
         session,
-        [
-            (col(Membership.person_id) == pid, *_person_membership_filter(actor, pid))
-            for pid in person_ids
-        ],
+        {
+            pid: (col(Membership.person_id) == pid, *_person_membership_filter(actor, pid))
+            for pid in dict.fromkeys(person_ids)
+        },
         col(Membership.person_id),
         params,
     )
-    return {pid: build_page(rows.get(pid, []), params.limit) for pid in person_ids}
+
+
+_BY_CREATION = Keyset(
+    [SortKey(col(Membership.created_at), "time"), SortKey(col(Membership.id), "uuid")]
+)
 
 
 async def _windowed(
-    session: AsyncSession, groups: list[tuple[Any, ...]], partition: Any, params: PageParams
-) -> dict[uuid.UUID, list[Membership]]:
-    """First `limit + 1` rows of each group, keyset after the cursor, in one statement."""
-    condition = or_(*(and_(*g) for g in groups))
-    cursor = after_cursor(col(Membership.created_at), col(Membership.id), params.cursor)
-    if cursor is not None:
-        condition = and_(condition, cursor)
-    rank = (
-        func.row_number()
-        .over(partition_by=partition, order_by=(col(Membership.created_at), col(Membership.id)))
-        .label("rank")
+    session: AsyncSession,
+    groups: dict[uuid.UUID, tuple[Any, ...]],
+    partition: Any,
+    params: PageParams,
+) -> dict[uuid.UUID, Page[Membership]]:
+    """A page of each group (its conditions by the id it is partitioned by), oldest
+    first, in one statement (two with a cursor to look behind)."""
+    condition = or_(*(and_(*g) for g in groups.values()))
+    return await windowed_pages(
+        session,
+        select(Membership).where(condition),
+        Membership,
+        partition,
+        _BY_CREATION,
+        params,
+        list(groups),
+        lambda m: [m.created_at, m.id],
     )
-    inner = select(Membership, rank).where(condition).subquery()
-    ranked = aliased(Membership, inner)
-    stmt = (
-        select(ranked)
-        .where(inner.c.rank <= params.limit + 1)
-        .order_by(inner.c.created_at, inner.c.id)
-    )
-    grouped: dict[uuid.UUID, list[Membership]] = defaultdict(list)
-    key = partition.key
-    for m in await session.exec(stmt):
-        grouped[getattr(m, key)].append(m)
-    return grouped
 
 
 async def history_for_memberships(

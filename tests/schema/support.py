@@ -43,11 +43,12 @@ def _same_value(key: str, rest: Any, graph: Any) -> bool:
 def assert_same(
     rest: dict[str, Any], graph: dict[str, Any], *, skip: frozenset[str] = frozenset()
 ) -> None:
-    """Every field REST returned has the same value in the GraphQL answer (in camelCase).
-    Timestamps are compared as instants: the two serialise them differently."""
+    """Every field REST returned has the same value in the GraphQL answer (in camelCase;
+    REST's `id` is GraphQL's `uuid`, GraphQL's `id` being the global one). Timestamps are
+    compared as instants: the two serialise them differently."""
     for key, value in rest.items():
         if key in skip:
             continue
-        camel = to_camel_case(key)
+        camel = "uuid" if key == "id" else to_camel_case(key)
         assert camel in graph, f"GraphQL lacks {camel}"
         assert _same_value(key, value, graph[camel]), (key, value, graph[camel])

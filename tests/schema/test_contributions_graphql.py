@@ -74,22 +74,22 @@ async def test_contribute_search_and_parity(client: AsyncClient, session: AsyncS
         client,
         """mutation($slug: String!) { contribute(slug: $slug, input: {
              kind: lesson, title: "Practising handovers", body: "Say it <b>twice</b>",
-             tags: ["Handover"] }) { id kind title tags author { displayName } } }""",
+             tags: ["Handover"] }) { uuid kind title tags author { displayName } } }""",
         {"slug": domain.slug},
         as_=member,
     )
     made = ok(body)["contribute"]
     assert made["tags"] == ["handover"]
-    rest = (await client.get(f"/api/v1/contributions/{made['id']}", headers=auth(member))).json()
+    rest = (await client.get(f"/api/v1/contributions/{made['uuid']}", headers=auth(member))).json()
     assert (rest["title"], rest["kind"], rest["tags"]) == (made["title"], "lesson", ["handover"])
     found = await gql(
         client,
         """{ search(q: "practice handover") { edges { node { snippetHtml
-             contribution { id } } } } }""",
+             contribution { uuid } } } } }""",
         as_=convenor,
     )
     hits = ok(found)["search"]["edges"]
-    assert [h["node"]["contribution"]["id"] for h in hits] == [made["id"]]
+    assert [h["node"]["contribution"]["uuid"] for h in hits] == [made["uuid"]]
     assert "<b>" not in hits[0]["node"]["snippetHtml"]
     hidden = await gql(
         client, """{ search(q: "handover") { edges { node { rank } } } }""", as_=outsider

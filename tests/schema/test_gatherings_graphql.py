@@ -81,7 +81,7 @@ async def test_schedule_rsvp_and_parity_with_rest(
     body = await gql(
         client,
         """mutation($slug: String!, $input: GatheringInput!) {
-             scheduleGathering(slug: $slug, input: $input) { id title joinUrl
+             scheduleGathering(slug: $slug, input: $input) { uuid title joinUrl
                recurrence { rrule index } agenda { kind minutes } startLocal } }""",
         {
             "slug": domain.slug,
@@ -102,7 +102,7 @@ async def test_schedule_rsvp_and_parity_with_rest(
     created = ok(body)["scheduleGathering"]
     assert created["recurrence"] == {"rrule": "FREQ=WEEKLY;BYDAY=TH;COUNT=4", "index": 0}
     assert created["startLocal"] == "2027-03-04T18:00:00"
-    gid = created["id"]
+    gid = created["uuid"]
     rsvp = """mutation($id: UUID!) { rsvp(id: $id, response: going) { status } }"""
     assert ok(await gql(client, rsvp, {"id": gid}, as_=convenor))["rsvp"]["status"] == "going"
     assert ok(await gql(client, rsvp, {"id": gid}, as_=member))["rsvp"]["status"] == "waitlisted"
@@ -154,9 +154,10 @@ async def test_agendas_of_many_people_batch(
         await add_member(session, domain, m)
     await _schedule(session, domain, convenor, 3, [])
 
-    mine = ok(await gql(client, "{ me { gatherings { nodes { id } } } }", as_=members[0]))
+    mine = ok(await gql(client, "{ me { gatherings { nodes { uuid } } } }", as_=members[0]))
     rest = (await client.get("/api/v1/gatherings", headers=auth(members[0]))).json()
-    assert [n["id"] for n in mine["me"]["gatherings"]["nodes"]] == [g["id"] for g in rest["items"]]
+    shown = [n["uuid"] for n in mine["me"]["gatherings"]["nodes"]]
+    assert shown == [g["id"] for g in rest["items"]]
     assert len(rest["items"]) == 3
 
     count_statements.reset()

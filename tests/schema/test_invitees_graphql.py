@@ -17,8 +17,8 @@ CARD = """query($slug: String!) {
   domain(slug: $slug) {
     name
     invitation { invitedById invitedByName roles invitedAt }
-    contributions { nodes { id } }
-    gatherings { nodes { id } }
+    contributions { nodes { uuid } }
+    gatherings { nodes { uuid } }
   }
 }"""
 
@@ -116,5 +116,5 @@ async def test_an_invitee_reads_no_content_over_graphql(
     assert all(found == [] for found in await codes(client, world.invitee, world))
     card = ok(await gql(client, CARD, {"slug": world.slug}, as_=world.invitee))["domain"]
     assert card["invitation"] is None
-    assert [n["id"] for n in card["contributions"]["nodes"]] == [world.contribution["id"]]
-    assert [n["id"] for n in card["gatherings"]["nodes"]] == [world.gathering["id"]]
+    assert [n["uuid"] for n in card["contributions"]["nodes"]] == [world.contribution["id"]]
+    assert [n["uuid"] for n in card["gatherings"]["nodes"]] == [world.gathering["id"]]

@@ -87,7 +87,7 @@ async def test_update_me(client: AsyncClient, session: AsyncSession) -> None:
 
 
 CREATE_KEY = """mutation($input: ApiKeyInput!) { createApiKey(input: $input) {
-  id name scopes key revokedAt } }"""
+  uuid name scopes key revokedAt } }"""
 REVOKE_KEY = "mutation($id: UUID!) { revokeApiKey(id: $id) { id revokedAt } }"
 
 
@@ -99,7 +99,7 @@ async def test_api_key_lifecycle(client: AsyncClient, session: AsyncSession) -> 
         await gql(client, CREATE_KEY, {"input": {"name": "LMS", "scopes": ["read"]}}, as_=admin)
     )["createApiKey"]
     assert created["scopes"] == ["read"]
-    stored = await session.get(ApiKey, created["id"])
+    stored = await session.get(ApiKey, created["uuid"])
     assert stored is not None
     assert stored.key_hash not in created["key"]  # stored hashed, not as the secret
 
@@ -108,7 +108,7 @@ async def test_api_key_lifecycle(client: AsyncClient, session: AsyncSession) -> 
     slugs = ok(await gql(client, "{ domains { nodes { slug } } }", headers=key_headers))
     assert slugs["domains"]["nodes"] == [{"slug": "quiet-room"}]
 
-    revoked = ok(await gql(client, REVOKE_KEY, {"id": created["id"]}, as_=admin))["revokeApiKey"]
+    revoked = ok(await gql(client, REVOKE_KEY, {"id": created["uuid"]}, as_=admin))["revokeApiKey"]
     assert revoked["revokedAt"] is not None
     refused = await gql(client, "{ domains { nodes { slug } } }", headers=key_headers)
     assert only_error(refused)["extensions"]["code"] == "UNAUTHENTICATED"
@@ -116,7 +116,7 @@ async def test_api_key_lifecycle(client: AsyncClient, session: AsyncSession) -> 
 
 CREATE_DOMAIN = """mutation($input: DomainCreateInput!) { createDomain(input: $input) {
   slug name goals themes visibility joinPolicy maxActiveMembers lifecycleStage timezone
-  parent { slug } members { nodes { roles person { id } } } } }"""
+  parent { slug } members { nodes { roles person { uuid } } } } }"""
 
 
 async def test_create_domain_makes_you_convenor(client: AsyncClient, session: AsyncSession) -> None:
@@ -148,7 +148,7 @@ async def test_create_domain_makes_you_convenor(client: AsyncClient, session: As
     assert (domain["maxActiveMembers"], domain["lifecycleStage"]) == (12, "coalescing")
     assert domain["parent"] == {"slug": "nursing"}
     assert domain["members"]["nodes"] == [
-        {"roles": ["member", "convenor"], "person": {"id": str(amara.id)}}
+        {"roles": ["member", "convenor"], "person": {"uuid": str(amara.id)}}
     ]
 
 

@@ -41,7 +41,7 @@ async def test_one_refused_member_list_leaves_the_rest_of_the_list(
     assert mine.slug == "mine"
     body = await gql(
         client,
-        "{ domains { nodes { slug members { nodes { person { id } } } } } }",
+        "{ domains { nodes { slug members { nodes { person { uuid } } } } } }",
         as_=amara,
     )
     nodes = body["data"]["domains"]["nodes"]
@@ -50,7 +50,7 @@ async def test_one_refused_member_list_leaves_the_rest_of_the_list(
     assert (
         nodes[0]["members"]["nodes"]
         == nodes[2]["members"]["nodes"]
-        == [{"person": {"id": str(amara.id)}}]
+        == [{"person": {"uuid": str(amara.id)}}]
     )
     assert [(e["path"], e["extensions"]["code"]) for e in body["errors"]] == [
         (["domains", "nodes", 1, "members"], "FORBIDDEN")

@@ -42,6 +42,8 @@ async def test_first_after_and_page_info(client: AsyncClient, session: AsyncSess
 
     second = await _page(client, 2, info["endCursor"])
     assert _slugs(second) == ["circle-2", "circle-3"]
+    # Read after a cursor, a page knows the rows before it are there.
+    assert second["pageInfo"]["hasPreviousPage"] is True
     third = await _page(client, 2, second["pageInfo"]["endCursor"])
     assert _slugs(third) == ["circle-4"]
     assert third["pageInfo"]["hasNextPage"] is False
@@ -51,12 +53,12 @@ async def test_first_after_and_page_info(client: AsyncClient, session: AsyncSess
     assert _slugs(exact) == ["circle-2", "circle-3", "circle-4"]
     assert exact["pageInfo"]["hasNextPage"] is False
 
-    # Past the end: empty, and the cursors say so.
+    # Past the end: empty, and the cursors say so; the rows read so far lie before it.
     empty = await _page(client, 2, third["pageInfo"]["endCursor"])
     assert empty["edges"] == []
     assert empty["pageInfo"] == {
         "hasNextPage": False,
-        "hasPreviousPage": False,
+        "hasPreviousPage": True,
         "startCursor": None,
         "endCursor": None,
     }

@@ -10,12 +10,12 @@ from app.models.people import Person
 from tests.factories import add_member, auth, gql, make_domain, make_person
 from tests.schema.support import assert_same, ok
 
-DOMAIN_FIELDS = """id slug name purpose description goals boundaries themes visibility joinPolicy
+DOMAIN_FIELDS = """uuid slug name purpose description goals boundaries themes visibility joinPolicy
   maxActiveMembers lifecycleStage timezone codeOfConduct createdAt updatedAt archivedAt
-  version parent { id } invitation { invitedAt invitedById invitedByName roles }"""
-MEMBERSHIP_FIELDS = """id domainId personId status roles createdAt updatedAt joinedAt leftAt
+  version parent { uuid } invitation { invitedAt invitedById invitedByName roles }"""
+MEMBERSHIP_FIELDS = """uuid domainId personId status roles createdAt updatedAt joinedAt leftAt
   conductAcceptedAt version"""
-PERSON_FIELDS = "id displayName bio expertise timezone createdAt updatedAt version"
+PERSON_FIELDS = "uuid displayName bio expertise timezone createdAt updatedAt version"
 
 
 async def _community(session: AsyncSession) -> tuple[Person, list[Person]]:
@@ -46,7 +46,7 @@ async def _community(session: AsyncSession) -> tuple[Person, list[Person]]:
 
 def _rest_parent(rest: dict[str, Any]) -> dict[str, Any] | None:
     parent_id = rest.pop("parent_id")
-    return {"id": parent_id} if parent_id else None
+    return {"uuid": parent_id} if parent_id else None
 
 
 async def test_domain(client: AsyncClient, session: AsyncSession) -> None:
@@ -64,7 +64,7 @@ async def test_domains_list(client: AsyncClient, session: AsyncSession) -> None:
     rest = (await client.get("/api/v1/domains", headers=auth(amara))).json()["items"]
     graph = ok(await gql(client, f"{{ domains {{ nodes {{ {DOMAIN_FIELDS} }} }} }}", as_=amara))
     nodes = graph["domains"]["nodes"]
-    assert [d["id"] for d in rest] == [d["id"] for d in nodes]
+    assert [d["id"] for d in rest] == [d["uuid"] for d in nodes]
     for r, g in zip(rest, nodes, strict=True):
         assert g["parent"] == _rest_parent(r)
         assert_same(r, g)
@@ -124,7 +124,7 @@ async def test_members_as_a_plain_member(client: AsyncClient, session: AsyncSess
         )
     )["domain"]["members"]["nodes"]
     assert len(rest) == 5  # the convenor and four active members; not the invitation
-    assert [r["id"] for r in rest] == [g["id"] for g in graph]
+    assert [r["id"] for r in rest] == [g["uuid"] for g in graph]
     for r, g in zip(rest, graph, strict=True):
         assert_same(r, g)
 
@@ -158,7 +158,7 @@ async def test_people_list(client: AsyncClient, session: AsyncSession) -> None:
     flat_rest = [p for page in rest for p in page]
     flat_graph = [p for page in graph for p in page]
     assert len(flat_rest) == 5  # not the invitee: a convenor sees them once they accept
-    assert [p["id"] for p in flat_rest] == [p["id"] for p in flat_graph]
+    assert [p["id"] for p in flat_rest] == [p["uuid"] for p in flat_graph]
     for r, g in zip(flat_rest, flat_graph, strict=True):
         assert_same(r, g)
 
@@ -185,7 +185,7 @@ async def test_person_memberships(client: AsyncClient, session: AsyncSession) ->
             )
         )["person"]["memberships"]["nodes"]
         assert len(rest) == seen, (viewer.display_name, person.display_name)
-        assert [r["id"] for r in rest] == [g["id"] for g in graph]
+        assert [r["id"] for r in rest] == [g["uuid"] for g in graph]
         for r, g in zip(rest, graph, strict=True):
             assert_same(r, g)
 

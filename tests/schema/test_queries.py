@@ -8,7 +8,7 @@ from app.models.people import Person
 from tests.factories import add_member, gql, make_domain, make_person
 from tests.schema.support import ok, only_error
 
-ME = """{ me { id email displayName bio expertise timezone
+ME = """{ me { uuid email displayName bio expertise timezone
   memberships { nodes { status roles domain { slug } } } } }"""
 
 
@@ -19,7 +19,7 @@ async def test_me(client: AsyncClient, session: AsyncSession) -> None:
     await make_domain(session, amara, name="Bedside Care")
     me = ok(await gql(client, ME, as_=amara))["me"]
     assert me == {
-        "id": str(amara.id),
+        "uuid": str(amara.id),
         "email": amara.email,
         "displayName": "Amara",
         "bio": "Hospice nurse",
@@ -37,7 +37,7 @@ async def test_me(client: AsyncClient, session: AsyncSession) -> None:
     }
 
 
-PERSON = "query($id: UUID!) { person(id: $id) { id displayName email } }"
+PERSON = "query($id: UUID!) { person(id: $id) { uuid displayName email } }"
 
 
 async def test_person_email_only_for_self_and_admins(
@@ -50,7 +50,7 @@ async def test_person_email_only_for_self_and_admins(
     await add_member(session, domain, mei)
 
     seen_by_mei = ok(await gql(client, PERSON, {"id": str(amara.id)}, as_=mei))["person"]
-    assert seen_by_mei == {"id": str(amara.id), "displayName": "Amara", "email": None}
+    assert seen_by_mei == {"uuid": str(amara.id), "displayName": "Amara", "email": None}
     by_self = ok(await gql(client, PERSON, {"id": str(amara.id)}, as_=amara))["person"]
     assert by_self["email"] == amara.email
     by_admin = ok(await gql(client, PERSON, {"id": str(amara.id)}, as_=admin))["person"]
@@ -160,7 +160,8 @@ async def test_domains_shows_what_you_may_see_and_filters(
 
 MEMBERSHIP = """query($slug: String!, $personId: UUID!) {
   membership(slug: $slug, personId: $personId) {
-    status roles joinedAt leftAt person { id } domain { slug } history { kind status roles } } }"""
+    status roles joinedAt leftAt person { uuid } domain { slug }
+    history { kind status roles } } }"""
 
 
 async def test_membership_with_history(client: AsyncClient, session: AsyncSession) -> None:
@@ -172,7 +173,7 @@ async def test_membership_with_history(client: AsyncClient, session: AsyncSessio
     membership = ok(body)["membership"]
     assert membership["status"] == "active"
     assert membership["roles"] == ["member", "core"]
-    assert membership["person"] == {"id": str(mei.id)}
+    assert membership["person"] == {"uuid": str(mei.id)}
     assert membership["domain"] == {"slug": "wound-care"}
     assert membership["history"] == [
         {"kind": "joined", "status": "active", "roles": ["member", "core"]}

@@ -8,16 +8,22 @@ from typing import Any
 
 import orjson
 import pytest
+from sqlmodel import col, select
+from sqlmodel.ext.asyncio.session import AsyncSession
 
 from app.errors import Invalid
+from app.models.domains import Domain
 from app.services.pagination import (
+    Keyset,
+    PageParams,
     SortKey,
-    build_page,
     decode_cursor,
     decode_keys,
     encode_cursor,
     encode_keys,
+    paginate,
 )
+from tests.factories import make_domain, make_person
 
 
 def raw(value: Any) -> str:
@@ -89,10 +95,54 @@ def test_a_page_knows_whether_there_is_more() -> None:
             self.created_at = datetime(2025, 1, 1, tzinfo=UTC) + timedelta(seconds=n)
             self.id = uuid.uuid4()
 
+    def values(row: Row) -> list[Any]:
+        return [row.created_at, row.id]
+
     rows = [Row(n) for n in range(4)]
-    full = build_page(rows, 3)
+    keyset = Keyset(KEYS)
+    forwards = PageParams(limit=3)
+    full = keyset.page(rows, forwards, values)
     assert full.items == rows[:3]
     assert full.next_cursor == full.cursors[-1] == encode_cursor(rows[2].created_at, rows[2].id)
-    last = build_page(rows[:3], 3)
+    assert not full.has_previous
+    last = keyset.page(rows[:3], forwards, values)
     assert last.next_cursor is None and not last.has_next
-    assert build_page([], 3).next_cursor is None
+    assert keyset.page([], forwards, values).next_cursor is None
+
+    # Backwards, the rows come newest first from the database; the page lists them in
+    # the list's order, each with the cursor it has going forwards.
+    backwards = PageParams(limit=3, backward=True)
+    tail = keyset.page(list(reversed(rows)), backwards, values)
+    assert tail.items == rows[1:]
+    assert tail.cursors == [encode_cursor(r.created_at, r.id) for r in rows[1:]]
+    assert tail.has_previous and not tail.has_next
+    # Rows beyond the `before` cursor mean a next page, even when this one is empty.
+    empty = keyset.page(
+        [], PageParams(limit=3, before=full.cursors[0], backward=True), values, beyond=True
+    )
+    assert empty.items == [] and empty.has_next and empty.next_cursor is None
+
+
+async def test_only_a_relay_page_looks_beyond_its_cursor(
+    session: AsyncSession, count_statements: Any
+) -> None:
+    """A REST page reads its rows in one statement; a Relay page that starts at a cursor
+    takes one more, to learn whether rows lie behind it (hasPreviousPage)."""
+    convenor = await make_person(session)
+    for i in range(3):
+        await make_domain(session, convenor, name=f"Circle {i}")
+    columns = {"created_col": col(Domain.created_at), "id_col": col(Domain.id)}
+    first = await paginate(session, select(Domain), params=PageParams(limit=1), **columns)
+    assert not first.has_previous
+
+    count_statements.reset()
+    rest = PageParams(limit=1, cursor=first.next_cursor)
+    second = await paginate(session, select(Domain), params=rest, **columns)
+    assert count_statements.count == 1
+    assert second.has_next and not second.has_previous  # REST does not ask
+
+    count_statements.reset()
+    relay = PageParams(limit=1, cursor=first.next_cursor, look_beyond=True)
+    second = await paginate(session, select(Domain), params=relay, **columns)
+    assert count_statements.count == 2
+    assert second.has_next and second.has_previous

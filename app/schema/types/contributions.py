@@ -18,6 +18,7 @@ from app.models.contributions import (
 )
 from app.schema.context import Info
 from app.schema.descriptions import described
+from app.schema.relay import UuidNode
 from app.schema.types.domains import DomainType
 from app.schema.types.enums import (
     ContributionKindEnum,
@@ -39,8 +40,7 @@ async def _person(info: Info, person_id: uuid.UUID | None) -> PersonType | None:
 
 @described(EndorsementPublic)
 @strawberry.type(name="Endorsement")
-class EndorsementType:
-    id: uuid.UUID
+class EndorsementType(UuidNode):
     contribution_id: uuid.UUID
     person_id: uuid.UUID
     kind: EndorsementKindEnum  # type: ignore[valid-type]
@@ -74,8 +74,7 @@ class RevisionType:
 
 @described(ContributionPublic)
 @strawberry.type(name="Contribution")
-class ContributionType:
-    id: uuid.UUID
+class ContributionType(UuidNode):
     domain_id: uuid.UUID
     author_id: uuid.UUID | None
     kind: ContributionKindEnum  # type: ignore[valid-type]
@@ -150,8 +149,7 @@ class ContributionType:
 
 @described(ValueStoryPublic)
 @strawberry.type(name="ValueStory")
-class ValueStoryType:
-    id: uuid.UUID
+class ValueStoryType(UuidNode):
     domain_id: uuid.UUID
     author_id: uuid.UUID | None
     cycle: ValueCycleEnum  # type: ignore[valid-type]
@@ -187,8 +185,7 @@ class CollectionItemType:
 
 @described(CollectionPublic)
 @strawberry.type(name="Collection")
-class CollectionType:
-    id: uuid.UUID
+class CollectionType(UuidNode):
     domain_id: uuid.UUID
     title: str
     description: str
@@ -213,8 +210,7 @@ def _item(i: CollectionItemPublic) -> CollectionItemType:
 
 @described(ReportPublic)
 @strawberry.type(name="Report")
-class ReportType:
-    id: uuid.UUID
+class ReportType(UuidNode):
     domain_id: uuid.UUID
     contribution_id: uuid.UUID
     reporter_id: uuid.UUID | None

@@ -14,7 +14,7 @@ from app.schema.descriptions import (
     arguments,
     described,
 )
-from app.schema.relay import Connection, connection, page_params
+from app.schema.relay import Connection, UuidNode, connection, page_params
 from app.schema.types.enums import (
     ContributionSortEnum,
     GatheringStatusEnum,
@@ -55,8 +55,7 @@ class InvitationType:
 
 @described(DomainPublic)
 @strawberry.type(name="Domain")
-class DomainType:
-    id: uuid.UUID
+class DomainType(UuidNode):
     slug: str
     name: str
     purpose: str
@@ -136,6 +135,8 @@ class DomainType:
         info: Info,
         first: int | None = None,
         after: str | None = None,
+        last: int | None = None,
+        before: str | None = None,
         status: MembershipStatusEnum | None = None,  # type: ignore[valid-type]
         role: RoleEnum | None = None,  # type: ignore[valid-type]
     ) -> Connection[MembershipRef] | None:
@@ -144,7 +145,7 @@ class DomainType:
         page = await info.context.loaders.domain_members.load(
             (
                 self.id,
-                page_params(first, after),
+                page_params(first, after, last, before),
                 MembershipStatus(status) if status else None,
                 Role(role) if role else None,
             )
@@ -161,12 +162,14 @@ class DomainType:
         status: GatheringStatusEnum | None = None,  # type: ignore[valid-type]
         first: int | None = None,
         after: str | None = None,
+        last: int | None = None,
+        before: str | None = None,
     ) -> Connection[GatheringRef] | None:
         from app.schema.types.gatherings import GatheringType
         from app.services.gatherings import to_public
 
         page = await info.context.loaders.domain_gatherings.load(
-            (self.id, page_params(first, after), from_, to, status)
+            (self.id, page_params(first, after, last, before), from_, to, status)
         )
         return connection(page, lambda v: GatheringType.from_public(to_public(v)))
 
@@ -180,13 +183,15 @@ class DomainType:
         sort: ContributionSortEnum = "newest",  # type: ignore[valid-type,assignment]
         first: int | None = None,
         after: str | None = None,
+        last: int | None = None,
+        before: str | None = None,
     ) -> Connection[ContributionRef] | None:
         from app.schema.types.contributions import ContributionType
         from app.services.contributions import ContributionFilter
 
         narrow = filter.to_filter(sort) if filter else ContributionFilter(sort=sort)
         page = await info.context.loaders.domain_contributions.load(
-            (self.id, page_params(first, after), narrow)
+            (self.id, page_params(first, after, last, before), narrow)
         )
         return connection(page, ContributionType.from_model)
 

@@ -16,6 +16,7 @@ from app.models.gatherings import (
 )
 from app.schema.context import Info
 from app.schema.descriptions import described
+from app.schema.relay import UuidNode
 from app.schema.types.domains import DomainType
 from app.schema.types.enums import (
     AttendanceSourceEnum,
@@ -124,8 +125,7 @@ class AttendanceType:
 
 @described(GatheringPublic)
 @strawberry.type(name="Gathering")
-class GatheringType:
-    id: uuid.UUID
+class GatheringType(UuidNode):
     domain_id: uuid.UUID
     title: str
     theme: str

@@ -6,6 +6,7 @@ import strawberry
 from app.models.memberships import Membership, MembershipDetail, MembershipEventPublic
 from app.schema.context import Info
 from app.schema.descriptions import described
+from app.schema.relay import UuidNode
 from app.schema.types.domains import DomainType
 from app.schema.types.enums import MembershipEventKindEnum, MembershipStatusEnum, RoleEnum
 from app.schema.types.people import PersonType
@@ -23,8 +24,7 @@ class MembershipEventType:
 
 @described(MembershipDetail)
 @strawberry.type(name="Membership")
-class MembershipType:
-    id: uuid.UUID
+class MembershipType(UuidNode):
     domain_id: uuid.UUID
     person_id: uuid.UUID
     status: MembershipStatusEnum  # type: ignore[valid-type]

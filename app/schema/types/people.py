@@ -1,4 +1,3 @@
-import uuid
 from datetime import datetime
 from typing import TYPE_CHECKING, Annotated
 
@@ -14,7 +13,7 @@ from app.models.people import (
 )
 from app.schema.context import Info
 from app.schema.descriptions import GATHERING_WINDOW, arguments, described
-from app.schema.relay import Connection, connection, page_params
+from app.schema.relay import Connection, UuidNode, connection, page_params
 from app.services import people
 from app.services.actors import Actor
 
@@ -29,8 +28,7 @@ if TYPE_CHECKING:
     description="A person: what others see of them, and for themselves and platform admins "
     "their email and settings too.",
 )
-class PersonType:
-    id: uuid.UUID
+class PersonType(UuidNode):
     display_name: str
     bio: str
     expertise: list[str]
@@ -76,12 +74,17 @@ class PersonType:
 
     @strawberry.field(description="The memberships of this person that you may see.")
     async def memberships(
-        self, info: Info, first: int | None = None, after: str | None = None
+        self,
+        info: Info,
+        first: int | None = None,
+        after: str | None = None,
+        last: int | None = None,
+        before: str | None = None,
     ) -> Connection[Annotated["MembershipType", strawberry.lazy("app.schema.types.memberships")]]:
         from app.schema.types.memberships import MembershipType
 
         page = await info.context.loaders.person_memberships.load(
-            (self.id, page_params(first, after))
+            (self.id, page_params(first, after, last, before))
         )
         return connection(page, MembershipType.from_model)
 
@@ -96,6 +99,8 @@ class PersonType:
         to: datetime | None = None,
         first: int | None = None,
         after: str | None = None,
+        last: int | None = None,
+        before: str | None = None,
     ) -> (
         Connection[Annotated["GatheringType", strawberry.lazy("app.schema.types.gatherings")]]
         | None
@@ -104,7 +109,7 @@ class PersonType:
         from app.services.gatherings import to_public
 
         page = await info.context.loaders.person_gatherings.load(
-            (self.id, page_params(first, after), from_, to)
+            (self.id, page_params(first, after, last, before), from_, to)
         )
         return connection(page, lambda v: GatheringType.from_public(to_public(v)))
 
@@ -136,8 +141,7 @@ class TokenPairType:
 
 @described(ApiKeyCreated)
 @strawberry.type(name="ApiKey", description="An API key; its secret only when it is created.")
-class ApiKeyType:
-    id: uuid.UUID
+class ApiKeyType(UuidNode):
     name: str
     prefix: str
     scopes: list[str]
