@@ -186,6 +186,9 @@ def test_conventions_are_followed() -> None:
     for block in run:
         if block.language != "graphql":
             assert not unchecked_curls(block), (block.line, unchecked_curls(block))
+    for target in re.findall(r"\]\(([^)#\s]+)[^)]*\)", README.read_text()):
+        if not re.match(r"[a-z]+:", target):
+            assert (ROOT / target).exists(), f"README links to {target}, not in the repository"
     skipped = [b for b in blocks if b.language in RUN_LANGUAGES and not b.run]
     assert len(skipped) <= 6, [b.line for b in skipped]  # sparingly
 
