@@ -446,17 +446,9 @@ class Replay:
                         target.domain_id,
                     )
                 )
-                if nod.kind == EndorsementKind.applied and nod.note.strip():
-                    story = ValueStory(
-                        domain_id=target.domain_id,
-                        author_id=actor.person_id,
-                        cycle=ValueCycle.applied,
-                        title=f"Applied: {target.title or target.kind}"[:300],
-                        story=nod.note,
-                        contribution_ids=[endorsement.contribution_id],
-                        endorsement_id=endorsement.id,
-                        created_at=nod.at,
-                    )
+                story = endorsements.applied_story(target, endorsement)
+                if story is not None:
+                    story.created_at = nod.at
                     stories.append(story.model_dump())
                     changes.append(
                         self.change(

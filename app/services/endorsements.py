@@ -30,6 +30,22 @@ from app.services.pagination import Page, PageParams, paginate
 _COUNTER = {EndorsementKind.helpful: "helpful_count", EndorsementKind.applied: "applied_count"}
 
 
+def applied_story(contribution: Contribution, endorsement: Endorsement) -> ValueStory | None:
+    """An "applied" endorsement with a note is also a value story: the note tells how the
+    contribution was put to use. Any other endorsement is not."""
+    if endorsement.kind != EndorsementKind.applied or not endorsement.note.strip():
+        return None
+    return ValueStory(
+        domain_id=contribution.domain_id,
+        author_id=endorsement.person_id,
+        cycle=ValueCycle.applied,
+        title=f"Applied: {contribution.title or contribution.kind}"[:300],
+        story=endorsement.note,
+        contribution_ids=[contribution.id],
+        endorsement_id=endorsement.id,
+    )
+
+
 async def endorse(
     session: AsyncSession, actor: Actor, contribution_id: uuid.UUID, data: EndorsementInput
 ) -> tuple[Endorsement, bool]:
@@ -68,16 +84,8 @@ async def endorse(
         return await endorse(session, actor, contribution_id, data)
     await bump_counter(session, contribution.id, _COUNTER[EndorsementKind(data.kind)], 1)
     await endorsement_changed(session, actor, "endorsement.created", endorsement, contribution)
-    if data.kind == EndorsementKind.applied and data.note.strip():
-        story = ValueStory(
-            domain_id=contribution.domain_id,
-            author_id=actor.person_id,
-            cycle=ValueCycle.applied,
-            title=f"Applied: {contribution.title or contribution.kind}"[:300],
-            story=data.note,
-            contribution_ids=[contribution.id],
-            endorsement_id=endorsement.id,
-        )
+    story = applied_story(contribution, endorsement)
+    if story is not None:
         session.add(story)
         await value_story_created(session, actor, story)
     await session.commit()
