@@ -20,13 +20,12 @@ from pathlib import Path
 import asyncpg
 import httpx
 
-ROOT = Path(__file__).resolve().parent.parent
-sys.path.insert(0, str(ROOT))
-
 from app.config import Settings
 from app.db import async_url
 from app.dbadmin import create_database, drop_database, migrate
 from app.services.auth import Passwords
+
+ROOT = Path(__file__).resolve().parent.parent
 
 SECRET = "benchmark-secret-key-that-is-long-enough-0123456789"
 EMAIL = "login-bench-{}@example.org"

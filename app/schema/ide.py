@@ -180,10 +180,14 @@ class GraphQLApp(GraphQLRouter[Context, None]):
         """A request GraphQL cannot even read (a body that is no JSON, nested too deep, not
         UTF-8) is answered in GraphQL's own shape with a stable code, not in plain text."""
         try:
-            return await super().run(request, context=context, root_value=root_value)
+            response = await super().run(request, context=context, root_value=root_value)
         except HTTPException as exc:
             if exc.status_code != 400:
                 raise
             code = "MALFORMED_JSON" if "JSON" in exc.reason else "BAD_REQUEST"
             body = {"errors": [{"message": exc.reason, "extensions": {"code": code}}]}
             return JSONResponse(body, status_code=400)
+        if request.method == "GET" and isinstance(response, Response):
+            # GET answers GraphiQL's page to a browser and JSON to a client: by Accept.
+            response.headers["Vary"] = "Accept"
+        return response

@@ -253,3 +253,19 @@ async def test_cache_control_and_vary(
         f"{API}/domains/{c.slug}/export", headers={**auth(admin), "If-None-Match": "*"}
     )
     assert ignored.status_code == 200 and ignored.content
+
+
+async def test_graphql_get_varies_by_accept(plain: AsyncClient) -> None:
+    """GET /graphql is GraphiQL's page for a browser and JSON for a client: a cache must
+    key it by Accept as well as by caller."""
+    page = await plain.get("/graphql", headers={"Accept": "text/html"})
+    answer = await plain.get(
+        "/graphql", params={"query": "{ __typename }"}, headers={"Accept": "application/json"}
+    )
+    assert page.status_code == 200 and page.headers["content-type"].startswith("text/html")
+    assert answer.status_code == 200 and answer.json() == {
+        "data": {"__typename": "Query"},
+        "extensions": answer.json()["extensions"],
+    }
+    for response in (page, answer):
+        assert {"accept", "authorization"} <= set(vary(response)), response.headers
