@@ -36,16 +36,24 @@ class Passwords:
 
     def __init__(self, time_cost: int, *, concurrency: int = 2) -> None:
         self._hasher = PasswordHasher(time_cost=time_cost)
-        self._dummy = self._hasher.hash(secrets.token_urlsafe(16))
+        self._dummy: str | None = None
         self._limiter = anyio.CapacityLimiter(concurrency)
 
     async def hash(self, password: str) -> str:
         return await anyio.to_thread.run_sync(self._hasher.hash, password, limiter=self._limiter)
 
+    def _dummy_hash(self) -> str:
+        """A hash to verify against when there is no account, so that an unknown address
+        costs what a wrong password does. Made on first need, not at start: every CLI
+        command builds a Passwords, and a hash costs a few hundred milliseconds."""
+        if self._dummy is None:
+            self._dummy = self._hasher.hash(secrets.token_urlsafe(16))
+        return self._dummy
+
     async def verify(self, password_hash: str | None, password: str) -> bool:
         def check() -> bool:
             try:
-                return self._hasher.verify(password_hash or self._dummy, password) and bool(
+                return self._hasher.verify(password_hash or self._dummy_hash(), password) and bool(
                     password_hash
                 )
             except (VerificationError, InvalidHashError):
