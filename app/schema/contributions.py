@@ -32,11 +32,11 @@ from app.schema.types.contributions import (
     ValueStoryType,
 )
 from app.schema.types.enums import (
-    ContributionKindEnum,
-    ContributionStatusEnum,
-    EndorsementKindEnum,
-    ReportStatusEnum,
-    ValueCycleEnum,
+    ContributionKind,
+    ContributionStatus,
+    EndorsementKind,
+    ReportStatus,
+    ValueCycle,
 )
 from app.services import contributions, curation, endorsements, moderation, search
 from app.services.contributions import ContributionFilter
@@ -48,7 +48,7 @@ from app.services.validation import parse
     description="What a list of contributions is narrowed to; every condition given must hold."
 )
 class ContributionFilterInput:
-    kind: ContributionKindEnum | None = strawberry.field(  # type: ignore[valid-type]
+    kind: ContributionKind | None = strawberry.field(
         default=None, description="Only contributions of this kind."
     )
     tag: str | None = strawberry.field(default=None, description="Only those with this tag.")
@@ -71,7 +71,7 @@ class ContributionFilterInput:
     created_before: datetime | None = strawberry.field(
         default=None, description="Only those created before this time."
     )
-    status: ContributionStatusEnum | None = strawberry.field(  # type: ignore[valid-type]
+    status: ContributionStatus | None = strawberry.field(
         default=None, description="Only those with this status (default: published)."
     )
     q: str | None = strawberry.field(
@@ -85,7 +85,7 @@ class ContributionFilterInput:
 @described(ContributionCreate)
 @strawberry.input
 class ContributionInput:
-    kind: ContributionKindEnum  # type: ignore[valid-type]
+    kind: ContributionKind
     title: str | None = strawberry.UNSET
     body: str | None = strawberry.UNSET
     url: str | None = strawberry.UNSET
@@ -94,7 +94,7 @@ class ContributionInput:
     gathering_id: uuid.UUID | None = strawberry.UNSET
     parent_id: uuid.UUID | None = strawberry.UNSET
     recipient_ids: list[uuid.UUID] | None = strawberry.UNSET
-    status: ContributionStatusEnum | None = strawberry.UNSET  # type: ignore[valid-type]
+    status: ContributionStatus | None = strawberry.UNSET
 
 
 @described(ContributionUpdate)
@@ -105,13 +105,13 @@ class ContributionUpdateInput:
     url: str | None = strawberry.UNSET
     tags: list[str] | None = strawberry.UNSET
     themes: list[str] | None = strawberry.UNSET
-    status: ContributionStatusEnum | None = strawberry.UNSET  # type: ignore[valid-type]
+    status: ContributionStatus | None = strawberry.UNSET
 
 
 @described(ValueStoryCreate)
 @strawberry.input
 class ValueStoryInput:
-    cycle: ValueCycleEnum  # type: ignore[valid-type]
+    cycle: ValueCycle
     title: str
     story: str
     contribution_ids: list[uuid.UUID] | None = strawberry.UNSET
@@ -142,7 +142,7 @@ class CollectionItemInputType:
 @described(ReportResolve)
 @strawberry.input
 class ReportResolveInput:
-    status: ReportStatusEnum  # type: ignore[valid-type]
+    status: ReportStatus
     note: str | None = strawberry.UNSET
     hide: bool | None = strawberry.UNSET
 
@@ -177,7 +177,7 @@ class ContributionQuery:
         info: Info,
         q: str,
         domain: str | None = None,
-        kind: ContributionKindEnum | None = None,  # type: ignore[valid-type]
+        kind: ContributionKind | None = None,
         first: int | None = None,
         after: str | None = None,
         last: int | None = None,
@@ -245,7 +245,7 @@ class ContributionQuery:
         self,
         info: Info,
         slug: str,
-        cycle: ValueCycleEnum | None = None,  # type: ignore[valid-type]
+        cycle: ValueCycle | None = None,
         first: int | None = None,
         after: str | None = None,
         last: int | None = None,
@@ -287,7 +287,7 @@ class ContributionQuery:
         self,
         info: Info,
         slug: str,
-        status: ReportStatusEnum | None = "open",  # type: ignore[valid-type,assignment]
+        status: ReportStatus | None = ReportStatus.open,
         first: int | None = None,
         after: str | None = None,
         last: int | None = None,
@@ -363,7 +363,7 @@ class ContributionMutation:
         self,
         info: Info,
         id: uuid.UUID,
-        kind: EndorsementKindEnum,  # type: ignore[valid-type]
+        kind: EndorsementKind,
         note: str | None = None,
     ) -> EndorsementType | None:
         data = parse(
@@ -380,7 +380,7 @@ class ContributionMutation:
         self,
         info: Info,
         id: uuid.UUID,
-        kind: EndorsementKindEnum,  # type: ignore[valid-type]
+        kind: EndorsementKind,
     ) -> bool | None:
         async with info.context.session() as session:
             await endorsements.withdraw(session, info.context.actor, id, kind)

@@ -7,9 +7,9 @@ from app.schema.inputs import ExpectedVersion, create_data, input_data
 from app.schema.relay import Connection, connection, page_params
 from app.schema.types.domains import DomainType
 from app.schema.types.enums import (
-    JoinPolicyEnum,
-    LifecycleStageEnum,
-    VisibilityEnum,
+    JoinPolicy,
+    LifecycleStage,
+    Visibility,
 )
 from app.services import domains
 from app.services.validation import parse
@@ -25,11 +25,11 @@ class DomainCreateInput:
     goals: list[str] | None = strawberry.UNSET
     boundaries: str | None = strawberry.UNSET
     themes: list[str] | None = strawberry.UNSET
-    visibility: VisibilityEnum | None = strawberry.UNSET  # type: ignore[valid-type]
-    join_policy: JoinPolicyEnum | None = strawberry.UNSET  # type: ignore[valid-type]
+    visibility: Visibility | None = strawberry.UNSET
+    join_policy: JoinPolicy | None = strawberry.UNSET
     max_active_members: int | None = strawberry.UNSET
     parent_slug: str | None = strawberry.UNSET
-    lifecycle_stage: LifecycleStageEnum | None = strawberry.UNSET  # type: ignore[valid-type]
+    lifecycle_stage: LifecycleStage | None = strawberry.UNSET
     timezone: str | None = strawberry.UNSET
     code_of_conduct: str | None = strawberry.UNSET
 
@@ -44,11 +44,11 @@ class DomainUpdateInput:
     goals: list[str] | None = strawberry.UNSET
     boundaries: str | None = strawberry.UNSET
     themes: list[str] | None = strawberry.UNSET
-    visibility: VisibilityEnum | None = strawberry.UNSET  # type: ignore[valid-type]
-    join_policy: JoinPolicyEnum | None = strawberry.UNSET  # type: ignore[valid-type]
+    visibility: Visibility | None = strawberry.UNSET
+    join_policy: JoinPolicy | None = strawberry.UNSET
     max_active_members: int | None = strawberry.UNSET
     parent_slug: str | None = strawberry.UNSET
-    lifecycle_stage: LifecycleStageEnum | None = strawberry.UNSET  # type: ignore[valid-type]
+    lifecycle_stage: LifecycleStage | None = strawberry.UNSET
     timezone: str | None = strawberry.UNSET
     code_of_conduct: str | None = strawberry.UNSET
 
@@ -81,8 +81,8 @@ class DomainQuery:
         before: str | None = None,
         q: str | None = None,
         theme: str | None = None,
-        visibility: VisibilityEnum | None = None,  # type: ignore[valid-type]
-        lifecycle_stage: LifecycleStageEnum | None = None,  # type: ignore[valid-type]
+        visibility: Visibility | None = None,
+        lifecycle_stage: LifecycleStage | None = None,
         parent: str | None = None,
         mine: bool = False,
         include_archived: bool = False,

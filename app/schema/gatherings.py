@@ -18,10 +18,10 @@ from app.schema.descriptions import arguments, described
 from app.schema.inputs import ExpectedVersion, create_data, input_data
 from app.schema.relay import UuidNode
 from app.schema.types.enums import (
-    EditScopeEnum,
-    ModalityEnum,
-    RsvpResponseEnum,
-    SegmentKindEnum,
+    EditScope,
+    Modality,
+    RsvpResponse,
+    SegmentKind,
 )
 from app.schema.types.gatherings import AttendanceType, GatheringType, RsvpType
 from app.services import calendars, gatherings, rsvps
@@ -35,7 +35,7 @@ SCOPE = "Which occurrences the change applies to (default: this one)."
 class AgendaSegmentInput:
     title: str
     minutes: int
-    kind: SegmentKindEnum | None = strawberry.UNSET  # type: ignore[valid-type]
+    kind: SegmentKind | None = strawberry.UNSET
 
 
 @described(GatheringCreate)
@@ -48,7 +48,7 @@ class GatheringInput:
     theme: str | None = strawberry.UNSET
     guiding_question: str | None = strawberry.UNSET
     description: str | None = strawberry.UNSET
-    modality: ModalityEnum | None = strawberry.UNSET  # type: ignore[valid-type]
+    modality: Modality | None = strawberry.UNSET
     location: str | None = strawberry.UNSET
     join_url: str | None = strawberry.UNSET
     capacity: int | None = strawberry.UNSET
@@ -67,7 +67,7 @@ class GatheringUpdateInput:
     description: str | None = strawberry.UNSET
     start: datetime | None = strawberry.UNSET
     duration_minutes: int | None = strawberry.UNSET
-    modality: ModalityEnum | None = strawberry.UNSET  # type: ignore[valid-type]
+    modality: Modality | None = strawberry.UNSET
     location: str | None = strawberry.UNSET
     join_url: str | None = strawberry.UNSET
     capacity: int | None = strawberry.UNSET
@@ -129,7 +129,7 @@ class GatheringMutation:
         info: Info,
         id: uuid.UUID,
         input: GatheringUpdateInput,
-        scope: EditScopeEnum = "this",  # type: ignore[valid-type,assignment]
+        scope: EditScope = EditScope.this,
         expected_version: ExpectedVersion = None,
     ) -> GatheringType | None:
         data = parse(GatheringUpdate, input_data(input))
@@ -145,7 +145,7 @@ class GatheringMutation:
         self,
         info: Info,
         id: uuid.UUID,
-        scope: EditScopeEnum = "this",  # type: ignore[valid-type,assignment]
+        scope: EditScope = EditScope.this,
         expected_version: ExpectedVersion = None,
     ) -> GatheringType | None:
         data = GatheringUpdate(status=GatheringStatus.cancelled)
@@ -161,7 +161,7 @@ class GatheringMutation:
         self,
         info: Info,
         id: uuid.UUID,
-        response: RsvpResponseEnum,  # type: ignore[valid-type]
+        response: RsvpResponse,
     ) -> RsvpType | None:
         data = parse(RsvpInput, {"response": response})
         async with info.context.session() as session:

@@ -6,7 +6,7 @@ from app.models.memberships import MembershipCreate, MembershipUpdate
 from app.schema.context import Info
 from app.schema.descriptions import arguments, described
 from app.schema.inputs import ExpectedVersion, input_data
-from app.schema.types.enums import MembershipStatusEnum, RoleEnum
+from app.schema.types.enums import MembershipStatus, Role
 from app.schema.types.memberships import MembershipType
 from app.services import memberships
 from app.services.validation import parse
@@ -15,8 +15,8 @@ from app.services.validation import parse
 @described(MembershipUpdate)
 @strawberry.input
 class MembershipUpdateInput:
-    status: MembershipStatusEnum | None = strawberry.UNSET  # type: ignore[valid-type]
-    roles: list[RoleEnum] | None = strawberry.UNSET  # type: ignore[valid-type]
+    status: MembershipStatus | None = strawberry.UNSET
+    roles: list[Role] | None = strawberry.UNSET
     accept_code_of_conduct: bool = False
 
 
@@ -55,7 +55,7 @@ class MembershipMutation:
         info: Info,
         slug: str,
         person_id: uuid.UUID,
-        roles: list[RoleEnum] | None = None,  # type: ignore[valid-type]
+        roles: list[Role] | None = None,
     ) -> MembershipType | None:
         data = parse(MembershipCreate, {"person_id": person_id, "roles": roles})
         async with info.context.session() as session:

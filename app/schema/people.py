@@ -17,7 +17,7 @@ from app.schema.context import Info
 from app.schema.descriptions import arguments, described
 from app.schema.inputs import ExpectedVersion, input_data
 from app.schema.relay import Connection, connection, page_params
-from app.schema.types.enums import ApiKeyScopeEnum
+from app.schema.types.enums import ApiKeyScope
 from app.schema.types.people import (
     ApiKeyType,
     PersonType,
@@ -56,7 +56,7 @@ class PersonUpdateInput:
 @strawberry.input
 class ApiKeyInput:
     name: str
-    scopes: list[ApiKeyScopeEnum] | None = strawberry.UNSET  # type: ignore[valid-type]
+    scopes: list[ApiKeyScope] | None = strawberry.UNSET
     rate_limit_per_minute: int | None = strawberry.UNSET
 
 

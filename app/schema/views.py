@@ -34,7 +34,7 @@ class ViewQuery:
         layers: list[str] | None = None,
         min_coattendance: int = 2,
         min_shared_domains: int = 2,
-    ) -> NetworkViewType:  # type: ignore[valid-type]
+    ) -> NetworkViewType:
         params = view_params(
             since, until, layers, min_coattendance, min_shared_domains, cross_domain=True
         )
@@ -50,7 +50,7 @@ async def domain_network(
     until: datetime | None,
     layers: list[str] | None,
     min_coattendance: int,
-) -> NetworkViewType:  # type: ignore[valid-type]
+) -> NetworkViewType:
     params = view_params(since, until, layers, min_coattendance)
     async with info.context.session() as session:
         view = await network.domain_network(session, info.context.actor, slug, params)
@@ -59,7 +59,7 @@ async def domain_network(
 
 async def domain_community(
     info: Info, slug: str, since: datetime | None, until: datetime | None
-) -> CommunityViewType:  # type: ignore[valid-type]
+) -> CommunityViewType:
     async with info.context.session() as session:
         view = await community.community_view(
             session, info.context.actor, slug, view_params(since, until)
@@ -69,7 +69,7 @@ async def domain_community(
 
 async def domain_comparison(
     info: Info, slug: str, since: datetime | None, until: datetime | None
-) -> ComparisonViewType:  # type: ignore[valid-type]
+) -> ComparisonViewType:
     async with info.context.session() as session:
         view = await comparison.comparison_view(
             session, info.context.actor, slug, view_params(since, until)
@@ -83,7 +83,7 @@ async def domain_comparison_history(
     since: datetime | None,
     until: datetime | None,
     interval: HistoryInterval,
-) -> ComparisonHistoryType:  # type: ignore[valid-type]
+) -> ComparisonHistoryType:
     async with info.context.session() as session:
         history = await comparison.comparison_history(
             session, info.context.actor, slug, since, until, interval

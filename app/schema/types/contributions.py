@@ -7,7 +7,6 @@ import strawberry
 from app.models.contributions import (
     CollectionItemPublic,
     CollectionPublic,
-    ContributionKind,
     ContributionPublic,
     EndorsementPublic,
     ModerationEventPublic,
@@ -21,12 +20,12 @@ from app.schema.descriptions import described
 from app.schema.relay import UuidNode
 from app.schema.types.domains import DomainType
 from app.schema.types.enums import (
-    ContributionKindEnum,
-    ContributionStatusEnum,
-    EndorsementKindEnum,
-    ModerationActionEnum,
-    ReportStatusEnum,
-    ValueCycleEnum,
+    ContributionKind,
+    ContributionStatus,
+    EndorsementKind,
+    ModerationAction,
+    ReportStatus,
+    ValueCycle,
 )
 from app.schema.types.people import PersonType
 
@@ -43,7 +42,7 @@ async def _person(info: Info, person_id: uuid.UUID | None) -> PersonType | None:
 class EndorsementType(UuidNode):
     contribution_id: uuid.UUID
     person_id: uuid.UUID
-    kind: EndorsementKindEnum  # type: ignore[valid-type]
+    kind: EndorsementKind
     note: str
     created_at: datetime
 
@@ -77,7 +76,7 @@ class RevisionType:
 class ContributionType(UuidNode):
     domain_id: uuid.UUID
     author_id: uuid.UUID | None
-    kind: ContributionKindEnum  # type: ignore[valid-type]
+    kind: ContributionKind
     title: str | None
     body: str
     url: str | None
@@ -86,7 +85,7 @@ class ContributionType(UuidNode):
     gathering_id: uuid.UUID | None
     parent_id: uuid.UUID | None
     recipient_ids: list[uuid.UUID]
-    status: ContributionStatusEnum  # type: ignore[valid-type]
+    status: ContributionStatus
     accepted_answer_id: uuid.UUID | None
     first_answer_at: datetime | None
     answer_count: int
@@ -152,7 +151,7 @@ class ContributionType(UuidNode):
 class ValueStoryType(UuidNode):
     domain_id: uuid.UUID
     author_id: uuid.UUID | None
-    cycle: ValueCycleEnum  # type: ignore[valid-type]
+    cycle: ValueCycle
     title: str
     story: str
     contribution_ids: list[uuid.UUID]
@@ -215,7 +214,7 @@ class ReportType(UuidNode):
     contribution_id: uuid.UUID
     reporter_id: uuid.UUID | None
     reason: str
-    status: ReportStatusEnum  # type: ignore[valid-type]
+    status: ReportStatus
     resolved_by_id: uuid.UUID | None
     resolution_note: str
     created_at: datetime
@@ -230,7 +229,7 @@ class ReportType(UuidNode):
 @strawberry.type(name="ModerationEvent")
 class ModerationEventType:
     actor_id: uuid.UUID | None
-    action: ModerationActionEnum  # type: ignore[valid-type]
+    action: ModerationAction
     reason: str
     at: datetime
 

@@ -5,7 +5,7 @@ from typing import TYPE_CHECKING, Annotated
 import strawberry
 
 from app.models.domains import Domain, DomainPublic
-from app.models.memberships import Invitation, MembershipStatus, Role
+from app.models.memberships import Invitation
 from app.schema.context import Info
 from app.schema.descriptions import (
     GATHERING_WINDOW,
@@ -16,14 +16,14 @@ from app.schema.descriptions import (
 )
 from app.schema.relay import Connection, UuidNode, connection, page_params
 from app.schema.types.enums import (
-    ContributionSortEnum,
-    GatheringStatusEnum,
-    HistoryIntervalEnum,
-    JoinPolicyEnum,
-    LifecycleStageEnum,
-    MembershipStatusEnum,
-    RoleEnum,
-    VisibilityEnum,
+    ContributionSort,
+    GatheringStatus,
+    HistoryInterval,
+    JoinPolicy,
+    LifecycleStage,
+    MembershipStatus,
+    Role,
+    Visibility,
 )
 
 if TYPE_CHECKING:
@@ -50,7 +50,7 @@ class InvitationType:
     invited_at: datetime
     invited_by_id: uuid.UUID | None
     invited_by_name: str | None
-    roles: list[RoleEnum]  # type: ignore[valid-type]
+    roles: list[Role]
 
 
 @described(DomainPublic)
@@ -63,10 +63,10 @@ class DomainType(UuidNode):
     goals: list[str]
     boundaries: str
     themes: list[str]
-    visibility: VisibilityEnum  # type: ignore[valid-type]
-    join_policy: JoinPolicyEnum  # type: ignore[valid-type]
+    visibility: Visibility
+    join_policy: JoinPolicy
     max_active_members: int | None
-    lifecycle_stage: LifecycleStageEnum  # type: ignore[valid-type]
+    lifecycle_stage: LifecycleStage
     timezone: str
     code_of_conduct: str
     created_at: datetime
@@ -89,10 +89,10 @@ class DomainType(UuidNode):
             goals=list(d.goals),
             boundaries=d.boundaries,
             themes=list(d.themes),
-            visibility=d.visibility,
-            join_policy=d.join_policy,
+            visibility=Visibility(d.visibility),
+            join_policy=JoinPolicy(d.join_policy),
             max_active_members=d.max_active_members,
-            lifecycle_stage=d.lifecycle_stage,
+            lifecycle_stage=LifecycleStage(d.lifecycle_stage),
             timezone=d.timezone,
             code_of_conduct=d.code_of_conduct,
             created_at=d.created_at,
@@ -137,8 +137,8 @@ class DomainType(UuidNode):
         after: str | None = None,
         last: int | None = None,
         before: str | None = None,
-        status: MembershipStatusEnum | None = None,  # type: ignore[valid-type]
-        role: RoleEnum | None = None,  # type: ignore[valid-type]
+        status: MembershipStatus | None = None,
+        role: Role | None = None,
     ) -> Connection[MembershipRef] | None:
         from app.schema.types.memberships import MembershipType
 
@@ -146,8 +146,8 @@ class DomainType(UuidNode):
             (
                 self.id,
                 page_params(first, after, last, before),
-                MembershipStatus(status) if status else None,
-                Role(role) if role else None,
+                status,
+                role,
             )
         )
         return connection(page, MembershipType.from_model)
@@ -159,7 +159,7 @@ class DomainType(UuidNode):
         info: Info,
         from_: Annotated[datetime | None, strawberry.argument(name="from")] = None,
         to: datetime | None = None,
-        status: GatheringStatusEnum | None = None,  # type: ignore[valid-type]
+        status: GatheringStatus | None = None,
         first: int | None = None,
         after: str | None = None,
         last: int | None = None,
@@ -180,7 +180,7 @@ class DomainType(UuidNode):
         info: Info,
         filter: Annotated["ContributionFilterInput", strawberry.lazy("app.schema.contributions")]
         | None = None,
-        sort: ContributionSortEnum = "newest",  # type: ignore[valid-type,assignment]
+        sort: ContributionSort = ContributionSort.newest,
         first: int | None = None,
         after: str | None = None,
         last: int | None = None,
@@ -243,7 +243,7 @@ class DomainType(UuidNode):
         info: Info,
         since: datetime | None = None,
         until: datetime | None = None,
-        interval: HistoryIntervalEnum = "month",  # type: ignore[valid-type,assignment]
+        interval: HistoryInterval = HistoryInterval.month,
     ) -> Annotated["ComparisonHistory", strawberry.lazy("app.schema.types.views")] | None:
         from app.schema.views import domain_comparison_history
 

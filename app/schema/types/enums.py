@@ -1,3 +1,8 @@
+"""The GraphQL enums: each Python enum registered once, in place, with the meanings
+written next to it (see `app.schema.descriptions.graphql_enum`). Annotations name the
+Python enum itself, imported from here so that it is registered before use; Strawberry
+maps it to its GraphQL enum and mypy takes it as the type it is."""
+
 from app.models.contributions import (
     ContributionKind,
     ContributionSort,
@@ -22,26 +27,55 @@ from app.models.people import ApiKeyScope
 from app.models.views import HistoryInterval
 from app.schema.descriptions import graphql_enum
 
-VisibilityEnum = graphql_enum(Visibility)
-JoinPolicyEnum = graphql_enum(JoinPolicy)
-LifecycleStageEnum = graphql_enum(LifecycleStage)
-MembershipStatusEnum = graphql_enum(MembershipStatus)
-RoleEnum = graphql_enum(Role)
-MembershipEventKindEnum = graphql_enum(MembershipEventKind)
-ApiKeyScopeEnum = graphql_enum(ApiKeyScope)
-ModalityEnum = graphql_enum(Modality)
-GatheringStatusEnum = graphql_enum(GatheringStatus)
-SegmentKindEnum = graphql_enum(SegmentKind)
-RsvpResponseEnum = graphql_enum(RsvpResponse)
-RsvpStatusEnum = graphql_enum(RsvpStatus)
-AttendanceSourceEnum = graphql_enum(AttendanceSource)
-EditScopeEnum = graphql_enum(EditScope)
-ContributionKindEnum = graphql_enum(ContributionKind)
-ContributionStatusEnum = graphql_enum(ContributionStatus)
-ContributionSortEnum = graphql_enum(ContributionSort)
-EndorsementKindEnum = graphql_enum(EndorsementKind)
-ValueCycleEnum = graphql_enum(ValueCycle)
-ReportStatusEnum = graphql_enum(ReportStatus)
-ModerationActionEnum = graphql_enum(ModerationAction)
-# The views register their own enums; this one is an argument of `Domain.comparisonHistory`.
-HistoryIntervalEnum = graphql_enum(HistoryInterval)
+__all__ = [
+    "ApiKeyScope",
+    "AttendanceSource",
+    "ContributionKind",
+    "ContributionSort",
+    "ContributionStatus",
+    "EditScope",
+    "EndorsementKind",
+    "GatheringStatus",
+    "HistoryInterval",
+    "JoinPolicy",
+    "LifecycleStage",
+    "MembershipEventKind",
+    "MembershipStatus",
+    "Modality",
+    "ModerationAction",
+    "ReportStatus",
+    "Role",
+    "RsvpResponse",
+    "RsvpStatus",
+    "SegmentKind",
+    "ValueCycle",
+    "Visibility",
+]
+
+# The views register their own enums; HistoryInterval is here as an argument of
+# `Domain.comparisonHistory`, which needs it registered first.
+for _enum in (
+    Visibility,
+    JoinPolicy,
+    LifecycleStage,
+    MembershipStatus,
+    Role,
+    MembershipEventKind,
+    ApiKeyScope,
+    Modality,
+    GatheringStatus,
+    SegmentKind,
+    RsvpResponse,
+    RsvpStatus,
+    AttendanceSource,
+    EditScope,
+    ContributionKind,
+    ContributionStatus,
+    ContributionSort,
+    EndorsementKind,
+    ValueCycle,
+    ReportStatus,
+    ModerationAction,
+    HistoryInterval,
+):
+    graphql_enum(_enum)

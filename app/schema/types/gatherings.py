@@ -19,11 +19,11 @@ from app.schema.descriptions import described
 from app.schema.relay import UuidNode
 from app.schema.types.domains import DomainType
 from app.schema.types.enums import (
-    AttendanceSourceEnum,
-    GatheringStatusEnum,
-    ModalityEnum,
-    RsvpStatusEnum,
-    SegmentKindEnum,
+    AttendanceSource,
+    GatheringStatus,
+    Modality,
+    RsvpStatus,
+    SegmentKind,
 )
 from app.schema.types.people import PersonType
 
@@ -32,7 +32,7 @@ from app.schema.types.people import PersonType
 @strawberry.type(name="AgendaSegment")
 class AgendaSegmentType:
     title: str
-    kind: SegmentKindEnum  # type: ignore[valid-type]
+    kind: SegmentKind
     minutes: int
 
 
@@ -51,7 +51,7 @@ class RecurrenceType:
 class RsvpType:
     person_id: uuid.UUID
     gathering_id: uuid.UUID
-    status: RsvpStatusEnum  # type: ignore[valid-type]
+    status: RsvpStatus
     queued_at: datetime | None
     created_at: datetime
     updated_at: datetime
@@ -61,7 +61,7 @@ class RsvpType:
         return cls(
             person_id=r.person_id,
             gathering_id=r.gathering_id,
-            status=r.status,
+            status=RsvpStatus(r.status),
             queued_at=r.queued_at,
             created_at=r.created_at,
             updated_at=r.updated_at,
@@ -103,7 +103,7 @@ class RsvpsType:
 class AttendanceType:
     person_id: uuid.UUID
     gathering_id: uuid.UUID
-    source: AttendanceSourceEnum  # type: ignore[valid-type]
+    source: AttendanceSource
     walk_in: bool
     created_at: datetime
 
@@ -112,7 +112,7 @@ class AttendanceType:
         return cls(
             person_id=a.person_id,
             gathering_id=a.gathering_id,
-            source=a.source,
+            source=AttendanceSource(a.source),
             walk_in=a.walk_in,
             created_at=a.created_at,
         )
@@ -136,17 +136,17 @@ class GatheringType(UuidNode):
     start_local: str
     timezone: str
     duration_minutes: int
-    modality: ModalityEnum  # type: ignore[valid-type]
+    modality: Modality
     location: str
     join_url: str | None
     capacity: int | None
     host_ids: list[uuid.UUID]
     agenda: list[AgendaSegmentType]
-    status: GatheringStatusEnum  # type: ignore[valid-type]
+    status: GatheringStatus
     recurrence: RecurrenceType
     going_count: int
     waitlist_count: int
-    my_rsvp: RsvpStatusEnum | None  # type: ignore[valid-type]
+    my_rsvp: RsvpStatus | None
     summary: str
     decisions: list[str]
     follow_ups: list[str]

@@ -8,16 +8,16 @@ from app.schema.context import Info
 from app.schema.descriptions import described
 from app.schema.relay import UuidNode
 from app.schema.types.domains import DomainType
-from app.schema.types.enums import MembershipEventKindEnum, MembershipStatusEnum, RoleEnum
+from app.schema.types.enums import MembershipEventKind, MembershipStatus, Role
 from app.schema.types.people import PersonType
 
 
 @described(MembershipEventPublic)
 @strawberry.type(name="MembershipEvent")
 class MembershipEventType:
-    kind: MembershipEventKindEnum  # type: ignore[valid-type]
-    status: MembershipStatusEnum  # type: ignore[valid-type]
-    roles: list[RoleEnum]  # type: ignore[valid-type]
+    kind: MembershipEventKind
+    status: MembershipStatus
+    roles: list[Role]
     actor_id: uuid.UUID | None
     at: datetime
 
@@ -27,8 +27,8 @@ class MembershipEventType:
 class MembershipType(UuidNode):
     domain_id: uuid.UUID
     person_id: uuid.UUID
-    status: MembershipStatusEnum  # type: ignore[valid-type]
-    roles: list[RoleEnum]  # type: ignore[valid-type]
+    status: MembershipStatus
+    roles: list[Role]
     created_at: datetime
     updated_at: datetime
     joined_at: datetime | None
@@ -45,8 +45,8 @@ class MembershipType(UuidNode):
             id=m.id,
             domain_id=m.domain_id,
             person_id=m.person_id,
-            status=m.status,
-            roles=list(m.roles),
+            status=MembershipStatus(m.status),
+            roles=[Role(role) for role in m.roles],
             created_at=m.created_at,
             updated_at=m.updated_at,
             joined_at=m.joined_at,
