@@ -20,9 +20,9 @@ from app.models.gatherings import (
     RsvpCounts,
     RsvpStatus,
 )
-from app.models.memberships import Membership, MembershipStatus
+from app.models.memberships import Membership
 from app.models.people import Person
-from app.services.access import DomainAccess, actor_memberships, visible_domains
+from app.services.access import DomainAccess, active_membership, actor_memberships, visible_domains
 from app.services.actors import Actor
 from app.services.gatherings import (
     GATHERING_WINDOW,
@@ -186,7 +186,7 @@ async def gatherings_for_people(
     lo, hi = parse_window(start, end, GATHERING_WINDOW)
     conditions: list[Any] = [
         col(Membership.person_id).in_(person_ids),
-        col(Membership.status) == MembershipStatus.active,
+        active_membership(),
         col(Domain.archived_at).is_(None),
         col(Gathering.domain_id).in_(select(Domain.id).where(visible_domains(actor))),
         *_window_filter(lo, hi),

@@ -27,9 +27,17 @@ from app.models.gatherings import (
     Rsvp,
     RsvpStatus,
 )
-from app.models.memberships import Membership, MembershipStatus, Role
+from app.models.memberships import Membership, Role
 from app.services import recurrence
-from app.services.access import DomainAccess, actor_memberships, domain_access, visible_domains
+from app.services.access import (
+    DomainAccess,
+    active_member_ids,
+    active_membership,
+    actor_memberships,
+    domain_access,
+    is_active,
+    visible_domains,
+)
 from app.services.actors import Actor
 from app.services.pagination import Page, PageParams, paginate
 from app.services.validation import refuse_nulls
@@ -69,21 +77,6 @@ class GatheringView:
     waitlisted: int
     my_rsvp: str | None
     is_member: bool
-
-
-async def active_member_ids(
-    session: AsyncSession, domain_id: uuid.UUID, person_ids: list[uuid.UUID]
-) -> set[uuid.UUID]:
-    if not person_ids:
-        return set()
-    rows = await session.exec(
-        select(Membership.person_id).where(
-            col(Membership.domain_id) == domain_id,
-            col(Membership.person_id).in_(person_ids),
-            col(Membership.status) == MembershipStatus.active,
-        )
-    )
-    return set(rows.all())
 
 
 async def _check_hosts(
@@ -257,7 +250,7 @@ async def list_my_gatherings(
         .join(Domain, col(Domain.id) == col(Membership.domain_id))
         .where(
             col(Membership.person_id) == who,
-            col(Membership.status) == MembershipStatus.active,
+            active_membership(),
             col(Domain.archived_at).is_(None),
         )
     )
@@ -332,11 +325,7 @@ async def views_for(
             going=counts[g.id].get(RsvpStatus.going, 0),
             waitlisted=counts[g.id].get(RsvpStatus.waitlisted, 0),
             my_rsvp=mine.get(g.id),
-            is_member=actor.can_read_all
-            or (
-                (m := memberships.get(g.domain_id)) is not None
-                and m.status == MembershipStatus.active
-            ),
+            is_member=actor.can_read_all or is_active(memberships.get(g.domain_id)),
         )
         for g in gatherings
     ]
