@@ -16,7 +16,7 @@ import uuid
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import ColumnElement, and_, exists, false, literal, or_
+from sqlalchemy import ColumnElement, and_, exists, false, func, literal, or_
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
@@ -29,6 +29,43 @@ SEES_CARD = (MembershipStatus.active, MembershipStatus.invited)
 READS_CONTENT = (MembershipStatus.active,)
 
 
+def is_active(membership: Membership | None) -> bool:
+    """Whether this membership makes its person an active member of its domain: the one
+    status that reads the domain's content, holds its roles and counts toward its cap."""
+    return membership is not None and membership.status == MembershipStatus.active
+
+
+def active_membership(membership: Any = Membership) -> ColumnElement[bool]:
+    """`is_active` as an SQL condition on Membership (or on an alias of it)."""
+    condition: ColumnElement[bool] = membership.status == MembershipStatus.active
+    return condition
+
+
+async def active_member_ids(
+    session: AsyncSession, domain_id: uuid.UUID, person_ids: list[uuid.UUID]
+) -> set[uuid.UUID]:
+    """Those of these people who are active members of the domain."""
+    if not person_ids:
+        return set()
+    rows = await session.exec(
+        select(Membership.person_id).where(
+            col(Membership.domain_id) == domain_id,
+            col(Membership.person_id).in_(person_ids),
+            active_membership(),
+        )
+    )
+    return set(rows.all())
+
+
+async def active_member_count(session: AsyncSession, domain_id: uuid.UUID) -> int:
+    """How many active members the domain has (what its cap limits)."""
+    return (
+        await session.exec(
+            select(func.count()).where(col(Membership.domain_id) == domain_id, active_membership())
+        )
+    ).one()
+
+
 @dataclass(frozen=True)
 class DomainAccess:
     actor: Actor
@@ -37,7 +74,7 @@ class DomainAccess:
 
     @property
     def is_active_member(self) -> bool:
-        return self.membership is not None and self.membership.status == MembershipStatus.active
+        return is_active(self.membership)
 
     def has_role(self, role: Role) -> bool:
         return self.is_active_member and role in (self.membership.roles if self.membership else [])
@@ -142,9 +179,7 @@ def visible_domains(actor: Actor, *, card: bool = False) -> ColumnElement[bool]:
 
 def member_readable_domain_ids(actor: Actor) -> Any:
     """SQL subquery: ids of domains whose members the caller may list."""
-    return select(Membership.domain_id).where(
-        my_memberships(actor), col(Membership.status) == MembershipStatus.active
-    )
+    return select(Membership.domain_id).where(my_memberships(actor), active_membership())
 
 
 async def actor_memberships(

@@ -16,10 +16,10 @@ from app.errors import NotFound, Unauthenticated
 from app.models.base import utcnow
 from app.models.domains import Domain
 from app.models.gatherings import FeedToken, Gathering, GatheringSeries, GatheringStatus
-from app.models.memberships import Membership, MembershipStatus
+from app.models.memberships import Membership
 from app.models.people import Person
 from app.services import recurrence
-from app.services.access import domain_access, my_memberships
+from app.services.access import active_membership, domain_access, my_memberships
 from app.services.actors import Actor
 from app.services.auth import sha256
 
@@ -102,7 +102,7 @@ async def personal_calendar(session: AsyncSession, actor: Actor) -> bytes:
             .join(Membership, col(Membership.domain_id) == col(Domain.id))
             .where(
                 my_memberships(actor),
-                col(Membership.status) == MembershipStatus.active,
+                active_membership(),
                 col(Domain.archived_at).is_(None),
             )
         )

@@ -17,9 +17,9 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 
 from app.errors import invalid_field, shown
 from app.models.events import RESOURCE_TYPES, Event
-from app.models.memberships import Membership, MembershipStatus, Role
+from app.models.memberships import Membership, Role
 from app.services import tombstones
-from app.services.access import domain_access, my_memberships
+from app.services.access import active_membership, domain_access, my_memberships
 from app.services.actors import Actor
 
 MAX_LIMIT = 500
@@ -73,7 +73,7 @@ async def _readable(session: AsyncSession, actor: Actor) -> tuple[Any, set[uuid.
         await session.exec(
             select(Membership.domain_id, Membership.roles).where(
                 my_memberships(actor),
-                col(Membership.status) == MembershipStatus.active,
+                active_membership(),
             )
         )
     )

@@ -33,10 +33,9 @@ from app.models.contributions import (
 from app.models.domains import Domain
 from app.models.gatherings import Gathering
 from app.models.memberships import Role
-from app.services.access import DomainAccess, domain_access, visible_domains
+from app.services.access import DomainAccess, active_member_ids, domain_access, visible_domains
 from app.services.actors import Actor
 from app.services.contribution_events import contribution_changed, dump
-from app.services.gatherings import active_member_ids
 from app.services.pagination import Page, PageParams, SortKey, paginate_keys
 from app.services.people import get_person
 from app.services.validation import refuse_nulls

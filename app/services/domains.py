@@ -6,7 +6,7 @@ import uuid
 from collections.abc import Sequence
 from typing import Any
 
-from sqlalchemy import func, or_, text
+from sqlalchemy import or_, text
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
@@ -29,7 +29,14 @@ from app.models.memberships import (
     Role,
 )
 from app.services import events
-from app.services.access import DomainAccess, domain_access, not_found, visible_domains
+from app.services.access import (
+    DomainAccess,
+    active_member_count,
+    active_membership,
+    domain_access,
+    not_found,
+    visible_domains,
+)
 from app.services.actors import Actor
 from app.services.memberships import pending_invitations
 from app.services.pagination import Page, PageParams, paginate
@@ -222,7 +229,7 @@ async def list_domains(
             col(Domain.id).in_(
                 select(Membership.domain_id).where(
                     col(Membership.person_id) == actor.require_person(),
-                    col(Membership.status) == "active",
+                    active_membership(),
                 )
             )
         )
@@ -253,7 +260,7 @@ async def update_domain(
             await _resolve_parent(session, actor, parent_slug, domain) if parent_slug else None
         )
     if "max_active_members" in changes and changes["max_active_members"] is not None:
-        active = await _active_count(session, domain.id)
+        active = await active_member_count(session, domain.id)
         if changes["max_active_members"] < active:
             raise Invalid(
                 f"The domain already has {active} active members.",
@@ -289,16 +296,6 @@ async def archive_domain(
         await _publish(session, access.actor, "domain.archived", domain)
         await session.commit()
     return domain
-
-
-async def _active_count(session: AsyncSession, domain_id: uuid.UUID) -> int:
-    return (
-        await session.exec(
-            select(func.count()).where(
-                col(Membership.domain_id) == domain_id, col(Membership.status) == "active"
-            )
-        )
-    ).one()
 
 
 async def domains_by_ids(

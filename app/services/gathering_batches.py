@@ -20,18 +20,19 @@ from app.models.gatherings import (
     RsvpCounts,
     RsvpStatus,
 )
-from app.models.memberships import Membership, MembershipStatus
+from app.models.memberships import Membership
 from app.models.people import Person
-from app.services.access import DomainAccess, actor_memberships, visible_domains
+from app.services.access import DomainAccess, active_membership, actor_memberships, visible_domains
 from app.services.actors import Actor
 from app.services.gatherings import (
+    GATHERING_WINDOW,
     GatheringView,
     _window_filter,
     can_host,
-    parse_window,
     views_for,
 )
 from app.services.pagination import Keyset, Page, PageParams, SortKey, windowed_pages
+from app.services.windows import parse_window
 
 BY_START = Keyset([SortKey(col(Gathering.start_at), "time"), SortKey(col(Gathering.id), "uuid")])
 
@@ -47,7 +48,7 @@ async def gatherings_for_domains(
     end: datetime | None,
     status: GatheringStatus | None,
 ) -> dict[uuid.UUID, Page[GatheringView]]:
-    lo, hi = parse_window(start, end)
+    lo, hi = parse_window(start, end, GATHERING_WINDOW)
     conditions: list[Any] = [
         col(Gathering.domain_id).in_(
             select(Domain.id).where(col(Domain.id).in_(domain_ids), visible_domains(actor))
@@ -182,10 +183,10 @@ async def gatherings_for_people(
     """Each person's agenda (as `gatherings.list_my_gatherings`), for many people in one
     statement: occurrences in the non-archived domains they are active members of, among
     the domains the caller may see."""
-    lo, hi = parse_window(start, end)
+    lo, hi = parse_window(start, end, GATHERING_WINDOW)
     conditions: list[Any] = [
         col(Membership.person_id).in_(person_ids),
-        col(Membership.status) == MembershipStatus.active,
+        active_membership(),
         col(Domain.archived_at).is_(None),
         col(Gathering.domain_id).in_(select(Domain.id).where(visible_domains(actor))),
         *_window_filter(lo, hi),

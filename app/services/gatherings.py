@@ -27,15 +27,33 @@ from app.models.gatherings import (
     Rsvp,
     RsvpStatus,
 )
-from app.models.memberships import Membership, MembershipStatus, Role
+from app.models.memberships import Membership, Role
 from app.services import recurrence
-from app.services.access import DomainAccess, actor_memberships, domain_access, visible_domains
+from app.services.access import (
+    DomainAccess,
+    active_member_ids,
+    active_membership,
+    actor_memberships,
+    domain_access,
+    is_active,
+    visible_domains,
+)
 from app.services.actors import Actor
 from app.services.pagination import Page, PageParams, paginate
 from app.services.validation import refuse_nulls
 from app.services.versions import Expected, check_version
+from app.services.windows import Refusal, WindowKind, parse_window
 
-MAX_WINDOW = timedelta(days=3 * 366)
+GATHERING_WINDOW = WindowKind(
+    forward=True,
+    span=timedelta(days=90),
+    longest=timedelta(days=3 * 366),
+    outside=Refusal("from", "The window falls outside the calendar."),
+    order=Refusal("to", "`to` must be after `from`."),
+    too_long=Refusal("to", "A window spans at most three years."),
+)
+"""An agenda's window: `from` defaults to now (or to 90 days before `to`), `to` to 90
+days after `from`."""
 _COPIED = (
     "title",
     "theme",
@@ -59,21 +77,6 @@ class GatheringView:
     waitlisted: int
     my_rsvp: str | None
     is_member: bool
-
-
-async def active_member_ids(
-    session: AsyncSession, domain_id: uuid.UUID, person_ids: list[uuid.UUID]
-) -> set[uuid.UUID]:
-    if not person_ids:
-        return set()
-    rows = await session.exec(
-        select(Membership.person_id).where(
-            col(Membership.domain_id) == domain_id,
-            col(Membership.person_id).in_(person_ids),
-            col(Membership.status) == MembershipStatus.active,
-        )
-    )
-    return set(rows.all())
 
 
 async def _check_hosts(
@@ -195,31 +198,6 @@ async def lock_gathering(session: AsyncSession, gathering_id: uuid.UUID) -> Gath
     ).one()
 
 
-def _aware(moment: datetime | None) -> datetime | None:
-    if moment is None or moment.tzinfo is not None:
-        return moment
-    return moment.replace(tzinfo=UTC)
-
-
-def parse_window(
-    start: datetime | None, end: datetime | None, *, default_days: int = 90
-) -> tuple[datetime, datetime]:
-    """A time window: `from` defaults to now (or to `default_days` before `to`), `to` to
-    `default_days` after `from`. Times without an offset are UTC."""
-    lo, hi = _aware(start), _aware(end)
-    span = timedelta(days=default_days)
-    try:
-        lo = lo or (hi - span if hi is not None else utcnow())
-        hi = hi or lo + span
-    except OverflowError as exc:
-        raise invalid_field("from", "The window falls outside the calendar.", "window") from exc
-    if hi <= lo:
-        raise invalid_field("to", "`to` must be after `from`.", "window_order")
-    if hi - lo > MAX_WINDOW:
-        raise invalid_field("to", "A window spans at most three years.", "window_too_long")
-    return lo, hi
-
-
 def _window_filter(lo: datetime, hi: datetime) -> list[Any]:
     end = col(Gathering.start_at) + func.make_interval(
         0, 0, 0, 0, 0, col(Gathering.duration_minutes)
@@ -238,7 +216,7 @@ async def list_domain_gatherings(
     status: GatheringStatus | None = None,
 ) -> Page[GatheringView]:
     access = await domain_access(session, actor, slug)
-    lo, hi = parse_window(start, end)
+    lo, hi = parse_window(start, end, GATHERING_WINDOW)
     stmt: Any = select(Gathering).where(col(Gathering.domain_id) == access.domain.id)
     stmt = stmt.where(*_window_filter(lo, hi))
     if status:
@@ -266,13 +244,13 @@ async def list_my_gatherings(
     """A personal agenda: occurrences across the domains a person is an active member of
     (archived domains aside, as in the personal calendar feed)."""
     who = person_id or actor.require_person()
-    lo, hi = parse_window(start, end)
+    lo, hi = parse_window(start, end, GATHERING_WINDOW)
     domains = (
         select(Membership.domain_id)
         .join(Domain, col(Domain.id) == col(Membership.domain_id))
         .where(
             col(Membership.person_id) == who,
-            col(Membership.status) == MembershipStatus.active,
+            active_membership(),
             col(Domain.archived_at).is_(None),
         )
     )
@@ -347,11 +325,7 @@ async def views_for(
             going=counts[g.id].get(RsvpStatus.going, 0),
             waitlisted=counts[g.id].get(RsvpStatus.waitlisted, 0),
             my_rsvp=mine.get(g.id),
-            is_member=actor.can_read_all
-            or (
-                (m := memberships.get(g.domain_id)) is not None
-                and m.status == MembershipStatus.active
-            ),
+            is_member=actor.can_read_all or is_active(memberships.get(g.domain_id)),
         )
         for g in gatherings
     ]

@@ -27,7 +27,7 @@ from dataclasses import dataclass, field, replace
 from typing import Any
 
 from sqlalchemy import text
-from sqlmodel import col, func, select
+from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from app.errors import FieldError, Invalid
@@ -41,7 +41,13 @@ from app.models.memberships import (
 )
 from app.models.people import Person
 from app.services import bulk_events
-from app.services.access import DomainAccess, domain_access
+from app.services.access import (
+    DomainAccess,
+    active_member_count,
+    active_membership,
+    domain_access,
+    is_active,
+)
 from app.services.actors import Actor
 from app.services.bulk_events import AuditOnly, Change
 from app.services.events import diff
@@ -106,7 +112,7 @@ class Step:
         return (
             self.event is not None
             and self.status == MembershipStatus.active
-            and (self.membership is None or self.membership.status != MembershipStatus.active)
+            and not is_active(self.membership)
         )
 
 
@@ -241,7 +247,7 @@ def _decide(step: Step, membership: Any) -> None:
         step.event = E.joined
         return
     step.roles = wanted if wanted is not None else list(membership.roles)
-    if membership.status == MembershipStatus.active:
+    if is_active(membership):
         if set(step.roles) != set(membership.roles):
             step.event = E.roles_changed
         else:
@@ -281,14 +287,7 @@ async def _check_room(
     cap = access.domain.max_active_members
     if cap is None:
         return steps
-    active = (
-        await session.exec(
-            select(func.count()).where(
-                col(Membership.domain_id) == access.domain.id,
-                col(Membership.status) == MembershipStatus.active,
-            )
-        )
-    ).one()
+    active = await active_member_count(session, access.domain.id)
     kept: list[Step] = []
     for step in steps:
         if step.needs_room:
@@ -316,7 +315,7 @@ async def _check_convenors(
             await session.exec(
                 select(Membership.person_id).where(
                     col(Membership.domain_id) == access.domain.id,
-                    col(Membership.status) == MembershipStatus.active,
+                    active_membership(),
                     col(Membership.roles).contains([convenor]),
                 )
             )

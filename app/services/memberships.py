@@ -30,9 +30,12 @@ from app.models.people import Person
 from app.services import events
 from app.services.access import (
     DomainAccess,
+    active_member_count,
+    active_membership,
     actor_memberships,
     domain_access,
-    my_memberships,
+    is_active,
+    member_readable_domain_ids,
     visible_domains,
 )
 from app.services.actors import Actor
@@ -56,23 +59,13 @@ def _normal_roles(roles: list[Role] | None) -> list[str]:
     return [r.value for r in dict.fromkeys(chosen)]
 
 
-async def _active_count(session: AsyncSession, domain_id: uuid.UUID) -> int:
-    return (
-        await session.exec(
-            select(func.count()).where(
-                col(Membership.domain_id) == domain_id, col(Membership.status) == S.active
-            )
-        )
-    ).one()
-
-
 async def _other_active_convenors(session: AsyncSession, membership: Membership) -> int:
     return (
         await session.exec(
             select(func.count()).where(
                 col(Membership.domain_id) == membership.domain_id,
                 col(Membership.id) != membership.id,
-                col(Membership.status) == S.active,
+                active_membership(),
                 col(Membership.roles).contains([Role.convenor.value]),
             )
         )
@@ -82,7 +75,7 @@ async def _other_active_convenors(session: AsyncSession, membership: Membership)
 async def _ensure_room(session: AsyncSession, domain: Domain) -> None:
     if domain.max_active_members is None:
         return
-    if await _active_count(session, domain.id) >= domain.max_active_members:
+    if await active_member_count(session, domain.id) >= domain.max_active_members:
         raise Conflict(
             f"The domain is full: it keeps at most {domain.max_active_members} active members. "
             "A convenor can raise the cap.",
@@ -92,7 +85,7 @@ async def _ensure_room(session: AsyncSession, domain: Domain) -> None:
 
 
 async def _ensure_not_last_convenor(session: AsyncSession, membership: Membership) -> None:
-    if membership.status != S.active or Role.convenor not in membership.roles:
+    if not is_active(membership) or Role.convenor not in membership.roles:
         return
     if await _other_active_convenors(session, membership) == 0:
         raise Conflict(
@@ -222,7 +215,7 @@ async def _join(
     domain = access.domain
     membership = access.membership
     if membership is not None:
-        if membership.status == S.active:
+        if is_active(membership):
             raise Conflict("You are already a member.", problem="already-member")
         if membership.status == S.requested:
             raise Conflict(
@@ -264,7 +257,7 @@ async def _invite(
             "No such person.", errors=[FieldError("person_id", "unknown person", "not_found")]
         )
     membership = await _get_membership(session, access.domain.id, person_id)
-    if membership is not None and membership.status == S.active:
+    if is_active(membership):
         raise Conflict("This person is already a member.", problem="already-member")
     if membership is not None and membership.status == S.invited:
         raise Conflict("This person is already invited.", problem="already-invited")
@@ -409,7 +402,7 @@ async def _visible_membership(
 
 
 def _shown(access: DomainAccess, membership: Membership, is_self: bool) -> bool:
-    return is_self or access.can_manage or access.is_convenor or membership.status == S.active
+    return is_self or access.can_manage or access.is_convenor or is_active(membership)
 
 
 def membership_visible(access: DomainAccess, membership: Membership) -> bool:
@@ -439,7 +432,7 @@ def _member_filter(access: DomainAccess, status: S | None, role: Role | None) ->
     clauses: list[Any] = [col(Membership.domain_id) == access.domain.id]
     sees_all = access.actor.can_read_all or access.is_convenor
     if not sees_all:
-        clauses.append(col(Membership.status) == S.active)
+        clauses.append(active_membership())
     if status is not None:
         clauses.append(col(Membership.status) == status)
     if role is not None:
@@ -486,10 +479,8 @@ def _person_membership_filter(actor: Actor, person_id: uuid.UUID) -> list[Any]:
     """Your own memberships, all of them; someone else's only where you can see members."""
     if actor.can_read_all or actor.member_id == person_id:
         return []
-    readable = select(Membership.domain_id).where(
-        my_memberships(actor), col(Membership.status) == S.active
-    )
-    return [col(Membership.status) == S.active, col(Membership.domain_id).in_(readable)]
+    readable = member_readable_domain_ids(actor)
+    return [active_membership(), col(Membership.domain_id).in_(readable)]
 
 
 async def pending_invitations(

@@ -26,6 +26,7 @@ from app.models.people import (
     RegistrationPending,
 )
 from app.services import accounts, events
+from app.services.access import active_membership
 from app.services.actors import Actor
 from app.services.auth import Passwords
 from app.services.mail import Mailer
@@ -50,11 +51,11 @@ def visible_people(actor: Actor) -> ColumnElement[bool]:
     theirs: Any = aliased(Membership)
     shares_domain = exists().where(
         mine.person_id == actor.member_id,
-        mine.status == MembershipStatus.active,
+        active_membership(mine),
         theirs.domain_id == mine.domain_id,
         theirs.person_id == col(Person.id),
         or_(
-            theirs.status == MembershipStatus.active,
+            active_membership(theirs),
             and_(
                 mine.roles.contains([Role.convenor.value]),
                 or_(theirs.status == MembershipStatus.requested, theirs.joined_at.is_not(None)),

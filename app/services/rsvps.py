@@ -25,7 +25,7 @@ from app.models.gatherings import (
     SummaryInput,
 )
 from app.models.people import Person
-from app.services.access import DomainAccess
+from app.services.access import DomainAccess, active_member_ids
 from app.services.actors import Actor
 from app.services.gathering_events import (
     attendance_recorded,
@@ -33,7 +33,6 @@ from app.services.gathering_events import (
     rsvps_changed,
 )
 from app.services.gatherings import (
-    active_member_ids,
     can_host,
     load_gathering,
     lock_gathering,

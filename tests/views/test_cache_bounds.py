@@ -15,7 +15,7 @@ from httpx import AsyncClient
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from app.services.views import cache
-from app.services.views.params import parse_window, view_params
+from app.services.views.params import view_params, view_window
 from tests.factories import auth
 from tests.views.support import World
 
@@ -131,16 +131,16 @@ async def test_a_view_holding_another_is_counted_once_and_goes_with_it(
 def test_windows_are_widened_to_whole_hours() -> None:
     since = datetime(2026, 3, 4, 10, 17, 33, tzinfo=UTC)
     until = datetime(2026, 5, 6, 7, 0, 1, tzinfo=UTC)
-    assert parse_window(since, until, default=timedelta(days=1)) == (
+    assert view_window(since, until, default=timedelta(days=1)) == (
         datetime(2026, 3, 4, 10, tzinfo=UTC),
         datetime(2026, 5, 6, 8, tzinfo=UTC),
     )
     india = datetime(2026, 3, 4, 15, 47, 33, tzinfo=timezone(timedelta(hours=5, minutes=30)))
-    assert parse_window(india, until, default=timedelta(days=1))[0] == datetime(
+    assert view_window(india, until, default=timedelta(days=1))[0] == datetime(
         2026, 3, 4, 10, tzinfo=UTC
     )
     whole = datetime(2026, 3, 4, 10, tzinfo=UTC)
-    assert parse_window(whole, until, default=timedelta(days=1))[0] == whole
+    assert view_window(whole, until, default=timedelta(days=1))[0] == whole
 
 
 async def test_two_thousand_windows_a_second_apart_share_their_entries(

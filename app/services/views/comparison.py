@@ -45,7 +45,7 @@ from app.services.views.community import (
 from app.services.views.graphs import component_after_removal
 from app.services.views.interactions import VISIBLE, gather_rows
 from app.services.views.network import Network, build_network, member_domain
-from app.services.views.params import ViewParams, parse_window
+from app.services.views.params import ViewParams, view_window
 
 STRONG = 0.5
 MAX_POINTS = 60
@@ -643,7 +643,7 @@ async def comparison_history(
     until: datetime | None,
     interval: HistoryInterval,
 ) -> ComparisonHistory:
-    lo, hi = parse_window(since, until, default=timedelta(days=365))
+    lo, hi = view_window(since, until, default=timedelta(days=365))
     domain = await member_domain(session, actor, slug)
     spans = periods(lo, hi, interval)
     if len(spans) > MAX_POINTS:

@@ -7,6 +7,7 @@ from datetime import UTC, datetime, timedelta
 from app.errors import FieldError, Invalid, shown
 from app.models.base import utcnow
 from app.models.views import DOMAIN_LAYERS, Layer
+from app.services.windows import Refusal, WindowKind, parse_window
 
 DEFAULT_DAYS = 180
 MAX_WINDOW = timedelta(days=3653)
@@ -38,12 +39,6 @@ class ViewParams:
         return ViewParams(since, until, self.layers, self.min_coattendance, self.min_shared_domains)
 
 
-def _aware(moment: datetime | None) -> datetime | None:
-    if moment is None or moment.tzinfo is not None:
-        return moment
-    return moment.replace(tzinfo=UTC)
-
-
 def next_hour() -> datetime:
     """The default end of a window: the next full hour, so that a default window stays
     the same for up to an hour (and views of it can be cached); nothing is recorded in
@@ -62,44 +57,35 @@ def _hour_after(moment: datetime) -> datetime:
     return start if start == moment else start + timedelta(hours=1)
 
 
-def _outside() -> Invalid:
-    return Invalid(
-        "The window falls outside the calendar.",
-        errors=[FieldError("since", "outside the calendar", "window")],
-    )
+VIEW_WINDOW = WindowKind(
+    forward=False,
+    span=timedelta(days=DEFAULT_DAYS),
+    longest=MAX_WINDOW,
+    clock=next_hour,
+    outside=Refusal("since", "The window falls outside the calendar.", "outside the calendar"),
+    order=Refusal("since", "`since` must be before `until`.", "must be before `until`"),
+    too_long=Refusal(
+        "since", "A window spans at most 10 years.", "the window spans more than 10 years"
+    ),
+)
 
 
-def parse_window(
+def view_window(
     since: datetime | None, until: datetime | None, *, default: timedelta
 ) -> tuple[datetime, datetime]:
-    """`until` defaults to the next full hour, `since` to `default` before `until`. Naive
-    times are UTC. The window is then widened to whole hours in UTC: views are computed
-    for, and report, that window, so that requests a few seconds apart share one cached
-    view instead of each adding its own (an hour is far below what the figures, counted
-    in months, can tell apart)."""
-    hi = _aware(until) or next_hour()
-    lo = _aware(since)
-    try:
-        lo = lo or hi - default
-    except OverflowError as exc:
-        raise _outside() from exc
-    if lo >= hi:
-        raise Invalid(
-            "`since` must be before `until`.",
-            errors=[FieldError("since", "must be before `until`", "window_order")],
-        )
-    if hi - lo > MAX_WINDOW:
-        raise Invalid(
-            "A window spans at most 10 years.",
-            errors=[FieldError("since", "the window spans more than 10 years", "window_too_long")],
-        )
+    """`until` defaults to the next full hour, `since` to `default` before `until` (read
+    as every window is, by `windows.parse_window`). The window is then widened to whole
+    hours in UTC: views are computed for, and report, that window, so that requests a few
+    seconds apart share one cached view instead of each adding its own (an hour is far
+    below what the figures, counted in months, can tell apart)."""
+    lo, hi = parse_window(since, until, VIEW_WINDOW, span=default)
     try:
         lo, hi = _hour_before(lo), _hour_after(hi)
         # The previous window, the level windows and month boundaries must exist too.
         lo - (hi - lo) - 2 * LEVEL_WINDOW - MONTH
         hi + 2 * LEVEL_WINDOW
     except OverflowError as exc:
-        raise _outside() from exc
+        raise VIEW_WINDOW.outside_calendar() from exc
     return lo, hi
 
 
@@ -146,7 +132,7 @@ def view_params(
         errors.append(FieldError("min_shared_domains", "between 1 and 1000", "out_of_range"))
     if errors:
         raise Invalid("The view parameters are not valid; see `errors`.", errors=errors)
-    lo, hi = parse_window(since, until, default=timedelta(days=DEFAULT_DAYS))
+    lo, hi = view_window(since, until, default=timedelta(days=DEFAULT_DAYS))
     return ViewParams(
         lo,
         hi,
