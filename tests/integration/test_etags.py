@@ -23,8 +23,9 @@ from app.models.people import Person
 from app.services import webhooks as dispatch
 from app.services.actors import Actor
 from tests.factories import add_member, auth, gql, make_domain, make_person
-from tests.integration.support import API, ok, rows, subscribe
+from tests.integration.support import subscribe
 from tests.routers.conftest import check_problem
+from tests.support import API, ok, rows
 
 Write = Callable[[str | None], Awaitable[Response]]
 

@@ -20,8 +20,8 @@ from app.idempotency import NOT_STORED_MUTATIONS, KeyStore, issues_credentials
 from app.models.people import Person
 from app.services import domains as domain_service
 from tests.factories import SECRET, auth, gql, make_domain, make_person
-from tests.integration.support import API, ok, rows, scalar
 from tests.routers.conftest import check_problem
+from tests.support import API, ok, rows, scalar
 
 
 @pytest.fixture

@@ -23,7 +23,7 @@ from app.models.idempotency import IdempotencyRecord
 from tests.factories import auth, make_domain, make_person
 from tests.routers.conftest import check_problem
 from tests.routers.gatherings_support import circle, gathering_body
-from tests.routers.support import API, count, problem
+from tests.support import API, count, problem
 
 MB = 1024 * 1024
 
