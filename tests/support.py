@@ -2,15 +2,18 @@
 (data without errors, error codes), committed rows and statement counts. Builders of test
 data live in tests/factories.py; area support modules hold only what is their own."""
 
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
 from typing import Any
 
-from httpx import AsyncClient, Response
+from httpx import ASGITransport, AsyncClient, Response
 from sqlalchemy import func, text
 from sqlalchemy.ext.asyncio import AsyncEngine
 from sqlmodel import SQLModel, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from app.models.people import Person
+from app.problems import CATALOGUE
 from tests.factories import gql
 
 API = "/api/v1"
@@ -34,6 +37,38 @@ def problem(response: Response, status: int, slug: str | None = None) -> dict[st
     if slug is not None:
         assert body["type"] == f"/problems/{slug}", body
     return body
+
+
+async def check_problem(response: Response) -> None:
+    """Whatever test sent the request, a 4xx or 5xx must be RFC 9457 problem+json with the
+    fields clients rely on (an event hook of `problem_checked_client`)."""
+    if response.status_code < 400:
+        return
+    await response.aread()
+    where = f"{response.request.method} {response.request.url}"
+    assert response.headers["content-type"] == "application/problem+json", where
+    body = response.json()
+    for field in ("type", "title", "status", "detail"):
+        assert field in body, f"{where}: problem without {field}: {body}"
+    assert body["status"] == response.status_code, where
+    assert body["type"].startswith("/problems/"), where
+    assert body["type"].removeprefix("/problems/") in CATALOGUE, f"{where}: {body['type']}"
+    assert response.status_code != 500, f"{where}: {body}"
+    if response.status_code == 401:
+        assert response.headers.get("www-authenticate") == "Bearer", where
+
+
+@asynccontextmanager
+async def problem_checked_client(
+    app: Any, peer: tuple[str, int] = ("127.0.0.1", 123)
+) -> AsyncIterator[AsyncClient]:
+    """A client of `app` (its requests coming from `peer`) that checks every error response."""
+    async with AsyncClient(
+        transport=ASGITransport(app=app, client=peer),
+        base_url="http://test",
+        event_hooks={"response": [check_problem]},
+    ) as client:
+        yield client
 
 
 def problem_fields(body: dict[str, Any]) -> set[str]:
