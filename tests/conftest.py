@@ -25,6 +25,7 @@ from app.db import async_url, create_sessionmaker
 from app.dbadmin import create_database, drop_database, migrate
 from app.embedded import EmbeddedPostgres
 from app.main import create_app
+from tests.support import StatementCounter
 
 ROOT = Path(__file__).resolve().parent.parent
 TEST_DATABASE = f"cop_api_test_{os.getpid()}"
@@ -133,20 +134,6 @@ async def session(engine: AsyncEngine) -> AsyncIterator[AsyncSession]:
 async def client(app: Any) -> AsyncIterator[AsyncClient]:
     async with AsyncClient(transport=ASGITransport(app=app), base_url="http://test") as client:
         yield client
-
-
-class StatementCounter:
-    def __init__(self) -> None:
-        self.count = 0
-        self.statements: list[str] = []
-
-    def __call__(self, conn: Any, cursor: Any, statement: str, *args: Any) -> None:
-        self.count += 1
-        self.statements.append(statement)
-
-    def reset(self) -> None:
-        self.count = 0
-        self.statements.clear()
 
 
 @pytest.fixture

@@ -98,9 +98,5 @@ async def gql(
     return body
 
 
-def error_codes(body: dict[str, Any]) -> list[str]:
-    return [e["extensions"]["code"] for e in body.get("errors", [])]
-
-
 def new_id() -> str:
     return str(uuid.uuid4())

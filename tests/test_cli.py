@@ -27,9 +27,9 @@ from app.demo import PEOPLE
 from app.main import create_app
 from tests.factories import SECRET, auth, make_person
 from tests.integration.conftest import Receiver, free_port
-from tests.integration.support import rows, scalar, subscribe
+from tests.integration.support import subscribe
+from tests.support import API, rows, scalar
 
-API = "/api/v1"
 PASSWORD = "a long enough password"
 
 
@@ -99,7 +99,7 @@ def cli(env: dict[str, str], tmp_path: Path, engine: AsyncEngine) -> Cli:
     return Cli(env, tmp_path)
 
 
-def ok(done: subprocess.CompletedProcess[str]) -> subprocess.CompletedProcess[str]:
+def succeeded(done: subprocess.CompletedProcess[str]) -> subprocess.CompletedProcess[str]:
     assert done.returncode == 0, (done.returncode, done.stdout, done.stderr)
     return done
 
@@ -125,7 +125,7 @@ def bearer(token: str) -> dict[str, str]:
 async def test_create_admin_reads_the_password_from_stdin_and_the_admin_can_log_in(
     cli: Cli, client: AsyncClient, engine: AsyncEngine
 ) -> None:
-    done = ok(
+    done = succeeded(
         await cli(
             "create-admin",
             "--email",
@@ -153,7 +153,9 @@ async def test_create_admin_takes_the_password_from_the_environment_and_promotes
 ) -> None:
     person = await make_person(session, email="member@example.org")
     assert not person.is_platform_admin
-    ok(await cli("create-admin", "--email", "member@example.org", COP_ADMIN_PASSWORD=PASSWORD))
+    succeeded(
+        await cli("create-admin", "--email", "member@example.org", COP_ADMIN_PASSWORD=PASSWORD)
+    )
     tokens = await log_in(client, "member@example.org", PASSWORD)
     assert tokens.status_code == 200, tokens.text
     assert await scalar(engine, "SELECT count(*) FROM people") == 1
@@ -208,7 +210,7 @@ async def test_create_admin_mistakes_are_explained_and_change_nothing(
 async def test_create_api_key_prints_a_key_that_works(
     cli: Cli, client: AsyncClient, engine: AsyncEngine
 ) -> None:
-    done = ok(await cli("create-api-key", "--name", "LMS sync", "--scope", "write"))
+    done = succeeded(await cli("create-api-key", "--name", "LMS sync", "--scope", "write"))
     key = done.stdout.strip()
     assert key.startswith("cop_") and "\n" not in key
     assert "LMS sync" in done.stderr
@@ -227,7 +229,7 @@ async def test_create_api_key_prints_a_key_that_works(
         "rate_limit_per_minute": None,
     }
 
-    admin_key = ok(
+    admin_key = succeeded(
         await cli("create-api-key", "--name", "ops", "--scope", "read", "--scope", "admin")
     ).stdout.strip()
     listed = await client.get(f"{API}/api-keys", headers=bearer(admin_key))
@@ -248,7 +250,7 @@ async def test_migrate_is_idempotent(cli: Cli, engine: AsyncEngine) -> None:
 
     head = ScriptDirectory.from_config(alembic_config("postgresql://unused/x")).get_current_head()
     for _ in range(2):
-        assert "migrated to head" in ok(await cli("migrate")).stdout
+        assert "migrated to head" in succeeded(await cli("migrate")).stdout
         assert await scalar(engine, "SELECT version_num FROM alembic_version") == head
     refused(await cli("migrate", "no-such-revision"), 2, "no-such-revision")
     assert await scalar(engine, "SELECT version_num FROM alembic_version") == head
@@ -260,11 +262,11 @@ async def test_migrate_is_idempotent(cli: Cli, engine: AsyncEngine) -> None:
 async def test_seed_demo_loads_the_demo_once(
     cli: Cli, client: AsyncClient, engine: AsyncEngine
 ) -> None:
-    assert "Demo community loaded" in ok(await cli("seed-demo")).stdout
+    assert "Demo community loaded" in succeeded(await cli("seed-demo")).stdout
     people = await scalar(engine, "SELECT count(*) FROM people WHERE email LIKE '%@demo.cop'")
     assert people == len(PEOPLE)
     domains = await scalar(engine, "SELECT count(*) FROM domains")
-    assert "already present" in ok(await cli("seed-demo")).stdout
+    assert "already present" in succeeded(await cli("seed-demo")).stdout
     assert await scalar(engine, "SELECT count(*) FROM people") == people
     assert await scalar(engine, "SELECT count(*) FROM domains") == domains
     tokens = await log_in(client, "amara@demo.cop", "demo-password")
@@ -289,15 +291,15 @@ async def test_export_then_import_round_trips(
     slug = created.json()["slug"]
 
     file = tmp_path / "wound-care.json"
-    ok(await cli("export", slug, "--output", str(file)))
+    succeeded(await cli("export", slug, "--output", str(file)))
     in_file = orjson.loads(file.read_bytes())
     assert in_file["domain"]["name"] == "Wound care"
 
-    done = ok(await cli("import", str(file), "--slug", "wound-care-copy"))
+    done = succeeded(await cli("import", str(file), "--slug", "wound-care-copy"))
     assert "imported as 'wound-care-copy'" in done.stdout
     copy = await rows(engine, "SELECT * FROM domains WHERE slug = 'wound-care-copy'")
     assert [(d["name"], d["purpose"]) for d in copy] == [("Wound care", "Heal faster")]
-    again = orjson.loads(ok(await cli("export", "wound-care-copy")).stdout)  # to stdout
+    again = orjson.loads(succeeded(await cli("export", "wound-care-copy")).stdout)  # to stdout
     assert again["domain"]["slug"] == "wound-care-copy"
     assert [(m["status"], m["roles"]) for m in again["members"]] == [
         (m["status"], m["roles"]) for m in in_file["members"]
@@ -347,12 +349,12 @@ async def test_dispatch_once_delivers_what_is_due_and_exits(
     created = await hook_client.post(f"{API}/domains", json={"name": "Hooked"}, headers=auth(admin))
     assert created.status_code == 201
 
-    done = ok(await cli("dispatch", "--once", WEBHOOKS_ALLOW_PRIVATE_TARGETS="true"))
+    done = succeeded(await cli("dispatch", "--once", WEBHOOKS_ALLOW_PRIVATE_TARGETS="true"))
     assert "1 deliveries attempted" in done.stdout
     [got] = receiver.delivered()
     assert got.json["type"] == "domain.created"
     assert await scalar(engine, "SELECT status FROM webhook_deliveries") == "delivered"
-    assert "0 deliveries attempted" in ok(await cli("dispatch", "--once")).stdout
+    assert "0 deliveries attempted" in succeeded(await cli("dispatch", "--once")).stdout
 
 
 def _wait_for_line(process: subprocess.Popen[str], text: str, timeout: float) -> list[str]:

@@ -63,7 +63,7 @@ def window(demo: Demo, days: int = 180) -> ViewParams:
     return ViewParams(until - timedelta(days=days), until, DOMAIN_LAYERS)
 
 
-async def rows(engine: AsyncEngine, sql: str) -> list[tuple[Any, ...]]:
+async def row_tuples(engine: AsyncEngine, sql: str) -> list[tuple[Any, ...]]:
     async with engine.connect() as conn:
         return [tuple(r) for r in (await conn.execute(text(sql))).all()]
 
@@ -103,7 +103,9 @@ STRUCTURE = {
 
 
 async def structure(engine: AsyncEngine) -> dict[str, list[str]]:
-    return {name: sorted(map(repr, await rows(engine, sql))) for name, sql in STRUCTURE.items()}
+    return {
+        name: sorted(map(repr, await row_tuples(engine, sql))) for name, sql in STRUCTURE.items()
+    }
 
 
 async def test_the_demo_loads_fast_and_the_same_way_twice(demos: list[Demo]) -> None:
@@ -117,23 +119,25 @@ async def test_the_demo_loads_fast_and_the_same_way_twice(demos: list[Demo]) -> 
     first, second = [await structure(d.engine) for d in demos]
     for name in STRUCTURE:
         assert first[name] == second[name], name
-    kinds = dict(await rows(demos[0].engine, "SELECT kind, count(*) FROM contributions GROUP BY 1"))
+    kinds = dict(
+        await row_tuples(demos[0].engine, "SELECT kind, count(*) FROM contributions GROUP BY 1")
+    )
     print("contributions by kind:", dict(sorted(kinds.items())))
     # Every kind of contribution, the people the README names, four domains.
     assert set(kinds) == {
         "story", "lesson", "question", "answer", "resource", "success", "challenge",
         "appreciation", "practice", "reply",
     }  # fmt: skip
-    emails = {r[0] for r in await rows(demos[0].engine, "SELECT email FROM people")}
+    emails = {r[0] for r in await row_tuples(demos[0].engine, "SELECT email FROM people")}
     assert {p.email for p in PEOPLE} == emails and 40 <= len(emails) <= 80
     assert {"admin@demo.cop", "amara@demo.cop", "priya@demo.cop", "ines@demo.cop"} <= emails
-    slugs = {r[0] for r in await rows(demos[0].engine, "SELECT slug FROM domains")}
+    slugs = {r[0] for r in await row_tuples(demos[0].engine, "SELECT slug FROM domains")}
     assert slugs == {NURSES.slug, CIRCLE.slug, WOUNDS.slug, OPEN_DATA.slug}
 
 
 async def test_the_history_is_spread_over_the_year(demos: list[Demo]) -> None:
     engine, origin = demos[0].engine, demos[0].loaded.origin
-    months = await rows(
+    months = await row_tuples(
         engine,
         f"""SELECT DISTINCT floor(extract(epoch FROM '{origin.isoformat()}'::timestamptz
                                   - c.created_at) / (30 * 86400))
@@ -141,36 +145,38 @@ async def test_the_history_is_spread_over_the_year(demos: list[Demo]) -> None:
             WHERE d.slug = '{NURSES.slug}'""",
     )
     assert {int(m[0]) for m in months} >= set(range(12))
-    oldest, newest = (await rows(engine, "SELECT min(occurred_at), max(occurred_at) FROM events"))[
-        0
-    ]
+    oldest, newest = (
+        await row_tuples(engine, "SELECT min(occurred_at), max(occurred_at) FROM events")
+    )[0]
     assert origin - oldest > timedelta(days=365) and newest <= datetime.now(UTC)
     # Joined, approved, asked to join and were invited; left; changed roles.
-    kinds = {r[0] for r in await rows(engine, "SELECT kind FROM membership_events")}
+    kinds = {r[0] for r in await row_tuples(engine, "SELECT kind FROM membership_events")}
     assert {"joined", "requested", "approved", "invited", "left", "roles_changed"} <= kinds
     # A series with RSVPs, a waitlist, check-ins, walk-ins, summaries; questions with and
     # without an accepted answer; an appreciation thread; a resolved report.
-    statuses = {r[0] for r in await rows(engine, "SELECT status FROM rsvps")}
+    statuses = {r[0] for r in await row_tuples(engine, "SELECT status FROM rsvps")}
     assert {"going", "waitlisted", "declined"} <= statuses
-    sources = {r[0] for r in await rows(engine, "SELECT source FROM attendance")}
+    sources = {r[0] for r in await row_tuples(engine, "SELECT source FROM attendance")}
     assert sources == {"host", "self_check_in"}
     answered = dict(
-        await rows(
+        await row_tuples(
             engine,
             """SELECT accepted_answer_id IS NULL, count(*) FROM contributions
                WHERE kind = 'question' GROUP BY 1""",
         )
     )
     assert answered[True] > 0 and answered[False] > 0
-    thread = await rows(
+    thread = await row_tuples(
         engine,
         """SELECT count(*) FROM contributions r JOIN contributions a ON a.id = r.parent_id
            WHERE a.kind = 'appreciation'""",
     )
     assert thread[0][0] >= 3
-    reports = await rows(engine, "SELECT status, resolved_by_id IS NOT NULL FROM reports")
+    reports = await row_tuples(engine, "SELECT status, resolved_by_id IS NOT NULL FROM reports")
     assert ("resolved", True) in reports
-    hidden = await rows(engine, "SELECT count(*) FROM contributions WHERE hidden_at IS NOT NULL")
+    hidden = await row_tuples(
+        engine, "SELECT count(*) FROM contributions WHERE hidden_at IS NOT NULL"
+    )
     assert hidden[0][0] == 1
 
 
@@ -179,7 +185,7 @@ async def test_what_is_written_in_batches_is_what_the_services_write(demos: list
     keep them: every change to a contribution bumps its version once, with one event
     (endorsements with an event of their own), each event with its audit row."""
     engine = demos[0].engine
-    wrong = await rows(
+    wrong = await row_tuples(
         engine,
         """
         SELECT c.id FROM contributions c
@@ -199,7 +205,7 @@ async def test_what_is_written_in_batches_is_what_the_services_write(demos: list
     assert wrong == []
     # The rules `create_contribution` and `endorse` check: authors and endorsers were
     # active members then; a gathering named is one of the domain's, already begun.
-    outsiders = await rows(
+    outsiders = await row_tuples(
         engine,
         """
         SELECT x.id FROM (
@@ -219,13 +225,13 @@ async def test_what_is_written_in_batches_is_what_the_services_write(demos: list
         """,
     )
     assert outsiders == []
-    elsewhere = await rows(
+    elsewhere = await row_tuples(
         engine,
         """SELECT c.id FROM contributions c JOIN gatherings g ON g.id = c.gathering_id
            WHERE g.domain_id <> c.domain_id OR g.start_at > c.created_at""",
     )
     assert elsewhere == []
-    created = await rows(
+    created = await row_tuples(
         engine,
         """SELECT count(*) FILTER (WHERE e.occurred_at = c.created_at
                                      AND e.actor_person_id = c.author_id
@@ -234,9 +240,9 @@ async def test_what_is_written_in_batches_is_what_the_services_write(demos: list
            FROM contributions c JOIN events e ON e.resource_id = c.id
            WHERE e.type = 'contribution.created'""",
     )
-    total = (await rows(engine, "SELECT count(*) FROM contributions"))[0][0]
+    total = (await row_tuples(engine, "SELECT count(*) FROM contributions"))[0][0]
     assert created[0] == (total, total)
-    unaudited = await rows(
+    unaudited = await row_tuples(
         engine,
         """SELECT e.id FROM events e LEFT JOIN audit_log a ON a.event_id = e.id
            WHERE a.id IS NULL OR a.at <> e.occurred_at OR a.action <> e.type
@@ -244,7 +250,7 @@ async def test_what_is_written_in_batches_is_what_the_services_write(demos: list
     )
     assert unaudited == []
     # The log's order is close to the order of time: never more than a few weeks apart.
-    behind = await rows(
+    behind = await row_tuples(
         engine,
         """SELECT max(occurred_at - later) FROM (
              SELECT occurred_at, min(occurred_at) OVER (
@@ -343,4 +349,4 @@ async def test_the_demo_is_not_loaded_over_a_domain_that_takes_its_slug(
     await make_domain(session, convenor, name="Wound care", slug="wound-care")
     said = await seed_demo(settings, only_if_empty=False)
     assert said == "demo not loaded: wound-care already taken"
-    assert await rows(engine, "SELECT email FROM people WHERE email LIKE '%@demo.cop'") == []
+    assert await row_tuples(engine, "SELECT email FROM people WHERE email LIKE '%@demo.cop'") == []

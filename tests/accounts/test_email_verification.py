@@ -14,8 +14,8 @@ from app.models.base import utcnow
 from app.models.people import Person
 from tests.accounts.conftest import Mailbox, delivered, token_in
 from tests.factories import auth, gql, make_domain, make_person
-from tests.integration.support import rows, scalar
-from tests.routers.support import API, bearer, login, make_key, ok, problem
+from tests.routers.support import bearer, login, make_key
+from tests.support import API, ok, problem, rows, scalar
 
 PASSWORD = "correct horse battery"
 

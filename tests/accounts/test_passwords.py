@@ -16,10 +16,9 @@ from app.config import Settings
 from app.errors import Unauthenticated
 from app.services.auth import actor_from_token, issue_access_token
 from tests.accounts.conftest import Mailbox, delivered, token_in
-from tests.conftest import StatementCounter
 from tests.factories import SECRET, gql, make_domain, make_person
-from tests.integration.support import rows, scalar
-from tests.routers.support import API, bearer, login, ok, problem
+from tests.routers.support import bearer, login
+from tests.support import API, StatementCounter, ok, problem, rows, scalar
 
 PASSWORD = "correct horse battery"
 NEW = "a brand new passphrase"

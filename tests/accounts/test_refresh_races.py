@@ -8,8 +8,8 @@ from httpx import AsyncClient
 from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncEngine
 
-from tests.integration.support import rows, scalar
-from tests.routers.support import API, bearer, login, ok, problem
+from tests.routers.support import bearer, login
+from tests.support import API, ok, problem, rows, scalar
 
 PASSWORD = "correct horse battery"
 

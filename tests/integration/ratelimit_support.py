@@ -11,12 +11,12 @@ from typing import Any
 
 import pytest
 from fastapi import FastAPI
-from httpx import ASGITransport, AsyncClient, Response
+from httpx import AsyncClient, Response
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from app.config import Settings
 from app.main import create_app
-from tests.routers.conftest import check_problem
+from tests.support import problem_checked_client
 
 REDIS_HOST, REDIS_PORT = "127.0.0.1", 6379
 REDIS_URL = f"redis://{REDIS_HOST}:{REDIS_PORT}/0"
@@ -43,10 +43,7 @@ def limited_app(settings: Settings, engine: AsyncEngine, **changes: Any) -> Fast
 @asynccontextmanager
 async def client_at(app: FastAPI, address: str = "192.0.2.1") -> AsyncIterator[AsyncClient]:
     """A client whose requests come from `address`."""
-    transport = ASGITransport(app=app, client=(address, 40000))
-    async with AsyncClient(
-        transport=transport, base_url="http://test", event_hooks={"response": [check_problem]}
-    ) as client:
+    async with problem_checked_client(app, (address, 40000)) as client:
         yield client
 
 

@@ -6,19 +6,13 @@ import hmac
 import time
 from typing import Any
 
-from httpx import AsyncClient, Response
+from httpx import AsyncClient
 from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from app.models.people import Person
 from tests.factories import auth
-
-API = "/api/v1"
-
-
-def ok(response: Response, status: int = 200) -> Any:
-    assert response.status_code == status, response.text
-    return response.json() if response.content else None
+from tests.support import API, ok
 
 
 def verify(secret: str, headers: dict[str, str], body: bytes, tolerance: int = 300) -> bool:
@@ -44,16 +38,6 @@ async def subscribe(client: AsyncClient, person: Person, url: str, **fields: Any
         201,
     )
     return created
-
-
-async def scalar(engine: AsyncEngine, sql: str, **params: Any) -> Any:
-    async with engine.connect() as conn:
-        return (await conn.execute(text(sql), params)).scalar()
-
-
-async def rows(engine: AsyncEngine, sql: str, **params: Any) -> list[Any]:
-    async with engine.connect() as conn:
-        return list((await conn.execute(text(sql), params)).mappings().all())
 
 
 async def counts(engine: AsyncEngine) -> tuple[int, int, int]:

@@ -14,8 +14,9 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from app.models.base import utcnow
-from tests.factories import add_member, auth, error_codes, gql, make_domain, make_person
-from tests.integration.support import API, counts, ok, rows
+from tests.factories import add_member, auth, gql, make_domain, make_person
+from tests.integration.support import counts
+from tests.support import API, error_codes, ok, rows
 
 AUDIT = f"{API}/audit"
 

@@ -25,7 +25,8 @@ from app.models.people import Person
 from app.services.webhooks import Dispatcher
 from tests.factories import SECRET, auth, make_person
 from tests.integration.conftest import Clock, Receiver
-from tests.integration.support import API, ok, rows, scalar, subscribe
+from tests.integration.support import subscribe
+from tests.support import API, ok, rows, scalar
 
 
 async def _domain(client: AsyncClient, person: Person, name: str) -> dict[str, Any]:

@@ -31,10 +31,9 @@ from app.services.exports import export_domain, import_domain
 from app.services.exports.spec import NOT_EXPORTED, PERSON, walk
 from tests.conftest import database_on
 from tests.factories import add_member, auth, make_person
-from tests.integration.support import ok, rows, scalar
 from tests.routers.support import make_key
+from tests.support import API, ok, rows, scalar
 
-API = "/api/v1"
 ADMIN = SYSTEM
 UUID_RE = re.compile(r"^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$")
 

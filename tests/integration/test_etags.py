@@ -9,7 +9,7 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import pytest
-from httpx import ASGITransport, AsyncClient, Response
+from httpx import AsyncClient, Response
 from sqlalchemy.ext.asyncio import AsyncEngine
 from sqlalchemy.orm.exc import StaleDataError
 from sqlmodel import col, select
@@ -23,19 +23,15 @@ from app.models.people import Person
 from app.services import webhooks as dispatch
 from app.services.actors import Actor
 from tests.factories import add_member, auth, gql, make_domain, make_person
-from tests.integration.support import API, ok, rows, subscribe
-from tests.routers.conftest import check_problem
+from tests.integration.support import subscribe
+from tests.support import API, ok, problem_checked_client, rows
 
 Write = Callable[[str | None], Awaitable[Response]]
 
 
 @pytest.fixture
 async def client(app: Any) -> AsyncIterator[AsyncClient]:
-    async with AsyncClient(
-        transport=ASGITransport(app=app),
-        base_url="http://test",
-        event_hooks={"response": [check_problem]},
-    ) as client:
+    async with problem_checked_client(app) as client:
         yield client
 
 

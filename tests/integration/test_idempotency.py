@@ -20,18 +20,13 @@ from app.idempotency import NOT_STORED_MUTATIONS, KeyStore, issues_credentials
 from app.models.people import Person
 from app.services import domains as domain_service
 from tests.factories import SECRET, auth, gql, make_domain, make_person
-from tests.integration.support import API, ok, rows, scalar
-from tests.routers.conftest import check_problem
+from tests.support import API, ok, problem_checked_client, rows, scalar
 
 
 @pytest.fixture
 async def client(app: Any) -> AsyncIterator[AsyncClient]:
     """Every error response must be problem+json, as everywhere in the REST API."""
-    async with AsyncClient(
-        transport=ASGITransport(app=app),
-        base_url="http://test",
-        event_hooks={"response": [check_problem]},
-    ) as client:
+    async with problem_checked_client(app) as client:
         yield client
 
 

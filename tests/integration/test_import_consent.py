@@ -16,11 +16,10 @@ from app.models.memberships import Role
 from app.models.people import Person
 from app.services import import_jobs
 from tests.factories import add_member, auth, make_domain, make_person
-from tests.integration.support import ok, rows, scalar
 from tests.integration.test_import_members import membership_of, post_csv, wait_for_job
 from tests.routers.support import bearer, make_key
+from tests.support import API, ok, rows, scalar
 
-API = "/api/v1"
 EXISTING = "ada@example.org"
 UNKNOWN = "nobody-yet@example.org"
 

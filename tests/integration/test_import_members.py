@@ -32,10 +32,9 @@ from app.services import import_files, import_jobs, imports, people
 from app.services.actors import SYSTEM
 from app.services.auth import Passwords
 from tests.factories import actor_of, add_member, auth, make_domain, make_person
-from tests.integration.support import ok, rows, scalar
 from tests.routers.support import make_key
+from tests.support import API, ok, rows, scalar
 
-API = "/api/v1"
 TABLES = ("people", "memberships", "membership_events", "events", "audit_log")
 
 

@@ -13,7 +13,7 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 from app.config import Settings
 from tests.factories import gql, make_person
 from tests.integration.ratelimit_support import client_at, limited_app, random_address, redis_url
-from tests.routers.support import API, ok, problem
+from tests.support import API, ok, problem
 
 __all__ = ["redis_url"]  # the fixture
 

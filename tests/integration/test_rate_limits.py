@@ -24,7 +24,8 @@ from tests.integration.ratelimit_support import (
     redis_url,
     remaining,
 )
-from tests.routers.support import API, bearer, make_key, ok, problem
+from tests.routers.support import bearer, make_key
+from tests.support import API, ok, problem
 
 __all__ = ["redis_url"]  # the fixture
 

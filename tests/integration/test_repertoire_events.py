@@ -13,7 +13,8 @@ from app.models.people import Person
 from app.services.webhooks import Dispatcher
 from tests.factories import add_member, auth, make_domain, make_person
 from tests.integration.conftest import Receiver
-from tests.integration.support import API, counts, ok, rows, subscribe
+from tests.integration.support import counts, subscribe
+from tests.support import API, ok, rows
 
 
 def _types(receiver: Receiver) -> list[str]:

@@ -16,8 +16,9 @@ from app.services.changes import decode
 from app.services.webhooks import Dispatcher
 from tests.factories import add_member, auth, gql, make_domain, make_person
 from tests.integration.conftest import Receiver
-from tests.integration.support import API, ok, subscribe
+from tests.integration.support import subscribe
 from tests.routers.gatherings_support import gathering_body
+from tests.support import API, ok
 
 
 async def _feed(client: AsyncClient, who: Person) -> dict[int, dict[str, Any]]:

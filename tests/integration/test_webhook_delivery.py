@@ -15,7 +15,8 @@ from app.models.people import Person
 from app.services.webhooks import MAX_ATTEMPTS, RETRY_DELAYS, Dispatcher
 from tests.factories import auth, make_person
 from tests.integration.conftest import Clock, Receiver
-from tests.integration.support import API, ok, rows, scalar, subscribe, verify
+from tests.integration.support import subscribe, verify
+from tests.support import API, ok, rows, scalar
 
 
 async def _domain(client: AsyncClient, person: Person, **fields: Any) -> dict[str, Any]:

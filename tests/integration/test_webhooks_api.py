@@ -11,16 +11,10 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 from app.services.webhooks import Dispatcher
 from tests.factories import add_member, auth, make_domain, make_person
 from tests.integration.conftest import Receiver
-from tests.integration.support import API, ok, subscribe
+from tests.integration.support import subscribe
+from tests.support import API, ok, problem
 
 HOOKS = f"{API}/webhooks"
-
-
-def problem(response: Any, status: int) -> dict[str, Any]:
-    assert response.status_code == status, response.text
-    assert response.headers["content-type"] == "application/problem+json"
-    body: dict[str, Any] = response.json()
-    return body
 
 
 async def test_a_convenor_subscribes_their_domain_and_the_secret_is_shown_once(

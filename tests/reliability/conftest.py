@@ -2,14 +2,12 @@
 with the default connection pool unless a test says otherwise, and real concurrent
 clients. Counts and times are bounded; every test stops its server."""
 
-from typing import Any
-
 import httpx
 import pytest
 
 from tests.live_server import Server, ServerFactory, server
 
-__all__ = ["Server", "ServerFactory", "client", "graphql_codes", "server", "statuses"]
+__all__ = ["Server", "ServerFactory", "client", "server", "statuses"]
 
 
 def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
@@ -30,8 +28,3 @@ def statuses(responses: list[httpx.Response]) -> dict[int, int]:
     for response in responses:
         found[response.status_code] = found.get(response.status_code, 0) + 1
     return found
-
-
-def graphql_codes(response: httpx.Response) -> list[str]:
-    body: dict[str, Any] = response.json()
-    return [e["extensions"]["code"] for e in body.get("errors") or []]

@@ -18,15 +18,9 @@ from app.models.contributions import Contribution
 from app.models.gatherings import Rsvp
 from app.models.memberships import Role
 from tests.factories import add_member, make_domain, make_person
-from tests.reliability.conftest import ServerFactory, client, graphql_codes, statuses
-from tests.routers.gatherings_support import (
-    at,
-    count,
-    from_now,
-    headers_for,
-    many_members,
-    schedule,
-)
+from tests.reliability.conftest import ServerFactory, client, statuses
+from tests.routers.gatherings_support import at, from_now, headers_for, many_members, schedule
+from tests.support import count, error_codes
 
 ME = {"query": "{ me { displayName } }"}
 CONTRIBUTIONS = (
@@ -84,7 +78,7 @@ async def test_200_graphql_then_200_rest_then_a_mix_at_once(
         took = time.perf_counter() - started
     for responses in (graphs, rests, mixed):
         assert statuses(responses) == {200: len(responses)}
-    assert [c for r in graphs + mixed[:100] for c in graphql_codes(r)] == []
+    assert [c for r in graphs + mixed[:100] for c in error_codes(r.json())] == []
     edges = graphs[0].json()["data"]["domain"]["contributions"]["edges"]
     assert len(edges) == 50 and edges[0]["node"]["author"]["displayName"]
     assert took < 90, took
@@ -132,7 +126,9 @@ async def test_overload_answers_503_quickly_never_500(
     assert 500 not in statuses(responses), statuses(responses)
     unavailable = [r for r in responses if r.status_code == 503]
     graphql_unavailable = [
-        r for r in responses if r.status_code == 200 and "SERVICE_UNAVAILABLE" in graphql_codes(r)
+        r
+        for r in responses
+        if r.status_code == 200 and "SERVICE_UNAVAILABLE" in error_codes(r.json())
     ]
     assert unavailable or graphql_unavailable, "the service was never overloaded"
     for response in unavailable:
@@ -141,7 +137,7 @@ async def test_overload_answers_503_quickly_never_500(
         assert int(response.headers["retry-after"]) >= 1
     for response in responses:
         if response.status_code == 200 and response.url.path == "/graphql":
-            assert set(graphql_codes(response)) <= {"SERVICE_UNAVAILABLE"}
+            assert set(error_codes(response.json())) <= {"SERVICE_UNAVAILABLE"}
     # Each refusal comes after the pool timeout, not after half a minute of waiting
     # (a second of slack for a loaded two-core machine serving 200 clients at once).
     slowest_refusal = max(t for r, t in results if r.status_code == 503 or r in graphql_unavailable)
@@ -194,7 +190,7 @@ async def test_killed_connections_cost_503s_at_most_and_recover(
     assert set(codes) <= {200, 503}, codes
     for response in seen:
         if response.status_code == 200 and response.url.path == "/graphql":
-            assert set(graphql_codes(response)) <= {"SERVICE_UNAVAILABLE"}
+            assert set(error_codes(response.json())) <= {"SERVICE_UNAVAILABLE"}
     assert statuses(recovered) == {200: 20}
 
 
@@ -223,7 +219,7 @@ async def test_200_graphql_rsvps_for_ten_places(
         go.set()
         responses = await asyncio.gather(*tasks)
     assert statuses(responses) == {200: 200}
-    assert [c for r in responses for c in graphql_codes(r)] == []
+    assert [c for r in responses for c in error_codes(r.json())] == []
     answers = [r.json()["data"]["rsvp"]["status"] for r in responses]
     assert answers.count("going") == 10 and answers.count("waitlisted") == 190
     going = await count(session, Rsvp, col(Rsvp.gathering_id) == gid, col(Rsvp.status) == "going")

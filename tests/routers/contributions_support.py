@@ -14,7 +14,7 @@ from app.models.domains import Domain
 from app.models.memberships import Role
 from app.models.people import Person
 from tests.factories import add_member, auth, make_domain, make_person
-from tests.routers.support import API, ok
+from tests.support import API, ok
 
 THEMES = ["pain", "family conversations"]
 

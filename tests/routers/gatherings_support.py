@@ -4,8 +4,7 @@ import itertools
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
-from httpx import AsyncClient, Response
-from sqlalchemy import func
+from httpx import AsyncClient
 from sqlmodel import SQLModel, col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
@@ -17,42 +16,9 @@ from app.models.memberships import Membership, Role
 from app.models.people import Person
 from app.services.auth import issue_access_token
 from tests.factories import SECRET, add_member, auth, make_domain, make_person
+from tests.support import API, count, ok
 
-API = "/api/v1"
 _seq = itertools.count(1)
-
-
-def ok(response: Response, status: int = 200) -> Any:
-    assert response.status_code == status, response.text
-    return response.json()
-
-
-def problem(response: Response, status: int, slug: str | None = None) -> dict[str, Any]:
-    """An RFC 9457 error with the given status (and problem type)."""
-    assert response.status_code == status, response.text
-    assert response.headers["content-type"] == "application/problem+json", response.headers
-    body: dict[str, Any] = response.json()
-    assert body["status"] == status and body["type"].startswith("/problems/"), body
-    if slug is not None:
-        assert body["type"] == f"/problems/{slug}", body
-    return body
-
-
-def error_fields(body: dict[str, Any]) -> set[str]:
-    return {e["field"] for e in body.get("errors", [])}
-
-
-def error_codes(body: dict[str, Any]) -> set[str]:
-    return {e["code"] for e in body.get("errors", [])}
-
-
-async def count(session: AsyncSession, table: type[SQLModel], *where: Any) -> int:
-    """Committed rows, read in a session of its own."""
-    stmt: Any = select(func.count()).select_from(table)
-    if where:
-        stmt = stmt.where(*where)
-    async with AsyncSession(session.bind) as fresh:
-        return int((await fresh.exec(stmt)).one())
 
 
 async def snapshot(session: AsyncSession) -> dict[str, int]:

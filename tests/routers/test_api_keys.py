@@ -12,7 +12,8 @@ from app.models.memberships import Membership
 from app.models.people import ApiKey
 from app.services.auth import sha256
 from tests.factories import auth, make_domain, make_person
-from tests.routers.support import API, bearer, count, make_key, ok, problem
+from tests.routers.support import bearer, make_key
+from tests.support import API, count, ok, problem
 
 
 async def test_only_platform_admins_create_keys(client: AsyncClient, session: AsyncSession) -> None:

@@ -13,7 +13,8 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 
 from app.models.people import Person, RefreshToken
 from tests.factories import SECRET, auth, make_person
-from tests.routers.support import API, bearer, count, login, ok, problem, register
+from tests.routers.support import bearer, login, register
+from tests.support import API, count, ok, problem
 
 
 async def test_register_creates_a_person_and_hides_credentials(

@@ -17,16 +17,8 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 from app.models.gatherings import FeedToken, Gathering
 from app.models.people import Person
 from tests.factories import add_member, auth, make_person
-from tests.routers.gatherings_support import (
-    API,
-    Circle,
-    circle,
-    count,
-    occurrences,
-    ok,
-    problem,
-    schedule,
-)
+from tests.routers.gatherings_support import Circle, circle, occurrences, schedule
+from tests.support import API, count, ok, problem
 
 JOIN = "https://meet.example.org/secret-room"
 

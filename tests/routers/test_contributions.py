@@ -31,7 +31,7 @@ from tests.routers.contributions_support import (
     post,
     set_columns,
 )
-from tests.routers.support import API, count, ok, problem
+from tests.support import API, count, ok, problem
 
 
 def valid(kind: ContributionKind, c: Community, parent: dict[str, Any]) -> dict[str, Any]:

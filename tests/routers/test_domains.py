@@ -11,7 +11,7 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 from app.models.domains import Domain
 from app.models.memberships import Membership, MembershipEvent
 from tests.factories import add_member, auth, make_domain, make_person
-from tests.routers.support import API, count, ok, problem
+from tests.support import API, count, ok, problem
 
 
 def slugs(page: dict[str, Any]) -> list[str]:

@@ -17,7 +17,7 @@ from tests.routers.contributions_support import (
     item,
     listed,
 )
-from tests.routers.support import API, count, ok, problem
+from tests.support import API, count, ok, problem
 
 
 async def endorse(

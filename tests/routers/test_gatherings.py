@@ -16,22 +16,17 @@ from app.models.people import Person
 from app.services import recurrence
 from tests.factories import add_member, auth, make_person
 from tests.routers.gatherings_support import (
-    API,
     Circle,
     at,
     circle,
-    count,
-    error_codes,
-    error_fields,
     from_now,
     gathering_body,
     occurrences,
-    ok,
-    problem,
     schedule,
     series_state,
     snapshot,
 )
+from tests.support import API, count, ok, problem, problem_field_codes, problem_fields
 
 
 def local_times(items: list[dict[str, Any]]) -> list[str]:
@@ -240,7 +235,7 @@ async def test_hosts_are_active_members(
         headers=auth(c.convenor),
     )
     body = problem(response, 422, "validation-error")
-    assert error_fields(body) == {field} and error_codes(body) == {"not_member"}
+    assert problem_fields(body) == {field} and problem_field_codes(body) == {"not_member"}
     assert await snapshot(session) == {
         "GatheringSeries": 0,
         "Gathering": 0,
@@ -294,9 +289,9 @@ async def test_bad_gatherings_are_refused_and_nothing_is_written(
             headers=auth(c.convenor),
         )
         body = problem(response, 422, "validation-error")
-        assert field in error_fields(body), (fields, body)
+        assert field in problem_fields(body), (fields, body)
         if code is not None:
-            assert code in error_codes(body), (fields, body)
+            assert code in problem_field_codes(body), (fields, body)
         assert body["detail"]
     assert await snapshot(session) == before
 
@@ -419,7 +414,7 @@ async def test_bad_windows_are_refused(
         body = problem(
             await client.get(url, params=window, headers=auth(c.member)), 422, "validation-error"
         )
-        assert field in error_fields(body), body
+        assert field in problem_fields(body), body
 
 
 async def test_my_agenda_spans_my_domains_only(client: AsyncClient, session: AsyncSession) -> None:
@@ -686,7 +681,7 @@ async def test_following_cannot_move_the_day_of_a_byday_series(
         422,
         "validation-error",
     )
-    assert error_codes(body) == {"series_day_change"}
+    assert problem_field_codes(body) == {"series_day_change"}
     assert await series_state(session) == before
 
 
@@ -764,9 +759,9 @@ async def test_bad_edits_are_refused_and_nothing_is_written(
     for body, field, code in BAD_EDITS:
         response = await patch(client, items[1]["id"], c.convenor, scope, **body)
         problem_body = problem(response, 422, "validation-error")
-        assert field in error_fields(problem_body), (body, problem_body)
+        assert field in problem_fields(problem_body), (body, problem_body)
         if code is not None:
-            assert code in error_codes(problem_body), (body, problem_body)
+            assert code in problem_field_codes(problem_body), (body, problem_body)
         assert await series_state(session) == before, body
     assert await snapshot(session) == rows
 
@@ -788,7 +783,7 @@ async def test_a_completed_gathering_cannot_be_cancelled(
         422,
         "validation-error",
     )
-    assert error_fields(body) == {"status"}
+    assert problem_fields(body) == {"status"}
     fetched = ok(await client.get(f"{API}/gatherings/{created['id']}", headers=auth(c.member)))
     assert fetched["status"] == "completed"
 

@@ -12,7 +12,8 @@ from httpx import ASGITransport, AsyncClient, Response
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from tests.factories import auth, make_person
-from tests.routers.gatherings_support import API, circle, ok, problem, schedule
+from tests.routers.gatherings_support import circle, schedule
+from tests.support import API, ok, problem
 
 
 @pytest.fixture

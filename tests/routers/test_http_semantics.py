@@ -13,7 +13,7 @@ from httpx import ASGITransport, AsyncClient, Response
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from tests.factories import add_member, auth, make_domain, make_person
-from tests.routers.support import API, ok, problem
+from tests.support import API, ok, problem
 
 # Headers that differ between any two requests, whatever their method.
 VARYING = {"x-request-id", "ratelimit", "date"}

@@ -10,7 +10,7 @@ from typing import Any
 
 import pytest
 from fastapi.routing import APIRoute
-from httpx import ASGITransport, AsyncClient
+from httpx import AsyncClient
 from sqlalchemy.ext.asyncio import AsyncEngine
 from sqlmodel.ext.asyncio.session import AsyncSession
 
@@ -21,9 +21,8 @@ from app.main import create_app
 from app.models.domains import Domain
 from app.models.idempotency import IdempotencyRecord
 from tests.factories import auth, make_domain, make_person
-from tests.routers.conftest import check_problem
 from tests.routers.gatherings_support import circle, gathering_body
-from tests.routers.support import API, count, problem
+from tests.support import API, count, problem, problem_checked_client
 
 MB = 1024 * 1024
 
@@ -102,11 +101,7 @@ async def small_client(settings: Settings, engine: AsyncEngine) -> AsyncIterator
     """An app with small limits: 4 kB for requests, 64 kB for imports."""
     small = settings.model_copy(update={"request_max_bytes": 4096, "import_max_bytes": 65536})
     app = create_app(small, engine=engine)
-    async with AsyncClient(
-        transport=ASGITransport(app=app),
-        base_url="http://test",
-        event_hooks={"response": [check_problem]},
-    ) as client:
+    async with problem_checked_client(app) as client:
         yield client
 
 

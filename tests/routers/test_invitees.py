@@ -8,7 +8,7 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 from app.models.people import Person
 from tests.factories import auth, make_person
 from tests.routers.invitees_support import WORD, Invited, invited_to_private_domain
-from tests.routers.support import API, ok, problem
+from tests.support import API, ok, problem
 
 
 def content_routes(world: Invited) -> list[str]:

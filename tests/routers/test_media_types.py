@@ -12,7 +12,7 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 from app.config import Settings
 from app.main import create_app
 from tests.factories import SECRET, auth, make_domain, make_person
-from tests.routers.support import API, ok, problem
+from tests.support import API, ok, problem
 
 
 def unsupported(response: Any, sent: str) -> None:

@@ -12,7 +12,7 @@ from app.models.domains import Domain
 from app.models.memberships import Membership, MembershipEvent
 from app.models.people import Person
 from tests.factories import add_member, auth, make_domain, make_person
-from tests.routers.support import API, count, ok, problem
+from tests.support import API, count, ok, problem
 
 
 def url(domain: Domain, person: Person | None = None) -> str:

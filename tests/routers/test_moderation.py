@@ -11,7 +11,7 @@ from app.models.contributions import ModerationEvent, Report
 from app.models.memberships import Membership, Role
 from tests.factories import add_member, auth, make_domain, make_person
 from tests.routers.contributions_support import community, contribute, fetch, item, listed
-from tests.routers.support import API, count, ok, problem
+from tests.support import API, count, ok, problem
 
 
 async def report(

@@ -18,7 +18,7 @@ from app.models.base import utcnow
 from app.models.domains import Domain
 from app.models.people import Person
 from tests.factories import add_member, auth, make_domain, make_person
-from tests.routers.support import API, ok, problem
+from tests.support import API, ok, problem
 
 EARLY = datetime(2000, 1, 1, tzinfo=UTC)
 LINK = re.compile(r'^<(?P<url>[^>]+)>; rel="next"$')

@@ -7,7 +7,7 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 
 from app.models.memberships import Role
 from tests.factories import add_member, auth, make_domain, make_person
-from tests.routers.support import API, ok, problem
+from tests.support import API, ok, problem
 
 
 def ids(page: dict[str, object]) -> set[str]:

@@ -9,7 +9,7 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 
 from app.models.people import Person
 from tests.factories import add_member, auth, make_domain, make_person
-from tests.routers.support import API, ok, problem
+from tests.support import API, ok, problem
 
 
 def routes(slug: str, person_id: str) -> list[tuple[str, str, dict[str, Any] | None]]:

@@ -16,7 +16,7 @@ from tests.routers.contributions_support import (
     listed,
     post,
 )
-from tests.routers.support import count, ok, problem
+from tests.support import count, ok, problem
 
 
 async def test_first_answer_comes_from_someone_else(

@@ -22,19 +22,16 @@ from app.models.gatherings import Attendance, Rsvp
 from app.models.people import Person
 from tests.factories import add_member, auth, make_person
 from tests.routers.gatherings_support import (
-    API,
     Circle,
     at,
     circle,
-    count,
     from_now,
     headers_for,
     many_members,
-    ok,
-    problem,
     schedule,
     snapshot,
 )
+from tests.support import API, count, ok, problem
 
 
 async def rsvp(client: AsyncClient, gathering_id: str, person: Person, response: str) -> Response:

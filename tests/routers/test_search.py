@@ -9,7 +9,7 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 
 from tests.factories import add_member, auth, make_domain, make_person
 from tests.routers.contributions_support import community, contribute, item, listed
-from tests.routers.support import API, ok, problem
+from tests.support import API, ok, problem
 
 SEARCH = f"{API}/search"
 

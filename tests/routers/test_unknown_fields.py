@@ -5,8 +5,7 @@ from httpx import AsyncClient
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from tests.factories import auth, make_domain, make_person
-
-API = "/api/v1"
+from tests.support import API
 
 
 async def test_an_unknown_field_is_named_and_nothing_changes(

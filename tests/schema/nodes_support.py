@@ -12,7 +12,7 @@ from app.models.domains import Domain
 from app.models.people import Person
 from app.schema.relay import global_id
 from tests.factories import add_member, gql, make_domain, make_person
-from tests.schema.support import ok
+from tests.support import gql_ok
 
 
 @dataclass
@@ -34,7 +34,7 @@ class World:
 
 
 async def _do(client: AsyncClient, query: str, viewer: Person, **variables: Any) -> Any:
-    data = ok(await gql(client, query, variables, as_=viewer))
+    data = gql_ok(await gql(client, query, variables, as_=viewer))
     return next(iter(data.values()))
 
 

@@ -3,35 +3,7 @@
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import func
-from sqlmodel import SQLModel, select
-from sqlmodel.ext.asyncio.session import AsyncSession
 from strawberry.utils.str_converters import to_camel_case
-
-
-def ok(body: dict[str, Any]) -> dict[str, Any]:
-    """The data of a response that must have no errors."""
-    assert "errors" not in body, body["errors"]
-    data: dict[str, Any] = body["data"]
-    return data
-
-
-def only_error(body: dict[str, Any]) -> dict[str, Any]:
-    """The single error of a response that must have exactly one."""
-    errors = body.get("errors") or []
-    assert len(errors) == 1, body
-    error: dict[str, Any] = errors[0]
-    return error
-
-
-def field_errors(error: dict[str, Any]) -> dict[str, str]:
-    """fieldErrors as {field: code}."""
-    return {e["field"]: e["code"] for e in error["extensions"].get("fieldErrors", [])}
-
-
-async def count(session: AsyncSession, model: type[SQLModel], *where: Any) -> int:
-    result = await session.exec(select(func.count()).select_from(model).where(*where))
-    return result.one()
 
 
 def _same_value(key: str, rest: Any, graph: Any) -> bool:

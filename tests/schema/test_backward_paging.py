@@ -13,10 +13,10 @@ from httpx import AsyncClient
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from app.models.people import Person
-from tests.factories import add_member, error_codes, gql, make_domain, make_person
+from tests.factories import add_member, gql, make_domain, make_person
 from tests.routers.contributions_support import contribute
 from tests.routers.gatherings_support import at, from_now, schedule
-from tests.schema.support import ok, only_error
+from tests.support import error_codes, gql_ok, only_error
 
 ARGS = "first: $first, after: $after, last: $last, before: $before"
 VARS = "$first: Int, $after: String, $last: Int, $before: String"
@@ -38,7 +38,7 @@ class Listing:
 
 async def _read(client: AsyncClient, listing: Listing, **page: Any) -> dict[str, Any]:
     variables = {"first": None, "after": None, "last": None, "before": None, **page}
-    data: Any = ok(await gql(client, listing.query, variables, as_=listing.viewer))
+    data: Any = gql_ok(await gql(client, listing.query, variables, as_=listing.viewer))
     for key in listing.path:
         data = data[key]
     return dict(data)
@@ -144,7 +144,7 @@ async def contributions_listing(
                 {"id": made["id"]},
                 as_=endorser,
             )
-            ok(body)
+            gql_ok(body)
 
     query = f"""query({VARS}) {{ domain(slug: "practice") {{
       contributions(sort: {sort}, {ARGS}) {{ {PAGE % "title"} }} }} }}"""
@@ -297,7 +297,7 @@ async def test_nested_backward_pages_for_many_parents(
     query = """{ domains { nodes { slug forwards: members(first: 10) { edges { cursor } }
       backwards: members(last: 2) { edges { cursor }
         pageInfo { hasPreviousPage hasNextPage } } } } }"""
-    nodes = ok(await gql(client, query, as_=viewer))["domains"]["nodes"]
+    nodes = gql_ok(await gql(client, query, as_=viewer))["domains"]["nodes"]
     for node in nodes:
         every = [e["cursor"] for e in node["forwards"]["edges"]]
         assert len(every) == sizes[node["slug"]]
@@ -309,7 +309,7 @@ async def test_nested_backward_pages_for_many_parents(
     # And from a cursor in each, the rows behind it are known per parent.
     befores = {n["slug"]: n["forwards"]["edges"][-1]["cursor"] for n in nodes}
     for slug, before in befores.items():
-        page = ok(
+        page = gql_ok(
             await gql(
                 client,
                 """query($s: String!, $b: String) { domain(slug: $s) {
@@ -346,7 +346,7 @@ async def test_first_and_last_together_are_refused(
             as_=viewer,
         )
         assert error_codes(nested) == ["BAD_USER_INPUT"], arguments
-    assert ok(await gql(client, "{ domains(last: 100) { nodes { slug } } }", as_=viewer))
+    assert gql_ok(await gql(client, "{ domains(last: 100) { nodes { slug } } }", as_=viewer))
 
 
 async def test_last_costs_as_first_does(client: AsyncClient, session: AsyncSession) -> None:

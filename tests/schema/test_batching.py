@@ -9,7 +9,7 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 from app.models.domains import Domain
 from app.models.people import Person
 from tests.factories import add_member, gql, make_domain, make_person
-from tests.schema.support import ok
+from tests.support import gql_ok, gql_statements
 
 DOMAINS_WITH_MEMBERS = """{ domains(first: 50) { edges { node {
   members { edges { node { person { displayName } } } } } } } }"""
@@ -32,12 +32,6 @@ async def _add_domains(
     return created
 
 
-async def _statements(counter: Any, client: AsyncClient, query: str, viewer: Person) -> int:
-    counter.reset()
-    ok(await gql(client, query, as_=viewer))
-    return int(counter.count)
-
-
 async def test_domains_members_people_constant(
     client: AsyncClient, session: AsyncSession, count_statements: Any
 ) -> None:
@@ -46,17 +40,17 @@ async def test_domains_members_people_constant(
     await _add_domains(session, convenor, people, 5)
 
     body = await gql(client, DOMAINS_WITH_MEMBERS, as_=convenor)
-    edges = ok(body)["domains"]["edges"]
+    edges = gql_ok(body)["domains"]["edges"]
     assert len(edges) == 5
     assert all(len(e["node"]["members"]["edges"]) == 1 + MEMBERS_PER_DOMAIN for e in edges)
-    with_5 = await _statements(count_statements, client, DOMAINS_WITH_MEMBERS, convenor)
+    with_5 = await gql_statements(count_statements, client, DOMAINS_WITH_MEMBERS, as_=convenor)
 
     await _add_domains(session, convenor, people, 45)
     body = await gql(client, DOMAINS_WITH_MEMBERS, as_=convenor)
-    edges = ok(body)["domains"]["edges"]
+    edges = gql_ok(body)["domains"]["edges"]
     assert len(edges) == 50
     assert all(len(e["node"]["members"]["edges"]) == 1 + MEMBERS_PER_DOMAIN for e in edges)
-    with_50 = await _statements(count_statements, client, DOMAINS_WITH_MEMBERS, convenor)
+    with_50 = await gql_statements(count_statements, client, DOMAINS_WITH_MEMBERS, as_=convenor)
 
     print(f"domains→members→person: {with_5} statements for 5 domains, {with_50} for 50")
     assert with_5 == with_50
@@ -93,15 +87,15 @@ async def test_my_memberships_with_domain_and_history_constant(
     convenor = await make_person(session)
     me = await make_person(session)
     await _add_domains(session, convenor, [me], 3)
-    nodes = ok(await gql(client, MY_MEMBERSHIPS, as_=me))["me"]["memberships"]["nodes"]
+    nodes = gql_ok(await gql(client, MY_MEMBERSHIPS, as_=me))["me"]["memberships"]["nodes"]
     assert len(nodes) == 3
     assert all(n["domain"] and n["history"] == [{"kind": "joined"}] for n in nodes)
-    few = await _statements(count_statements, client, MY_MEMBERSHIPS, me)
+    few = await gql_statements(count_statements, client, MY_MEMBERSHIPS, as_=me)
 
     await _add_domains(session, convenor, [me], 37)
-    nodes = ok(await gql(client, MY_MEMBERSHIPS, as_=me))["me"]["memberships"]["nodes"]
+    nodes = gql_ok(await gql(client, MY_MEMBERSHIPS, as_=me))["me"]["memberships"]["nodes"]
     assert len(nodes) == 40
-    many = await _statements(count_statements, client, MY_MEMBERSHIPS, me)
+    many = await gql_statements(count_statements, client, MY_MEMBERSHIPS, as_=me)
 
     print(f"me→memberships→domain+history: {few} statements for 3, {many} for 40")
     assert few == many
@@ -120,9 +114,9 @@ async def test_domain_parent_batched(
             await make_domain(session, convenor, parent_slug=parent.slug)
 
     await add_families(2)
-    few = await _statements(count_statements, client, query, convenor)
+    few = await gql_statements(count_statements, client, query, as_=convenor)
     await add_families(20)
-    nodes = ok(await gql(client, query, as_=convenor))["domains"]["nodes"]
+    nodes = gql_ok(await gql(client, query, as_=convenor))["domains"]["nodes"]
     assert sum(1 for n in nodes if n["parent"]) == 22
-    many = await _statements(count_statements, client, query, convenor)
+    many = await gql_statements(count_statements, client, query, as_=convenor)
     assert few == many

@@ -9,8 +9,8 @@ from app.models.contributions import Contribution, ContributionCreate
 from app.models.domains import Domain
 from app.models.people import Person
 from app.services import contributions
-from tests.factories import actor_of, add_member, auth, error_codes, gql, make_domain, make_person
-from tests.schema.support import count, ok
+from tests.factories import actor_of, add_member, auth, gql, make_domain, make_person
+from tests.support import count, error_codes, gql_ok, gql_statements
 
 NESTED = """query($slug: String!) { domain(slug: $slug) {
   contributions(first: 100) { edges { node { title
@@ -37,12 +37,6 @@ async def _ask(
             )
 
 
-async def _statements(counter: Any, client: AsyncClient, slug: str, viewer: Person) -> int:
-    counter.reset()
-    ok(await gql(client, NESTED, {"slug": slug}, as_=viewer))
-    return int(counter.count)
-
-
 async def test_nested_contributions_do_not_grow_with_data(
     client: AsyncClient, session: AsyncSession, count_statements: Any
 ) -> None:
@@ -52,15 +46,19 @@ async def test_nested_contributions_do_not_grow_with_data(
     for h in helpers:
         await add_member(session, domain, h)
     await _ask(session, domain, convenor, helpers, 2)
-    small = await _statements(count_statements, client, domain.slug, convenor)
+    small = await gql_statements(
+        count_statements, client, NESTED, {"slug": domain.slug}, as_=convenor
+    )
     await _ask(session, domain, convenor, helpers, 20)
     body = await gql(client, NESTED, {"slug": domain.slug}, as_=convenor)
-    edges = ok(body)["domain"]["contributions"]["edges"]
+    edges = gql_ok(body)["domain"]["contributions"]["edges"]
     questions = [e["node"] for e in edges if e["node"]["title"]]
     assert len(questions) == 22
     assert all(len(q["answers"]) == 3 for q in questions)
     assert all(q["author"]["displayName"] == convenor.display_name for q in questions)
-    large = await _statements(count_statements, client, domain.slug, convenor)
+    large = await gql_statements(
+        count_statements, client, NESTED, {"slug": domain.slug}, as_=convenor
+    )
     assert small == large, (small, large)
 
 
@@ -78,7 +76,7 @@ async def test_contribute_search_and_parity(client: AsyncClient, session: AsyncS
         {"slug": domain.slug},
         as_=member,
     )
-    made = ok(body)["contribute"]
+    made = gql_ok(body)["contribute"]
     assert made["tags"] == ["handover"]
     rest = (await client.get(f"/api/v1/contributions/{made['uuid']}", headers=auth(member))).json()
     assert (rest["title"], rest["kind"], rest["tags"]) == (made["title"], "lesson", ["handover"])
@@ -88,13 +86,13 @@ async def test_contribute_search_and_parity(client: AsyncClient, session: AsyncS
              contribution { uuid } } } } }""",
         as_=convenor,
     )
-    hits = ok(found)["search"]["edges"]
+    hits = gql_ok(found)["search"]["edges"]
     assert [h["node"]["contribution"]["uuid"] for h in hits] == [made["uuid"]]
     assert "<b>" not in hits[0]["node"]["snippetHtml"]
     hidden = await gql(
         client, """{ search(q: "handover") { edges { node { rank } } } }""", as_=outsider
     )
-    assert ok(hidden)["search"]["edges"] == []
+    assert gql_ok(hidden)["search"]["edges"] == []
     missing = await gql(
         client,
         """mutation($slug: String!) { contribute(slug: $slug, input: {

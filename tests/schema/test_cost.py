@@ -14,9 +14,9 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 
 from app.config import Settings
 from app.main import create_app
-from tests.factories import error_codes, gql, make_domain, make_person
+from tests.factories import gql, make_domain, make_person
 from tests.integration.ratelimit_support import client_at, limited_app, random_address, remaining
-from tests.schema.support import ok, only_error
+from tests.support import error_codes, gql_ok, only_error
 
 ABUSIVE_ONE = (
     "domains(first:100){ nodes{ members(first:100){ nodes{ person{ memberships(first:100){"
@@ -59,7 +59,7 @@ async def test_every_accepted_query_reports_its_cost(
         "{ domains(first: 10) { nodes { slug members(first: 5) { nodes { roles } } } } }",
         as_=convenor,
     )
-    ok(body)
+    gql_ok(body)
     # The domains connection 1, then 10 domains, each 1 + slug 0.1 + its members
     # connection 1 + 5 memberships x (1 + roles 0.1): 1 + 10 x 7.6 = 77.
     assert body["extensions"]["cost"] == {"requested": 77, "limit": settings.graphql_max_cost}
@@ -105,7 +105,7 @@ async def test_an_operation_past_the_time_limit_is_cancelled(
         assert engine.pool.checkedout() == before
         await locker.rollback()
     body = await gql(slow_client, "{ domains(first: 5) { nodes { slug } } }")
-    assert ok(body)["domains"]["nodes"] == [{"slug": "slow"}]
+    assert gql_ok(body)["domains"]["nodes"] == [{"slug": "slow"}]
 
 
 async def test_a_long_search_term_is_refused(client: AsyncClient, session: AsyncSession) -> None:

@@ -12,7 +12,7 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 from app.models.memberships import Role
 from app.models.people import Person
 from tests.factories import SECRET, add_member, gql, make_domain, make_person, new_id
-from tests.schema.support import field_errors, ok, only_error
+from tests.support import field_errors, gql_ok, only_error
 
 
 def code(body: dict[str, Any]) -> str:
@@ -21,7 +21,7 @@ def code(body: dict[str, Any]) -> str:
     return result
 
 
-def problem(body: dict[str, Any]) -> str:
+def problem_type(body: dict[str, Any]) -> str:
     result: str = only_error(body)["extensions"]["problemType"]
     return result
 
@@ -145,14 +145,14 @@ async def test_invitation_only_domain_refuses_a_join(
     await make_domain(session, amara, name="Wound Care", join_policy="invite")
     body = await gql(client, 'mutation { joinDomain(slug: "wound-care") { id } }', as_=mei)
     assert code(body) == "FORBIDDEN"
-    assert problem(body) == "/problems/invitation-required"
+    assert problem_type(body) == "/problems/invitation-required"
 
 
 async def test_api_keys_are_limited_by_scope_and_have_no_self(
     client: AsyncClient, session: AsyncSession
 ) -> None:
     admin = await make_person(session, is_platform_admin=True)
-    created = ok(
+    created = gql_ok(
         await gql(
             client,
             'mutation { createApiKey(input: {name: "reader", scopes: [read]}) { key } }',
@@ -164,10 +164,10 @@ async def test_api_keys_are_limited_by_scope_and_have_no_self(
         client, 'mutation { createDomain(input: {name: "Bots"}) { id } }', headers=headers
     )
     assert code(body) == "FORBIDDEN"
-    assert problem(body) == "/problems/insufficient-scope"
+    assert problem_type(body) == "/problems/insufficient-scope"
     body = await gql(client, "{ me { id } }", headers=headers)
     assert code(body) == "FORBIDDEN"
-    assert problem(body) == "/problems/person-required"
+    assert problem_type(body) == "/problems/person-required"
 
 
 # --- UNAUTHENTICATED --------------------------------------------------------------------
@@ -214,7 +214,7 @@ async def test_a_bad_token_is_unauthenticated_even_for_public_data(
     }[kind]
     body = await gql(client, operation, headers={"Authorization": f"Bearer {token}"})
     assert code(body) == "UNAUTHENTICATED"
-    assert problem(body) == "/problems/invalid-token"
+    assert problem_type(body) == "/problems/invalid-token"
 
 
 async def test_wrong_password_and_bad_refresh_token(
@@ -226,7 +226,7 @@ async def test_wrong_password_and_bad_refresh_token(
         'mutation { login(email: "amara@example.org", password: "guess-guess") { accessToken } }',
     )
     assert code(body) == "UNAUTHENTICATED"
-    assert problem(body) == "/problems/invalid-credentials"
+    assert problem_type(body) == "/problems/invalid-credentials"
     body = await gql(client, 'mutation { refreshToken(refreshToken: "nope") { accessToken } }')
     assert code(body) == "UNAUTHENTICATED"
 
@@ -368,7 +368,7 @@ async def test_domain_full(client: AsyncClient, session: AsyncSession) -> None:
     await make_domain(session, amara, name="Wound Care", max_active_members=1)
     body = await gql(client, 'mutation { joinDomain(slug: "wound-care") { id } }', as_=mei)
     assert code(body) == "CONFLICT"
-    assert problem(body) == "/problems/domain-full"
+    assert problem_type(body) == "/problems/domain-full"
 
 
 async def test_last_convenor_cannot_leave_or_step_down(
@@ -380,11 +380,11 @@ async def test_last_convenor_cannot_leave_or_step_down(
     leave = 'mutation($pid: UUID!) { endMembership(slug: "wound-care", personId: $pid) { id } }'
     body = await gql(client, leave, variables, as_=amara)
     assert code(body) == "CONFLICT"
-    assert problem(body) == "/problems/last-convenor"
+    assert problem_type(body) == "/problems/last-convenor"
     step_down = """mutation($pid: UUID!) {
       updateMembership(slug: "wound-care", personId: $pid, input: {roles: [member]}) { id } }"""
     body = await gql(client, step_down, variables, as_=amara)
-    assert problem(body) == "/problems/last-convenor"
+    assert problem_type(body) == "/problems/last-convenor"
 
 
 async def test_second_convenor_lets_the_first_step_down(
@@ -396,7 +396,7 @@ async def test_second_convenor_lets_the_first_step_down(
     await add_member(session, domain, mei, roles=[Role.member, Role.convenor])
     leave = 'mutation($pid: UUID!) { endMembership(slug: "wound-care", personId: $pid) { status } }'
     body = await gql(client, leave, {"pid": str(amara.id)}, as_=amara)
-    assert ok(body)["endMembership"]["status"] == "left"
+    assert gql_ok(body)["endMembership"]["status"] == "left"
 
 
 async def test_duplicate_slug_email_and_membership(
@@ -411,22 +411,22 @@ async def test_duplicate_slug_email_and_membership(
         as_=amara,
     )
     assert code(body) == "CONFLICT"
-    assert problem(body) == "/problems/slug-taken"
+    assert problem_type(body) == "/problems/slug-taken"
     body = await gql(
         client,
         'mutation { updateDomain(slug: "night-shift", input: {slug: "wound-care"}) { id } }',
         as_=amara,
     )
-    assert problem(body) == "/problems/slug-taken"
+    assert problem_type(body) == "/problems/slug-taken"
     body = await gql(
         client,
         """mutation { register(input: {email: "AMARA@example.org", password: "long enough pass",
              displayName: "Again"}) { __typename } }""",
     )
     assert code(body) == "CONFLICT"
-    assert problem(body) == "/problems/email-taken"
+    assert problem_type(body) == "/problems/email-taken"
     body = await gql(client, 'mutation { joinDomain(slug: "wound-care") { id } }', as_=amara)
-    assert problem(body) == "/problems/already-member"
+    assert problem_type(body) == "/problems/already-member"
 
 
 # --- transport-level client mistakes are never a 500 ------------------------------------

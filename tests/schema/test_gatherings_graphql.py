@@ -10,8 +10,8 @@ from app.models.domains import Domain
 from app.models.gatherings import GatheringCreate, Rsvp
 from app.models.people import Person
 from app.services import gatherings, rsvps
-from tests.factories import actor_of, add_member, auth, error_codes, gql, make_domain, make_person
-from tests.schema.support import count, ok
+from tests.factories import actor_of, add_member, auth, gql, make_domain, make_person
+from tests.support import count, error_codes, gql_ok, gql_statements
 
 NESTED = """query($slug: String!) { domain(slug: $slug) {
   gatherings(first: 100) { edges { node { title
@@ -43,13 +43,6 @@ async def _schedule(
             await rsvps.set_rsvp(session, actor_of(m), g.id, "going")
 
 
-async def _statements(counter: Any, client: AsyncClient, slug: str, viewer: Person) -> int:
-    counter.reset()
-    body = await gql(client, NESTED, {"slug": slug}, as_=viewer)
-    ok(body)
-    return int(counter.count)
-
-
 async def test_nested_gatherings_do_not_grow_with_data(
     client: AsyncClient, session: AsyncSession, count_statements: Any
 ) -> None:
@@ -59,14 +52,18 @@ async def test_nested_gatherings_do_not_grow_with_data(
     for m in members:
         await add_member(session, domain, m)
     await _schedule(session, domain, convenor, 3, members)
-    small = await _statements(count_statements, client, domain.slug, convenor)
+    small = await gql_statements(
+        count_statements, client, NESTED, {"slug": domain.slug}, as_=convenor
+    )
     await _schedule(session, domain, convenor, 30, members)
     body = await gql(client, NESTED, {"slug": domain.slug}, as_=convenor)
-    edges = ok(body)["domain"]["gatherings"]["edges"]
+    edges = gql_ok(body)["domain"]["gatherings"]["edges"]
     assert len(edges) == 33
     assert all(len(e["node"]["rsvps"]["items"]) == 3 for e in edges)
     assert all(e["node"]["hosts"][0]["displayName"] == convenor.display_name for e in edges)
-    large = await _statements(count_statements, client, domain.slug, convenor)
+    large = await gql_statements(
+        count_statements, client, NESTED, {"slug": domain.slug}, as_=convenor
+    )
     assert small == large, (small, large)
 
 
@@ -99,20 +96,22 @@ async def test_schedule_rsvp_and_parity_with_rest(
         },
         as_=convenor,
     )
-    created = ok(body)["scheduleGathering"]
+    created = gql_ok(body)["scheduleGathering"]
     assert created["recurrence"] == {"rrule": "FREQ=WEEKLY;BYDAY=TH;COUNT=4", "index": 0}
     assert created["startLocal"] == "2027-03-04T18:00:00"
     gid = created["uuid"]
     rsvp = """mutation($id: UUID!) { rsvp(id: $id, response: going) { status } }"""
-    assert ok(await gql(client, rsvp, {"id": gid}, as_=convenor))["rsvp"]["status"] == "going"
-    assert ok(await gql(client, rsvp, {"id": gid}, as_=member))["rsvp"]["status"] == "waitlisted"
+    assert gql_ok(await gql(client, rsvp, {"id": gid}, as_=convenor))["rsvp"]["status"] == "going"
+    assert (
+        gql_ok(await gql(client, rsvp, {"id": gid}, as_=member))["rsvp"]["status"] == "waitlisted"
+    )
     denied = await gql(client, rsvp, {"id": gid}, as_=outsider)
     assert error_codes(denied) == ["FORBIDDEN"]
     assert await count(session, Rsvp) == 2
 
     query = """query($id: UUID!) { gathering(id: $id) { id title joinUrl goingCount
       waitlistCount myRsvp capacity status rsvps { counts { going waitlisted } } } }"""
-    as_member = ok(await gql(client, query, {"id": gid}, as_=member))["gathering"]
+    as_member = gql_ok(await gql(client, query, {"id": gid}, as_=member))["gathering"]
     rest = (await client.get(f"/api/v1/gatherings/{gid}", headers=auth(member))).json()
     assert as_member["joinUrl"] == rest["join_url"] == "https://meet.example.org/c"
     assert (
@@ -154,14 +153,14 @@ async def test_agendas_of_many_people_batch(
         await add_member(session, domain, m)
     await _schedule(session, domain, convenor, 3, [])
 
-    mine = ok(await gql(client, "{ me { gatherings { nodes { uuid } } } }", as_=members[0]))
+    mine = gql_ok(await gql(client, "{ me { gatherings { nodes { uuid } } } }", as_=members[0]))
     rest = (await client.get("/api/v1/gatherings", headers=auth(members[0]))).json()
     shown = [n["uuid"] for n in mine["me"]["gatherings"]["nodes"]]
     assert shown == [g["id"] for g in rest["items"]]
     assert len(rest["items"]) == 3
 
     count_statements.reset()
-    body = ok(await gql(client, AGENDAS, {"slug": domain.slug}, as_=convenor))
+    body = gql_ok(await gql(client, AGENDAS, {"slug": domain.slug}, as_=convenor))
     small = count_statements.count
     assert all(
         len(n["person"]["gatherings"]["nodes"]) == 3 for n in body["domain"]["members"]["nodes"]
@@ -169,6 +168,6 @@ async def test_agendas_of_many_people_batch(
     for _ in range(10):
         await add_member(session, domain, await make_person(session))
     count_statements.reset()
-    body = ok(await gql(client, AGENDAS, {"slug": domain.slug}, as_=convenor))
+    body = gql_ok(await gql(client, AGENDAS, {"slug": domain.slug}, as_=convenor))
     assert len(body["domain"]["members"]["nodes"]) == 13
     assert count_statements.count == small

@@ -11,7 +11,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 from app.config import Settings
 from app.main import create_app
 from tests.factories import gql
-from tests.schema.support import ok, only_error
+from tests.support import gql_ok, only_error
 
 
 async def _post(client: AsyncClient, query: str) -> dict[str, Any]:
@@ -59,7 +59,7 @@ async def test_alias_limit(client: AsyncClient, settings: Settings) -> None:
     def aliased(n: int) -> str:
         return "{ " + " ".join(f"a{i}: __typename" for i in range(n)) + " }"
 
-    assert ok(await _post(client, aliased(settings.graphql_max_aliases)))
+    assert gql_ok(await _post(client, aliased(settings.graphql_max_aliases)))
     error = only_error(await _post(client, aliased(settings.graphql_max_aliases + 1)))
     assert error["extensions"]["code"] == "GRAPHQL_VALIDATION_FAILED"
     assert "aliases" in error["message"]
@@ -81,10 +81,10 @@ TYPE_QUERY = '{ __type(name: "Domain") { fields { name } } }'
 
 
 async def test_introspection_on_by_default(client: AsyncClient) -> None:
-    schema = ok(await _post(client, INTROSPECTION))["__schema"]
+    schema = gql_ok(await _post(client, INTROSPECTION))["__schema"]
     assert schema["queryType"] == {"name": "Query"}
     assert "Domain" in {t["name"] for t in schema["types"]}
-    fields = {f["name"] for f in ok(await _post(client, TYPE_QUERY))["__type"]["fields"]}
+    fields = {f["name"] for f in gql_ok(await _post(client, TYPE_QUERY))["__type"]["fields"]}
     assert {"slug", "members", "parent"} <= fields
 
 
@@ -106,7 +106,7 @@ async def test_introspection_can_be_switched_off(closed_client: AsyncClient, que
 
 
 async def test_ordinary_queries_work_with_introspection_off(closed_client: AsyncClient) -> None:
-    assert ok(await gql(closed_client, "{ __typename domains { nodes { slug } } }")) == {
+    assert gql_ok(await gql(closed_client, "{ __typename domains { nodes { slug } } }")) == {
         "__typename": "Query",
         "domains": {"nodes": []},
     }

@@ -8,10 +8,9 @@ from httpx import AsyncClient
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from app.models.people import Person
-from tests.factories import auth, error_codes, gql
+from tests.factories import auth, gql
 from tests.routers.invitees_support import WORD, Invited, invited_to_private_domain
-from tests.routers.support import API
-from tests.schema.support import ok
+from tests.support import API, error_codes, gql_ok
 
 CARD = """query($slug: String!) {
   domain(slug: $slug) {
@@ -74,7 +73,7 @@ async def test_an_invitee_sees_the_card_over_graphql(
     client: AsyncClient, session: AsyncSession
 ) -> None:
     world = await invited_to_private_domain(client, session)
-    card = ok(await gql(client, CARD, {"slug": world.slug}, as_=world.invitee))["domain"]
+    card = gql_ok(await gql(client, CARD, {"slug": world.slug}, as_=world.invitee))["domain"]
     assert card["name"] == "Night nurses"
     assert card["invitation"]["invitedById"] == str(world.convenor.id)
     assert card["invitation"]["invitedByName"] == "Connie Convenor"
@@ -82,7 +81,7 @@ async def test_an_invitee_sees_the_card_over_graphql(
     assert card["contributions"]["nodes"] == [] and card["gatherings"]["nodes"] == []
     members = await gql(client, MEMBERS, {"slug": world.slug}, as_=world.invitee)
     assert error_codes(members) == ["FORBIDDEN"]
-    mine = ok(await gql(client, MY_INVITATIONS, as_=world.invitee))["me"]["memberships"]
+    mine = gql_ok(await gql(client, MY_INVITATIONS, as_=world.invitee))["me"]["memberships"]
     assert mine["nodes"] == [
         {
             "status": "invited",
@@ -100,7 +99,7 @@ async def test_an_invitee_reads_no_content_over_graphql(
     world = await invited_to_private_domain(client, session)
     refused = await codes(client, world.invitee, world)
     assert all(found == ["NOT_FOUND"] for found in refused), refused
-    everywhere = ok(
+    everywhere = gql_ok(
         await gql(
             client,
             "query($q: String!) { search(q: $q) { nodes { contribution { id } } } }",
@@ -111,10 +110,10 @@ async def test_an_invitee_reads_no_content_over_graphql(
     assert everywhere["search"]["nodes"] == []
 
     accept = """mutation($slug: String!) { joinDomain(slug: $slug) { status } }"""
-    joined = ok(await gql(client, accept, {"slug": world.slug}, as_=world.invitee))
+    joined = gql_ok(await gql(client, accept, {"slug": world.slug}, as_=world.invitee))
     assert joined["joinDomain"]["status"] == "active"
     assert all(found == [] for found in await codes(client, world.invitee, world))
-    card = ok(await gql(client, CARD, {"slug": world.slug}, as_=world.invitee))["domain"]
+    card = gql_ok(await gql(client, CARD, {"slug": world.slug}, as_=world.invitee))["domain"]
     assert card["invitation"] is None
     assert [n["uuid"] for n in card["contributions"]["nodes"]] == [world.contribution["id"]]
     assert [n["uuid"] for n in card["gatherings"]["nodes"]] == [world.gathering["id"]]

@@ -7,7 +7,7 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 from app.models.memberships import Membership
 from app.models.people import ApiKey, Person
 from tests.factories import add_member, gql, make_domain, make_person
-from tests.schema.support import ok, only_error
+from tests.support import gql_ok, only_error
 
 REGISTER = """mutation($input: RegisterInput!) { register(input: $input) {
   ... on Person { id email displayName timezone expertise } } }"""
@@ -18,7 +18,7 @@ REFRESH = """mutation($token: String!) { refreshToken(refreshToken: $token) {
 
 
 async def test_register_login_refresh(client: AsyncClient, session: AsyncSession) -> None:
-    registered = ok(
+    registered = gql_ok(
         await gql(
             client,
             REGISTER,
@@ -37,23 +37,25 @@ async def test_register_login_refresh(client: AsyncClient, session: AsyncSession
     assert registered["timezone"] == "Europe/London"
     assert registered["expertise"] == ["analytics"]
 
-    pair = ok(
+    pair = gql_ok(
         await gql(client, LOGIN, {"email": "ada@example.org", "password": "correct horse battery"})
     )["login"]
     assert pair["tokenType"] == "bearer"
     assert pair["expiresIn"] > 0
     headers = {"Authorization": f"Bearer {pair['accessToken']}"}
-    me = ok(await gql(client, "{ me { id } }", headers=headers))["me"]
+    me = gql_ok(await gql(client, "{ me { id } }", headers=headers))["me"]
     assert me["id"] == registered["id"]
 
-    fresh = ok(await gql(client, REFRESH, {"token": pair["refreshToken"]}))["refreshToken"]
+    fresh = gql_ok(await gql(client, REFRESH, {"token": pair["refreshToken"]}))["refreshToken"]
     assert fresh["refreshToken"] != pair["refreshToken"]
     headers = {"Authorization": f"Bearer {fresh['accessToken']}"}
-    assert ok(await gql(client, "{ me { id } }", headers=headers))["me"]["id"] == registered["id"]
+    assert (
+        gql_ok(await gql(client, "{ me { id } }", headers=headers))["me"]["id"] == registered["id"]
+    )
     # A retry moments later gets the same successor; once that is used, nothing.
-    again = ok(await gql(client, REFRESH, {"token": pair["refreshToken"]}))["refreshToken"]
+    again = gql_ok(await gql(client, REFRESH, {"token": pair["refreshToken"]}))["refreshToken"]
     assert again["refreshToken"] == fresh["refreshToken"]
-    ok(await gql(client, REFRESH, {"token": fresh["refreshToken"]}))
+    gql_ok(await gql(client, REFRESH, {"token": fresh["refreshToken"]}))
     late = await gql(client, REFRESH, {"token": pair["refreshToken"]})
     assert only_error(late)["extensions"]["code"] == "UNAUTHENTICATED"
 
@@ -76,7 +78,7 @@ async def test_update_me(client: AsyncClient, session: AsyncSession) -> None:
         },
         as_=amara,
     )
-    assert ok(body)["updateMe"] == {
+    assert gql_ok(body)["updateMe"] == {
         "displayName": "Amara",
         "bio": "Hospice nurse",
         "expertise": ["pain"],
@@ -95,7 +97,7 @@ async def test_api_key_lifecycle(client: AsyncClient, session: AsyncSession) -> 
     admin = await make_person(session, is_platform_admin=True)
     amara = await make_person(session)
     await make_domain(session, amara, name="Quiet Room", visibility="private")
-    created = ok(
+    created = gql_ok(
         await gql(client, CREATE_KEY, {"input": {"name": "LMS", "scopes": ["read"]}}, as_=admin)
     )["createApiKey"]
     assert created["scopes"] == ["read"]
@@ -105,10 +107,12 @@ async def test_api_key_lifecycle(client: AsyncClient, session: AsyncSession) -> 
 
     # The key is a service account: it reads everything, private domains included.
     key_headers = {"Authorization": f"Bearer {created['key']}"}
-    slugs = ok(await gql(client, "{ domains { nodes { slug } } }", headers=key_headers))
+    slugs = gql_ok(await gql(client, "{ domains { nodes { slug } } }", headers=key_headers))
     assert slugs["domains"]["nodes"] == [{"slug": "quiet-room"}]
 
-    revoked = ok(await gql(client, REVOKE_KEY, {"id": created["uuid"]}, as_=admin))["revokeApiKey"]
+    revoked = gql_ok(await gql(client, REVOKE_KEY, {"id": created["uuid"]}, as_=admin))[
+        "revokeApiKey"
+    ]
     assert revoked["revokedAt"] is not None
     refused = await gql(client, "{ domains { nodes { slug } } }", headers=key_headers)
     assert only_error(refused)["extensions"]["code"] == "UNAUTHENTICATED"
@@ -141,7 +145,7 @@ async def test_create_domain_makes_you_convenor(client: AsyncClient, session: As
         },
         as_=amara,
     )
-    domain = ok(body)["createDomain"]
+    domain = gql_ok(body)["createDomain"]
     assert domain["slug"] == "palliative-care-nurses"
     assert domain["goals"] == ["Meet monthly"]
     assert (domain["visibility"], domain["joinPolicy"]) == ("private", "invite")
@@ -176,7 +180,7 @@ async def test_update_domain(client: AsyncClient, session: AsyncSession) -> None
         },
         as_=amara,
     )
-    assert ok(body)["updateDomain"] == {
+    assert gql_ok(body)["updateDomain"] == {
         "slug": "wound-skin",
         "name": "Wound & Skin Care",
         "lifecycleStage": "maturing",
@@ -187,7 +191,7 @@ async def test_update_domain(client: AsyncClient, session: AsyncSession) -> None
     body = await gql(
         client, UPDATE_DOMAIN, {"slug": "wound-skin", "input": {"parentSlug": None}}, as_=amara
     )
-    assert ok(body)["updateDomain"]["parent"] is None
+    assert gql_ok(body)["updateDomain"]["parent"] is None
 
 
 async def test_archive_domain_hides_it_but_keeps_it(
@@ -200,12 +204,12 @@ async def test_archive_domain_hides_it_but_keeps_it(
     body = await gql(
         client, 'mutation { archiveDomain(slug: "wound-care") { archivedAt } }', as_=amara
     )
-    assert ok(body)["archiveDomain"]["archivedAt"] is not None
-    listed = ok(await gql(client, "{ domains { nodes { slug } } }", as_=amara))
+    assert gql_ok(body)["archiveDomain"]["archivedAt"] is not None
+    listed = gql_ok(await gql(client, "{ domains { nodes { slug } } }", as_=amara))
     assert listed["domains"]["nodes"] == []
     # Its convenor can still read it; a member no longer can.
     query = '{ domain(slug: "wound-care") { slug archivedAt } }'
-    assert ok(await gql(client, query, as_=amara))["domain"]["slug"] == "wound-care"
+    assert gql_ok(await gql(client, query, as_=amara))["domain"]["slug"] == "wound-care"
     assert only_error(await gql(client, query, as_=mei))["extensions"]["code"] == "NOT_FOUND"
     await session.refresh(domain)
     assert domain.archived_at is not None
@@ -227,16 +231,16 @@ async def test_join_open_domain_leave_and_rejoin(
     amara = await make_person(session)
     mei = await make_person(session)
     await make_domain(session, amara, name="Wound Care")
-    joined = ok(await gql(client, JOIN, {"slug": "wound-care"}, as_=mei))["joinDomain"]
+    joined = gql_ok(await gql(client, JOIN, {"slug": "wound-care"}, as_=mei))["joinDomain"]
     assert joined == {"status": "active", "roles": ["member"], "history": [{"kind": "joined"}]}
 
-    left = ok(await gql(client, END, {"slug": "wound-care", "personId": str(mei.id)}, as_=mei))[
+    left = gql_ok(await gql(client, END, {"slug": "wound-care", "personId": str(mei.id)}, as_=mei))[
         "endMembership"
     ]
     assert left["status"] == "left"
     assert left["leftAt"] is not None
 
-    rejoined = ok(await gql(client, JOIN, {"slug": "wound-care"}, as_=mei))["joinDomain"]
+    rejoined = gql_ok(await gql(client, JOIN, {"slug": "wound-care"}, as_=mei))["joinDomain"]
     assert rejoined["status"] == "active"
     assert [h["kind"] for h in rejoined["history"]] == ["joined", "left", "rejoined"]
 
@@ -245,9 +249,9 @@ async def test_request_then_approval(client: AsyncClient, session: AsyncSession)
     amara = await make_person(session)
     mei = await make_person(session)
     await make_domain(session, amara, name="Wound Care", join_policy="request")
-    asked = ok(await gql(client, JOIN, {"slug": "wound-care"}, as_=mei))["joinDomain"]
+    asked = gql_ok(await gql(client, JOIN, {"slug": "wound-care"}, as_=mei))["joinDomain"]
     assert asked["status"] == "requested"
-    approved = ok(
+    approved = gql_ok(
         await gql(
             client,
             UPDATE_MEMBERSHIP,
@@ -263,7 +267,7 @@ async def test_invite_accept_and_change_roles(client: AsyncClient, session: Asyn
     amara = await make_person(session)
     mei = await make_person(session)
     await make_domain(session, amara, name="Wound Care", join_policy="invite")
-    invited = ok(
+    invited = gql_ok(
         await gql(
             client,
             INVITE,
@@ -273,7 +277,7 @@ async def test_invite_accept_and_change_roles(client: AsyncClient, session: Asyn
     )["inviteMember"]
     assert invited == {"status": "invited", "roles": ["member", "core"]}
 
-    accepted = ok(
+    accepted = gql_ok(
         await gql(
             client,
             UPDATE_MEMBERSHIP,
@@ -283,7 +287,7 @@ async def test_invite_accept_and_change_roles(client: AsyncClient, session: Asyn
     )["updateMembership"]
     assert accepted["status"] == "active"
 
-    promoted = ok(
+    promoted = gql_ok(
         await gql(
             client,
             UPDATE_MEMBERSHIP,
@@ -304,7 +308,7 @@ async def test_convenor_removes_a_member(client: AsyncClient, session: AsyncSess
     mei = await make_person(session)
     domain = await make_domain(session, amara, name="Wound Care")
     await add_member(session, domain, mei)
-    removed = ok(
+    removed = gql_ok(
         await gql(client, END, {"slug": "wound-care", "personId": str(mei.id)}, as_=amara)
     )["endMembership"]
     assert removed["status"] == "removed"
@@ -318,7 +322,7 @@ async def test_convenor_removes_a_member(client: AsyncClient, session: AsyncSess
 async def test_register_stores_a_hash_not_the_password(
     client: AsyncClient, session: AsyncSession
 ) -> None:
-    ok(
+    gql_ok(
         await gql(
             client,
             REGISTER,
@@ -352,7 +356,7 @@ async def test_code_of_conduct_is_accepted_on_joining(
         {"c": CONDUCT},
         as_=amara,
     )
-    assert ok(body)["createDomain"]["codeOfConduct"] == CONDUCT
+    assert gql_ok(body)["createDomain"]["codeOfConduct"] == CONDUCT
 
     refused = await gql(client, JOIN, {"slug": "wound-care"}, as_=mei)
     error = only_error(refused)
@@ -364,17 +368,17 @@ async def test_code_of_conduct_is_accepted_on_joining(
              status conductAcceptedAt } }""",
         as_=mei,
     )
-    assert ok(joined)["joinDomain"]["status"] == "active"
-    assert ok(joined)["joinDomain"]["conductAcceptedAt"] is not None
+    assert gql_ok(joined)["joinDomain"]["status"] == "active"
+    assert gql_ok(joined)["joinDomain"]["conductAcceptedAt"] is not None
 
     # An invitee accepts the code when accepting the invitation.
-    ok(await gql(client, INVITE, {"slug": "wound-care", "personId": str(kofi.id)}, as_=amara))
+    gql_ok(await gql(client, INVITE, {"slug": "wound-care", "personId": str(kofi.id)}, as_=amara))
     accept = {"slug": "wound-care", "personId": str(kofi.id), "input": {"status": "active"}}
     refused = await gql(client, UPDATE_MEMBERSHIP, accept, as_=kofi)
     assert only_error(refused)["extensions"]["code"] == "BAD_USER_INPUT"
     accept["input"]["acceptCodeOfConduct"] = True  # type: ignore[index]
     assert (
-        ok(await gql(client, UPDATE_MEMBERSHIP, accept, as_=kofi))["updateMembership"]["status"]
+        gql_ok(await gql(client, UPDATE_MEMBERSHIP, accept, as_=kofi))["updateMembership"]["status"]
         == "active"
     )
 
@@ -390,7 +394,7 @@ async def test_code_of_conduct_can_be_changed_not_nulled(
         {"slug": "wound-care", "input": {"codeOfConduct": CONDUCT}},
         as_=amara,
     )
-    assert ok(body)["updateDomain"]["codeOfConduct"] == CONDUCT
+    assert gql_ok(body)["updateDomain"]["codeOfConduct"] == CONDUCT
     body = await gql(
         client,
         UPDATE_DOMAIN,

@@ -17,9 +17,9 @@ from app.models.people import Person
 from app.schema.build import build_schema
 from app.schema.nodes import KINDS, MAX_NODES, parse_node_id
 from app.schema.relay import global_id, parse_global_id
-from tests.factories import add_member, error_codes, gql, make_domain, make_person
+from tests.factories import add_member, gql, make_domain, make_person
 from tests.schema.nodes_support import World, private_world
-from tests.schema.support import ok
+from tests.support import error_codes, gql_ok
 
 NODE = """query($id: ID!) { node(id: $id) { __typename id ... on %s { uuid } } }"""
 NODES = """query($ids: [ID!]!) { nodes(ids: $ids) { __typename id } }"""
@@ -98,7 +98,7 @@ async def test_node_refetches_every_kind(client: AsyncClient, session: AsyncSess
     world = await private_world(client, session)
     assert set(world.ids) == set(KINDS)
     for type_name, (gid, ident) in world.ids.items():
-        found = ok(await _node(client, world, type_name, world.seen_by[type_name]))["node"]
+        found = gql_ok(await _node(client, world, type_name, world.seen_by[type_name]))["node"]
         assert found == {"__typename": type_name, "id": gid, "uuid": ident}, type_name
 
     # All at once, in the order asked, repeats included. An admin sees every domain's
@@ -117,7 +117,7 @@ async def test_a_refetch_shows_what_the_object_query_shows(
 ) -> None:
     world = await private_world(client, session)
     fields = "uuid title status goingCount myRsvp joinUrl domain { slug }"
-    own = ok(
+    own = gql_ok(
         await gql(
             client,
             f"query($id: UUID!) {{ gathering(id: $id) {{ {fields} }} }}",
@@ -125,7 +125,7 @@ async def test_a_refetch_shows_what_the_object_query_shows(
             as_=world.member,
         )
     )["gathering"]
-    refetched = ok(
+    refetched = gql_ok(
         await gql(
             client,
             f"query($id: ID!) {{ node(id: $id) {{ ... on Gathering {{ {fields} }} }} }}",
@@ -230,7 +230,7 @@ async def test_node_follows_the_rules_of_each_lookup(
     slug = world.domain.slug
     contribution = world.ids["Contribution"][1]
     hide = "mutation($id: UUID!) { hideContribution(id: $id) { uuid } }"
-    ok(await gql(client, hide, {"id": contribution}, as_=world.convenor))
+    gql_ok(await gql(client, hide, {"id": contribution}, as_=world.convenor))
     by_contribution = ("query($id: UUID!) { contribution(id: $id) { uuid } }", {"id": contribution})
     by_slug = ("query($s: String!) { domain(slug: $s) { uuid } }", {"s": slug})
     by_person = (
@@ -259,12 +259,12 @@ async def test_node_follows_the_rules_of_each_lookup(
         assert node == expected, (who, type_name)
 
     # An archived domain stays visible to its convenor, as through `domain(slug)`.
-    ok(await gql(client, "mutation($s: String!) { archiveDomain(slug: $s) { uuid } }",
+    gql_ok(await gql(client, "mutation($s: String!) { archiveDomain(slug: $s) { uuid } }",
                  {"s": slug}, as_=world.convenor))  # fmt: skip
     assert await _answer(client, *by_slug, world.convenor) == str(world.domain.id)
     assert (await _answer(client, *by_slug, world.member)) == ["NOT_FOUND"]
     archived = await _node(client, world, "Domain", world.convenor)
-    assert ok(archived)["node"]["uuid"] == str(world.domain.id)
+    assert gql_ok(archived)["node"]["uuid"] == str(world.domain.id)
     assert error_codes(await _node(client, world, "Domain", world.member)) == ["NOT_FOUND"]
 
     # Anonymous callers: people are for signed-in callers (as `person(id)` says), a public
@@ -277,7 +277,7 @@ async def test_node_follows_the_rules_of_each_lookup(
     assert error_codes(by_id) == ["UNAUTHENTICATED"]
     public = await make_domain(session, world.convenor, name="Open Circle")
     open_circle = await gql(client, NODE % "Domain", {"id": global_id("Domain", public.id)})
-    assert ok(open_circle)["node"]["uuid"] == str(public.id)
+    assert gql_ok(open_circle)["node"]["uuid"] == str(public.id)
 
 
 async def test_uuid_arguments_take_a_global_id_too(
@@ -286,10 +286,10 @@ async def test_uuid_arguments_take_a_global_id_too(
     world = await private_world(client, session)
     query = "query($id: UUID!) { contribution(id: $id) { uuid } }"
     gid, ident = world.ids["Contribution"]
-    by_uuid = ok(await gql(client, query, {"id": ident}, as_=world.member))
-    assert ok(await gql(client, query, {"id": gid}, as_=world.member)) == by_uuid
+    by_uuid = gql_ok(await gql(client, query, {"id": ident}, as_=world.member))
+    assert gql_ok(await gql(client, query, {"id": gid}, as_=world.member)) == by_uuid
     literal = f'{{ contribution(id: "{gid}") {{ uuid }} }}'
-    assert ok(await gql(client, literal, as_=world.member)) == by_uuid
+    assert gql_ok(await gql(client, literal, as_=world.member)) == by_uuid
     # Another kind's id names no contribution.
     other = await gql(client, query, {"id": world.ids["Domain"][0]}, as_=world.member)
     assert error_codes(other) == ["NOT_FOUND"]
@@ -311,7 +311,7 @@ async def test_nodes_are_batched_by_kind(
     async def statements(n: int) -> int:
         ids = [global_id("Domain", d.id) for d in domains[:n]] + [person]
         count_statements.reset()
-        found = ok(await gql(client, query, {"ids": ids}, as_=convenor))["nodes"]
+        found = gql_ok(await gql(client, query, {"ids": ids}, as_=convenor))["nodes"]
         assert len(found) == n + 1 and all(found)
         return count_statements.count
 

@@ -6,7 +6,7 @@ from httpx import AsyncClient
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from tests.factories import add_member, gql, make_domain, make_person
-from tests.schema.support import ok
+from tests.support import gql_ok
 
 TYPE = """query($name: String!) { __type(name: $name) {
   fields { name type { kind } } } }"""
@@ -25,7 +25,7 @@ TYPE = """query($name: String!) { __type(name: $name) {
 async def test_refusable_fields_are_nullable(
     client: AsyncClient, type_name: str, field: str
 ) -> None:
-    fields = ok(await gql(client, TYPE, {"name": type_name}))["__type"]["fields"]
+    fields = gql_ok(await gql(client, TYPE, {"name": type_name}))["__type"]["fields"]
     kinds = {f["name"]: f["type"]["kind"] for f in fields}
     assert kinds[field] != "NON_NULL"
 
@@ -66,8 +66,8 @@ async def test_membership_whose_domain_you_no_longer_see(
     quiet = await make_domain(session, amara, name="Quiet Room", visibility="private")
     await make_domain(session, amara, name="Open Room")
     await add_member(session, quiet, mei)
-    ok(await gql(client, 'mutation { joinDomain(slug: "open-room") { id } }', as_=mei))
-    ok(
+    gql_ok(await gql(client, 'mutation { joinDomain(slug: "open-room") { id } }', as_=mei))
+    gql_ok(
         await gql(
             client,
             'mutation($p: UUID!) { endMembership(slug: "quiet-room", personId: $p) { id } }',
@@ -76,7 +76,7 @@ async def test_membership_whose_domain_you_no_longer_see(
         )
     )
     body = await gql(client, "{ me { memberships { nodes { status domain { slug } } } } }", as_=mei)
-    assert ok(body)["me"]["memberships"]["nodes"] == [
+    assert gql_ok(body)["me"]["memberships"]["nodes"] == [
         {"status": "left", "domain": None},
         {"status": "active", "domain": {"slug": "open-room"}},
     ]

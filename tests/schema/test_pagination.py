@@ -8,7 +8,7 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 
 from app.models.people import Person
 from tests.factories import add_member, gql, make_domain, make_person
-from tests.schema.support import ok
+from tests.support import gql_ok
 
 DOMAINS = """query($first: Int, $after: String) { domains(first: $first, after: $after) {
   edges { cursor node { slug } }
@@ -19,7 +19,7 @@ async def _page(
     client: AsyncClient, first: int, after: str | None, viewer: Person | None = None
 ) -> dict[str, Any]:
     body = await gql(client, DOMAINS, {"first": first, "after": after}, as_=viewer)
-    page: dict[str, Any] = ok(body)["domains"]
+    page: dict[str, Any] = gql_ok(body)["domains"]
     return page
 
 
@@ -105,7 +105,7 @@ async def test_stable_when_a_seen_row_disappears(
     for i in range(4):
         await make_domain(session, amara, name=f"Circle {i}")
     page = await _page(client, 2, None, amara)
-    ok(await gql(client, 'mutation { archiveDomain(slug: "circle-0") { id } }', as_=amara))
+    gql_ok(await gql(client, 'mutation { archiveDomain(slug: "circle-0") { id } }', as_=amara))
     page = await _page(client, 2, page["pageInfo"]["endCursor"], amara)
     assert _slugs(page) == ["circle-2", "circle-3"]
 
@@ -127,7 +127,9 @@ async def test_nested_connection_pages_and_stays_stable(
     after = None
     inserted = False
     while True:
-        members = ok(await gql(client, MEMBERS, {"after": after}, as_=amara))["domain"]["members"]
+        members = gql_ok(await gql(client, MEMBERS, {"after": after}, as_=amara))["domain"][
+            "members"
+        ]
         names += [e["node"]["person"]["displayName"] for e in members["edges"]]
         if not inserted:
             await add_member(session, domain, await make_person(session, display_name="P4"))
@@ -146,7 +148,7 @@ async def test_people_and_memberships_connections_page(
         domain = await make_domain(session, amara, name=f"Circle {i}")
         await add_member(session, domain, await make_person(session, display_name=f"P{i + 1}"))
 
-    people = ok(
+    people = gql_ok(
         await gql(
             client,
             "{ people(first: 3) { nodes { displayName } pageInfo { hasNextPage endCursor } } }",
@@ -155,7 +157,7 @@ async def test_people_and_memberships_connections_page(
     )["people"]
     assert [p["displayName"] for p in people["nodes"]] == ["P0", "P1", "P2"]
     assert people["pageInfo"]["hasNextPage"] is True
-    rest = ok(
+    rest = gql_ok(
         await gql(
             client,
             """query($a: String) { people(first: 3, after: $a) {
@@ -169,10 +171,10 @@ async def test_people_and_memberships_connections_page(
 
     query = """query($a: String) { me { memberships(first: 2, after: $a) {
       nodes { domain { slug } } pageInfo { hasNextPage endCursor } } } }"""
-    first = ok(await gql(client, query, {"a": None}, as_=amara))["me"]["memberships"]
+    first = gql_ok(await gql(client, query, {"a": None}, as_=amara))["me"]["memberships"]
     assert [n["domain"]["slug"] for n in first["nodes"]] == ["circle-0", "circle-1"]
-    second = ok(await gql(client, query, {"a": first["pageInfo"]["endCursor"]}, as_=amara))["me"][
-        "memberships"
-    ]
+    second = gql_ok(await gql(client, query, {"a": first["pageInfo"]["endCursor"]}, as_=amara))[
+        "me"
+    ]["memberships"]
     assert [n["domain"]["slug"] for n in second["nodes"]] == ["circle-2"]
     assert second["pageInfo"]["hasNextPage"] is False

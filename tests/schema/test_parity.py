@@ -8,7 +8,8 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 from app.models.memberships import Role
 from app.models.people import Person
 from tests.factories import add_member, auth, gql, make_domain, make_person
-from tests.schema.support import assert_same, ok
+from tests.schema.support import assert_same
+from tests.support import gql_ok
 
 DOMAIN_FIELDS = """uuid slug name purpose description goals boundaries themes visibility joinPolicy
   maxActiveMembers lifecycleStage timezone codeOfConduct createdAt updatedAt archivedAt
@@ -52,7 +53,7 @@ def _rest_parent(rest: dict[str, Any]) -> dict[str, Any] | None:
 async def test_domain(client: AsyncClient, session: AsyncSession) -> None:
     amara, _ = await _community(session)
     rest = (await client.get("/api/v1/domains/palliative-care", headers=auth(amara))).json()
-    graph = ok(
+    graph = gql_ok(
         await gql(client, f'{{ domain(slug: "palliative-care") {{ {DOMAIN_FIELDS} }} }}', as_=amara)
     )["domain"]
     assert graph["parent"] == _rest_parent(rest)
@@ -62,7 +63,7 @@ async def test_domain(client: AsyncClient, session: AsyncSession) -> None:
 async def test_domains_list(client: AsyncClient, session: AsyncSession) -> None:
     amara, _ = await _community(session)
     rest = (await client.get("/api/v1/domains", headers=auth(amara))).json()["items"]
-    graph = ok(await gql(client, f"{{ domains {{ nodes {{ {DOMAIN_FIELDS} }} }} }}", as_=amara))
+    graph = gql_ok(await gql(client, f"{{ domains {{ nodes {{ {DOMAIN_FIELDS} }} }} }}", as_=amara))
     nodes = graph["domains"]["nodes"]
     assert [d["id"] for d in rest] == [d["uuid"] for d in nodes]
     for r, g in zip(rest, nodes, strict=True):
@@ -86,7 +87,7 @@ async def _graph_pages(
 ) -> list[list[dict[str, Any]]]:
     pages, after = [], None
     while True:
-        data: Any = ok(await gql(client, query, {**variables, "after": after}, as_=viewer))
+        data: Any = gql_ok(await gql(client, query, {**variables, "after": after}, as_=viewer))
         for key in path:
             data = data[key]
         pages.append(data["nodes"])
@@ -115,7 +116,7 @@ async def test_members_as_a_plain_member(client: AsyncClient, session: AsyncSess
     rest = (
         await client.get("/api/v1/domains/palliative-care/members", headers=auth(viewer))
     ).json()["items"]
-    graph = ok(
+    graph = gql_ok(
         await gql(
             client,
             f"""{{ domain(slug: "palliative-care") {{
@@ -133,13 +134,13 @@ async def test_person_and_me(client: AsyncClient, session: AsyncSession) -> None
     amara, others = await _community(session)
     viewer = others[1]
     rest = (await client.get(f"/api/v1/people/{amara.id}", headers=auth(viewer))).json()
-    graph = ok(
+    graph = gql_ok(
         await gql(client, f'{{ person(id: "{amara.id}") {{ {PERSON_FIELDS} }} }}', as_=viewer)
     )["person"]
     assert_same(rest, graph)
 
     rest_me = (await client.get("/api/v1/people/me", headers=auth(amara))).json()
-    graph_me = ok(
+    graph_me = gql_ok(
         await gql(client, f"{{ me {{ {PERSON_FIELDS} email emailVerifiedAt }} }}", as_=amara)
     )["me"]
     assert_same(
@@ -176,7 +177,7 @@ async def test_person_memberships(client: AsyncClient, session: AsyncSession) ->
         rest = (
             await client.get(f"/api/v1/people/{person.id}/memberships", headers=auth(viewer))
         ).json()["items"]
-        graph = ok(
+        graph = gql_ok(
             await gql(
                 client,
                 f"""{{ person(id: "{person.id}") {{
@@ -198,7 +199,7 @@ async def test_membership_detail(client: AsyncClient, session: AsyncSession) -> 
             f"/api/v1/domains/palliative-care/members/{person.id}", headers=auth(amara)
         )
     ).json()
-    graph = ok(
+    graph = gql_ok(
         await gql(
             client,
             f"""{{ membership(slug: "palliative-care", personId: "{person.id}") {{

@@ -6,7 +6,7 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 from app.models.memberships import Role
 from app.models.people import Person
 from tests.factories import add_member, gql, make_domain, make_person
-from tests.schema.support import ok, only_error
+from tests.support import gql_ok, only_error
 
 ME = """{ me { uuid email displayName bio expertise timezone
   memberships { nodes { status roles domain { slug } } } } }"""
@@ -17,7 +17,7 @@ async def test_me(client: AsyncClient, session: AsyncSession) -> None:
         session, display_name="Amara", bio="Hospice nurse", expertise=["pain"], timezone="UTC"
     )
     await make_domain(session, amara, name="Bedside Care")
-    me = ok(await gql(client, ME, as_=amara))["me"]
+    me = gql_ok(await gql(client, ME, as_=amara))["me"]
     assert me == {
         "uuid": str(amara.id),
         "email": amara.email,
@@ -49,11 +49,11 @@ async def test_person_email_only_for_self_and_admins(
     domain = await make_domain(session, amara)
     await add_member(session, domain, mei)
 
-    seen_by_mei = ok(await gql(client, PERSON, {"id": str(amara.id)}, as_=mei))["person"]
+    seen_by_mei = gql_ok(await gql(client, PERSON, {"id": str(amara.id)}, as_=mei))["person"]
     assert seen_by_mei == {"uuid": str(amara.id), "displayName": "Amara", "email": None}
-    by_self = ok(await gql(client, PERSON, {"id": str(amara.id)}, as_=amara))["person"]
+    by_self = gql_ok(await gql(client, PERSON, {"id": str(amara.id)}, as_=amara))["person"]
     assert by_self["email"] == amara.email
-    by_admin = ok(await gql(client, PERSON, {"id": str(amara.id)}, as_=admin))["person"]
+    by_admin = gql_ok(await gql(client, PERSON, {"id": str(amara.id)}, as_=admin))["person"]
     assert by_admin["email"] == amara.email
 
 
@@ -81,7 +81,7 @@ async def test_people_lists_who_you_may_see_and_filters(
     await add_member(session, domain, mei)
 
     async def names(**variables: str) -> list[str]:
-        data = ok(await gql(client, PEOPLE, variables, as_=amara))
+        data = gql_ok(await gql(client, PEOPLE, variables, as_=amara))
         return [p["displayName"] for p in data["people"]["nodes"]]
 
     assert await names() == ["Amara", "Mei"]
@@ -113,7 +113,7 @@ async def test_domain_by_slug(client: AsyncClient, session: AsyncSession) -> Non
         timezone="Europe/Amsterdam",
         parent_slug=parent.slug,
     )
-    domain = ok(await gql(client, DOMAIN, {"slug": "palliative-care"}))["domain"]
+    domain = gql_ok(await gql(client, DOMAIN, {"slug": "palliative-care"}))["domain"]
     assert domain["slug"] == "palliative-care"
     assert domain["purpose"] == "Share what works at the bedside."
     assert domain["description"] == "Monthly calls."
@@ -145,7 +145,7 @@ async def test_domains_shows_what_you_may_see_and_filters(
     assert sub.parent_id is not None
 
     async def slugs(viewer: Person | None = None, **variables: object) -> list[str]:
-        data = ok(await gql(client, DOMAINS, variables, as_=viewer))
+        data = gql_ok(await gql(client, DOMAINS, variables, as_=viewer))
         return [d["slug"] for d in data["domains"]["nodes"]]
 
     assert await slugs() == ["wound-care", "night-shift", "night-shift-north"]
@@ -170,7 +170,7 @@ async def test_membership_with_history(client: AsyncClient, session: AsyncSessio
     domain = await make_domain(session, amara, name="Wound Care")
     await add_member(session, domain, mei, roles=[Role.member, Role.core])
     body = await gql(client, MEMBERSHIP, {"slug": "wound-care", "personId": str(mei.id)}, as_=amara)
-    membership = ok(body)["membership"]
+    membership = gql_ok(body)["membership"]
     assert membership["status"] == "active"
     assert membership["roles"] == ["member", "core"]
     assert membership["person"] == {"uuid": str(mei.id)}
@@ -185,7 +185,7 @@ API_KEYS = "{ apiKeys { nodes { name prefix scopes key revokedAt } } }"
 
 async def test_api_keys_for_admins(client: AsyncClient, session: AsyncSession) -> None:
     admin = await make_person(session, is_platform_admin=True)
-    created = ok(
+    created = gql_ok(
         await gql(
             client,
             'mutation { createApiKey(input: {name: "LMS sync", scopes: [read, write]}) { key } }',
@@ -193,7 +193,7 @@ async def test_api_keys_for_admins(client: AsyncClient, session: AsyncSession) -
         )
     )
     assert created["createApiKey"]["key"].startswith("cop_")
-    keys = ok(await gql(client, API_KEYS, as_=admin))["apiKeys"]["nodes"]
+    keys = gql_ok(await gql(client, API_KEYS, as_=admin))["apiKeys"]["nodes"]
     assert len(keys) == 1
     # The secret is shown once, when the key is created; never when listed.
     assert keys[0]["key"] is None
@@ -217,7 +217,7 @@ async def test_domain_members_with_filters(client: AsyncClient, session: AsyncSe
 
     async def members(viewer: Person, **variables: str) -> list[tuple[str, str]]:
         body = await gql(client, MEMBERS, {"slug": "wound-care", **variables}, as_=viewer)
-        nodes = ok(body)["domain"]["members"]["nodes"]
+        nodes = gql_ok(body)["domain"]["members"]["nodes"]
         return [(n["person"] and n["person"]["displayName"], n["status"]) for n in nodes]
 
     # A convenor sees invitations, but not who holds one until they accept; a member sees
@@ -237,9 +237,9 @@ async def test_parent_that_you_may_not_see_is_null(
     await make_domain(session, amara, name="Quiet Room", visibility="private")
     await make_domain(session, amara, name="Open Corner", parent_slug="quiet-room")
     body = await gql(client, DOMAIN, {"slug": "open-corner"}, as_=outsider)
-    assert ok(body)["domain"]["parent"] is None
+    assert gql_ok(body)["domain"]["parent"] is None
     body = await gql(client, DOMAIN, {"slug": "open-corner"}, as_=amara)
-    assert ok(body)["domain"]["parent"] == {"slug": "quiet-room"}
+    assert gql_ok(body)["domain"]["parent"] == {"slug": "quiet-room"}
 
 
 PERSON_MEMBERSHIPS = """query($id: UUID!) { person(id: $id) {
@@ -257,12 +257,12 @@ async def test_person_memberships_only_where_you_share_a_domain(
     await make_domain(session, mei, name="Mei Public")
 
     body = await gql(client, PERSON_MEMBERSHIPS, {"id": str(mei.id)}, as_=amara)
-    nodes = ok(body)["person"]["memberships"]["nodes"]
+    nodes = gql_ok(body)["person"]["memberships"]["nodes"]
     assert nodes == [
         {"status": "active", "domain": {"slug": "wound-care"}, "person": {"displayName": "Mei"}}
     ]
     body = await gql(client, PERSON_MEMBERSHIPS, {"id": str(mei.id)}, as_=mei)
-    slugs = [n["domain"]["slug"] for n in ok(body)["person"]["memberships"]["nodes"]]
+    slugs = [n["domain"]["slug"] for n in gql_ok(body)["person"]["memberships"]["nodes"]]
     assert slugs == ["wound-care", "mei-private", "mei-public"]
 
 
@@ -279,7 +279,7 @@ async def test_membership_person_domain_and_history_nested(
              person { displayName email } domain { slug } history { kind actorId } } } } }""",
         as_=amara,
     )
-    nodes = ok(body)["domain"]["members"]["nodes"]
+    nodes = gql_ok(body)["domain"]["members"]["nodes"]
     assert nodes == [
         {
             "person": {"displayName": "Amara", "email": amara.email},

@@ -9,7 +9,7 @@ from app.models.domains import Domain
 from app.models.memberships import Membership, MembershipEvent
 from app.models.people import Person
 from tests.factories import gql, make_domain, make_person
-from tests.schema.support import count, only_error
+from tests.support import count, only_error
 
 
 async def _snapshot(session: AsyncSession) -> tuple[int, int, int, int]:

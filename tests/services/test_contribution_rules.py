@@ -33,6 +33,7 @@ from app.services.actors import Actor
 from app.services.pagination import PageParams
 from app.services.search import safe_snippet, search_contributions
 from tests.factories import actor_of, add_member, make_domain, make_person
+from tests.support import count
 
 T = TypeVar("T")
 
@@ -70,11 +71,6 @@ async def refused(session: AsyncSession, error: type[Exception], call: Awaitable
     return caught.value
 
 
-async def rows(session: AsyncSession, model: Any) -> int:
-    async with AsyncSession(session.bind) as fresh:
-        return int((await fresh.exec(select(func.count()).select_from(model))).one())
-
-
 async def test_shape_errors_name_each_field(session: AsyncSession) -> None:
     domain, _, alice, _ = await world(session)
     error = await refused(
@@ -98,7 +94,7 @@ async def test_shape_errors_name_each_field(session: AsyncSession) -> None:
         ("recipient_ids", "invalid"),
         ("parent_id", "invalid"),
     }
-    assert await rows(session, Contribution) == 0
+    assert await count(session, Contribution) == 0
 
 
 async def test_recipients_and_parents_are_checked_in_the_database(session: AsyncSession) -> None:
@@ -126,7 +122,7 @@ async def test_recipients_and_parents_are_checked_in_the_database(session: Async
         create(session, bob, domain, kind=ContributionKind.answer, parent_id=story.id),
     )
     assert [(e.field, e.code) for e in error.errors] == [("parent_id", "not_a_question")]
-    assert await rows(session, Contribution) == 1
+    assert await count(session, Contribution) == 1
 
 
 async def test_api_keys_do_not_contribute(session: AsyncSession) -> None:
@@ -140,7 +136,7 @@ async def test_api_keys_do_not_contribute(session: AsyncSession) -> None:
     story = await create(session, alice, domain)
     hidden = await moderation.set_hidden(session, writer, story.id, True, "automated filter")
     assert hidden.hidden_at is not None
-    assert await rows(session, Contribution) == 1
+    assert await count(session, Contribution) == 1
 
 
 async def test_editing_rules(session: AsyncSession) -> None:
@@ -258,8 +254,8 @@ async def test_concurrent_identical_endorsements_count_once(
     async with maker() as fresh:
         state = await fresh.get(Contribution, story.id)
         assert state is not None and state.applied_count == 1
-    assert await rows(session, Endorsement) == 1
-    assert await rows(session, ValueStory) == 1
+    assert await count(session, Endorsement) == 1
+    assert await count(session, ValueStory) == 1
 
 
 async def test_the_search_vector_follows_edits(session: AsyncSession) -> None:

@@ -5,21 +5,10 @@ from collections.abc import AsyncIterator, Iterator
 from typing import Any
 
 import pytest
-from httpx import ASGITransport, AsyncClient, Response
+from httpx import AsyncClient
 
-from app.problems import CATALOGUE
 from app.services.views import cache
-
-
-async def _check_problem(response: Response) -> None:
-    if response.status_code < 400:
-        return
-    await response.aread()
-    assert response.headers["content-type"] == "application/problem+json", response.text
-    body = response.json()
-    assert body["status"] == response.status_code
-    assert body["type"].removeprefix("/problems/") in CATALOGUE, body
-    assert response.status_code != 500, body
+from tests.support import problem_checked_client
 
 
 @pytest.fixture(autouse=True)
@@ -31,9 +20,5 @@ def _empty_cache() -> Iterator[None]:
 
 @pytest.fixture
 async def client(app: Any) -> AsyncIterator[AsyncClient]:
-    async with AsyncClient(
-        transport=ASGITransport(app=app),
-        base_url="http://test",
-        event_hooks={"response": [_check_problem]},
-    ) as client:
+    async with problem_checked_client(app) as client:
         yield client

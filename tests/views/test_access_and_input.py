@@ -7,8 +7,8 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 from app.errors import Invalid
 from app.services.views.params import view_params
 from tests.factories import add_member, auth, make_domain, make_person
+from tests.support import API
 
-API = "/api/v1"
 VIEWS = ["network", "community", "comparison", "comparison/history"]
 
 

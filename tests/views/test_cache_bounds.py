@@ -17,9 +17,8 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 from app.services.views import cache
 from app.services.views.params import view_params, view_window
 from tests.factories import auth
+from tests.support import API
 from tests.views.support import World
-
-API = "/api/v1"
 
 
 @pytest.fixture

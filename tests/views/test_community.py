@@ -13,9 +13,9 @@ from app.models.memberships import MembershipUpdate, Role
 from app.models.people import Person
 from app.services import curation, endorsements, memberships
 from tests.factories import actor_of, auth
+from tests.support import API
 from tests.views.support import World, hour_after_now
 
-API = "/api/v1"
 DAY = timedelta(days=1)
 
 

@@ -12,9 +12,9 @@ from app.models.contributions import EndorsementKind
 from app.models.views import HistoryInterval, Quadrant
 from app.services.views.comparison import HUB_FIGURES, HUB_RULE, RULES, periods, quadrant
 from tests.factories import auth
+from tests.support import API
 from tests.views.support import World
 
-API = "/api/v1"
 PAST = datetime.now(UTC) - timedelta(days=20)
 
 NETWORK = {

@@ -5,8 +5,8 @@ from datetime import UTC, datetime, timedelta
 from httpx import AsyncClient
 from sqlmodel.ext.asyncio.session import AsyncSession
 
-from tests.factories import auth, error_codes, gql, make_person
-from tests.schema.support import ok
+from tests.factories import auth, gql, make_person
+from tests.support import error_codes, gql_ok
 from tests.views.support import World
 
 PAST = datetime.now(UTC) - timedelta(days=20)
@@ -30,7 +30,7 @@ async def test_views_match_rest(client: AsyncClient, session: AsyncSession) -> N
     await world.appreciate(b, a, at=PAST)
 
     body = await gql(client, NETWORK, {"slug": world.domain.slug}, as_=a)
-    data = ok(body)["domain"]
+    data = gql_ok(body)["domain"]
     rest = (
         await client.get(
             f"/api/v1/domains/{world.domain.slug}/views/network",

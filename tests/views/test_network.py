@@ -15,9 +15,9 @@ from app.services.views import cache, network
 from app.services.views.network import Tuning
 from app.services.views.params import view_params
 from tests.factories import actor_of, add_member, auth, make_domain, make_person
+from tests.support import API
 from tests.views.support import Expected, World, close, nan_to_none
 
-API = "/api/v1"
 PAST = datetime.now(UTC) - timedelta(days=20)
 
 
