@@ -41,6 +41,15 @@ def active_membership(membership: Any = Membership) -> ColumnElement[bool]:
     return condition
 
 
+def active_convenor(membership: Any = Membership) -> ColumnElement[bool]:
+    """SQL condition: an active membership that holds the convenor role (who manages the
+    domain; a domain must always keep one)."""
+    return and_(
+        active_membership(membership),
+        col(membership.roles).contains([Role.convenor.value]),
+    )
+
+
 async def active_member_ids(
     session: AsyncSession, domain_id: uuid.UUID, person_ids: list[uuid.UUID]
 ) -> set[uuid.UUID]:

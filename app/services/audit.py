@@ -11,8 +11,8 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 
 from app.errors import Forbidden
 from app.models.events import AuditEntry
-from app.models.memberships import Membership, Role
-from app.services.access import active_membership, domain_access, my_memberships
+from app.models.memberships import Membership
+from app.services.access import active_convenor, domain_access, my_memberships
 from app.services.actors import Actor
 from app.services.pagination import Page, PageParams, SortKey, paginate_keys
 
@@ -27,11 +27,7 @@ def managed_domains(actor: Actor, domain_column: Any) -> ColumnElement[bool]:
         return domain_column.is_not(None)  # type: ignore[no-any-return]
     if actor.person_id is None:
         return false()
-    convened = select(Membership.domain_id).where(
-        my_memberships(actor),
-        active_membership(),
-        col(Membership.roles).contains([Role.convenor.value]),
-    )
+    convened = select(Membership.domain_id).where(my_memberships(actor), active_convenor())
     return domain_column.in_(convened)  # type: ignore[no-any-return]
 
 

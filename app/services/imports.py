@@ -43,8 +43,8 @@ from app.models.people import Person
 from app.services import bulk_events
 from app.services.access import (
     DomainAccess,
+    active_convenor,
     active_member_count,
-    active_membership,
     domain_access,
     is_active,
 )
@@ -314,9 +314,7 @@ async def _check_convenors(
         (
             await session.exec(
                 select(Membership.person_id).where(
-                    col(Membership.domain_id) == access.domain.id,
-                    active_membership(),
-                    col(Membership.roles).contains([convenor]),
+                    col(Membership.domain_id) == access.domain.id, active_convenor()
                 )
             )
         ).all()

@@ -30,6 +30,7 @@ from app.models.people import Person
 from app.services import events
 from app.services.access import (
     DomainAccess,
+    active_convenor,
     active_member_count,
     active_membership,
     actor_memberships,
@@ -65,8 +66,7 @@ async def _other_active_convenors(session: AsyncSession, membership: Membership)
             select(func.count()).where(
                 col(Membership.domain_id) == membership.domain_id,
                 col(Membership.id) != membership.id,
-                active_membership(),
-                col(Membership.roles).contains([Role.convenor.value]),
+                active_convenor(),
             )
         )
     ).one()

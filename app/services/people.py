@@ -17,7 +17,7 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 from app.config import Settings
 from app.errors import Conflict, FieldError, Forbidden, Invalid, NotFound, invalid_field
 from app.models.base import utcnow
-from app.models.memberships import Membership, MembershipStatus, Role
+from app.models.memberships import Membership, MembershipStatus
 from app.models.people import (
     Person,
     PersonCreate,
@@ -26,7 +26,7 @@ from app.models.people import (
     RegistrationPending,
 )
 from app.services import accounts, events
-from app.services.access import active_membership
+from app.services.access import active_convenor, active_membership
 from app.services.actors import Actor
 from app.services.auth import Passwords
 from app.services.mail import Mailer
@@ -57,7 +57,7 @@ def visible_people(actor: Actor) -> ColumnElement[bool]:
         or_(
             active_membership(theirs),
             and_(
-                mine.roles.contains([Role.convenor.value]),
+                active_convenor(mine),
                 or_(theirs.status == MembershipStatus.requested, theirs.joined_at.is_not(None)),
             ),
         ),
