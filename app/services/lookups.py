@@ -29,11 +29,11 @@ from app.models.people import ApiKey, Person
 from app.services.access import domain_accesses
 from app.services.actors import Actor
 from app.services.contribution_batches import contributions_by_ids
-from app.services.contributions import is_moderator
 from app.services.curation import items_of
 from app.services.gathering_batches import readable_gatherings
 from app.services.gatherings import GatheringView, views_for
 from app.services.memberships import membership_visible
+from app.services.moderation import reads_moderation
 from app.services.people import people_by_ids
 
 Ids = list[uuid.UUID]
@@ -131,7 +131,7 @@ async def reports(session: AsyncSession, actor: Actor, ids: Ids) -> dict[uuid.UU
         for r in found
         if (access := accesses.get(r.domain_id)) is not None
         and access.can_read_content
-        and (is_moderator(access) or actor.can_read_all)
+        and reads_moderation(access)
     }
 
 

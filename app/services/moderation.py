@@ -52,6 +52,12 @@ async def report(
     return row
 
 
+def reads_moderation(access: DomainAccess) -> bool:
+    """Who sees a domain's reports and moderation log: its moderators, and callers who
+    read the whole platform."""
+    return is_moderator(access) or access.actor.can_read_all
+
+
 async def list_reports(
     session: AsyncSession,
     actor: Actor,
@@ -60,7 +66,7 @@ async def list_reports(
     status: ReportStatus | None = ReportStatus.open,
 ) -> Page[Report]:
     access = await domain_access(session, actor, slug)
-    if not (is_moderator(access) or actor.can_read_all):
+    if not reads_moderation(access):
         raise Forbidden("Convenors see the reports of their domain.")
     stmt: Any = select(Report).where(col(Report.domain_id) == access.domain.id)
     if status is not None:
@@ -158,7 +164,7 @@ async def moderation_log(
     session: AsyncSession, actor: Actor, contribution_id: uuid.UUID
 ) -> list[ModerationEvent]:
     contribution, access = await load_contribution(session, actor, contribution_id)
-    if not (is_moderator(access) or actor.can_read_all):
+    if not reads_moderation(access):
         raise Forbidden("Convenors see the moderation log.")
     return list(
         await session.exec(
