@@ -86,21 +86,28 @@ def test_published_keys_are_refused_everywhere(
         Settings(_env_file=None, environment=environment, secret_key=published, data_dir=tmp_path)  # type: ignore[call-arg]
 
 
-def test_threads_racing_agree_on_one_key(tmp_path: Path) -> None:
-    data_dir = tmp_path / "data"
-    start = threading.Barrier(16)
+def _race(data_dir: Path, threads: int = 16) -> list[str]:
+    """`threads` threads load or create the key at the same moment; every one must get
+    the same key."""
+    start = threading.Barrier(threads)
     keys: list[str] = []
 
     def make() -> None:
         start.wait()
         keys.append(load_or_create_secret(data_dir))
 
-    threads = [threading.Thread(target=make) for _ in range(16)]
-    for t in threads:
+    running = [threading.Thread(target=make) for _ in range(threads)]
+    for t in running:
         t.start()
-    for t in threads:
+    for t in running:
         t.join()
-    assert len(keys) == 16 and len(set(keys)) == 1
+    assert len(keys) == threads and len(set(keys)) == 1
+    return keys
+
+
+def test_threads_racing_agree_on_one_key(tmp_path: Path) -> None:
+    data_dir = tmp_path / "data"
+    keys = _race(data_dir)
     assert (data_dir / SECRET_KEY_FILE).read_text().strip() == keys[0]
     assert sorted(p.name for p in data_dir.iterdir()) == [SECRET_KEY_FILE]
 
@@ -115,19 +122,7 @@ def test_without_hard_links_racing_threads_still_agree(
 
     monkeypatch.setattr(os, "link", no_links)
     data_dir = tmp_path / "data"
-    start = threading.Barrier(16)
-    keys: list[str] = []
-
-    def make() -> None:
-        start.wait()
-        keys.append(load_or_create_secret(data_dir))
-
-    threads = [threading.Thread(target=make) for _ in range(16)]
-    for t in threads:
-        t.start()
-    for t in threads:
-        t.join()
-    assert len(keys) == 16 and len(set(keys)) == 1
+    keys = _race(data_dir)
     path = data_dir / SECRET_KEY_FILE
     assert path.read_text().strip() == keys[0]
     assert stat.S_IMODE(path.stat().st_mode) == 0o600
