@@ -224,8 +224,8 @@ def create_admin(
     from app.demo import with_session
     from app.errors import Invalid
     from app.models.people import PersonCreate
-    from app.services import people
     from app.services.actors import SYSTEM
+    from app.services.people import service as people
     from app.services.validation import parse
 
     address = _ask(email, "Email", "--email")
@@ -266,8 +266,8 @@ def create_api_key(
     from app.demo import with_session
     from app.errors import Invalid
     from app.models.people import ApiKeyCreate
-    from app.services import api_keys
     from app.services.actors import SYSTEM
+    from app.services.people import api_keys
     from app.services.validation import parse
 
     try:
@@ -297,7 +297,7 @@ def dispatch(
     """Deliver webhooks, in a process of its own (as many as you like: they share the work).
     `serve` runs one too unless WEBHOOKS_DISPATCHER_ENABLED=false. Stop with Ctrl-C or
     SIGTERM; a delivery cut off mid-send is sent again by whichever dispatcher is left."""
-    from app.services.webhooks import dispatch_due, dispatch_forever
+    from app.services.webhooks.delivery import dispatch_due, dispatch_forever
 
     settings = _settings()
     logging.basicConfig(level=logging.INFO)

@@ -14,10 +14,10 @@ from app.etags import expected_version
 from app.models.common import Page as PageOut
 from app.ratelimit import client_address
 from app.services.actors import Actor
-from app.services.auth import Passwords, actor_from_token
-from app.services.login_throttle import LoginThrottle
 from app.services.mail import Mailer
 from app.services.pagination import Page, PageParams
+from app.services.people.auth import Passwords, actor_from_token
+from app.services.people.login_throttle import LoginThrottle
 from app.services.versions import Expected
 
 T = TypeVar("T")

@@ -58,7 +58,7 @@ from app.config import Settings
 from app.models.base import utcnow
 from app.models.idempotency import IdempotencyRecord
 from app.problems import MEDIA_TYPE, instance_of, problem_type
-from app.services.auth import API_KEY_PREFIX, access_token_subject
+from app.services.people.auth import API_KEY_PREFIX, access_token_subject
 
 log = logging.getLogger("cop_api")
 

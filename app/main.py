@@ -22,34 +22,22 @@ from app.http_methods import HeadAsGetMiddleware
 from app.idempotency import IdempotencyMiddleware
 from app.middleware import RequestIdMiddleware
 from app.ratelimit import RateLimiter, RateLimitMiddleware, storage_for
-from app.routers import (
-    api_keys,
-    audit,
-    auth,
-    calendars,
-    changes,
-    contributions,
-    curation,
-    domains,
-    gatherings,
-    health,
-    imports,
-    memberships,
-    moderation,
-    people,
-    search,
-    views,
-    webhooks,
-)
+from app.routers import audit, changes, domains, health, imports, memberships, views, webhooks
+from app.routers.contributions import curation, moderation, search
+from app.routers.contributions import service as contributions
+from app.routers.gatherings import calendars
+from app.routers.gatherings import service as gatherings
+from app.routers.people import api_keys, auth
+from app.routers.people import service as people
 from app.schema.build import build_schema
 from app.schema.context import get_context
 from app.schema.ide import ASSETS_URL, GraphQLApp, assets_dir
-from app.services import import_jobs
-from app.services.auth import Passwords
-from app.services.login_throttle import LoginThrottle
+from app.services.imports import jobs as import_jobs
 from app.services.mail import Mailer
+from app.services.people.auth import Passwords
+from app.services.people.login_throttle import LoginThrottle
 from app.services.views import cache as view_cache
-from app.services.webhooks import running as webhook_dispatcher
+from app.services.webhooks.delivery import running as webhook_dispatcher
 
 log = logging.getLogger("cop_api")
 

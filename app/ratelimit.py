@@ -55,7 +55,7 @@ from app.config import Settings
 from app.errors import RateLimited
 from app.models.people import ApiKey
 from app.problems import MEDIA_TYPE, problem_type
-from app.services.auth import API_KEY_PREFIX, access_token_subject
+from app.services.people.auth import API_KEY_PREFIX, access_token_subject
 
 log = logging.getLogger("cop_api")
 

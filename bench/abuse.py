@@ -236,9 +236,9 @@ async def prepare(url: str, secret: str) -> Target:
     from app.models.base import utcnow
     from app.models.domains import DomainCreate
     from app.models.people import Person
-    from app.services import domains
     from app.services.actors import Actor
-    from app.services.auth import Passwords, issue_access_token
+    from app.services.domains import service as domains
+    from app.services.people.auth import Passwords, issue_access_token
 
     settings = Settings(environment="test", secret_key=secret, database_url=url)
     engine = create_async_engine(async_url(url))

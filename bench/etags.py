@@ -32,7 +32,7 @@ from app.etags import digest
 from app.http_cache import HttpCacheMiddleware
 from app.main import create_app
 from app.models.people import Person
-from app.services.auth import issue_access_token
+from app.services.people.auth import issue_access_token
 
 SECRET = "benchmark-secret-key-that-is-long-enough-0123456789"
 MEMBER = "amara@demo.cop"

@@ -23,7 +23,7 @@ import httpx
 from app.config import Settings
 from app.db import async_url
 from app.dbadmin import create_database, drop_database, migrate
-from app.services.auth import Passwords
+from app.services.people.auth import Passwords
 
 ROOT = Path(__file__).resolve().parent.parent
 

@@ -29,7 +29,7 @@ from app.dbadmin import create_database, migrate
 from app.demo import seed_demo
 from app.main import create_app
 from app.models.people import Person
-from app.services.auth import issue_access_token
+from app.services.people.auth import issue_access_token
 from app.services.views import cache
 
 SECRET = "benchmark-secret-key-that-is-long-enough-0123456789"

@@ -24,7 +24,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 from app.config import Settings
 from app.db import async_url
 from app.main import create_app
-from app.services.auth import issue_access_token
+from app.services.people.auth import issue_access_token
 from app.services.views import cache, compute
 from bench.generate import ADMIN_EMAIL
 

@@ -13,9 +13,9 @@ from app.models.base import utcnow
 from app.models.domains import Domain, DomainCreate
 from app.models.memberships import Membership, MembershipEvent, Role
 from app.models.people import Person
-from app.services import domains
 from app.services.actors import Actor
-from app.services.auth import issue_access_token
+from app.services.domains import service as domains
+from app.services.people.auth import issue_access_token
 
 _seq = itertools.count(1)
 SECRET = "test-secret-key-that-is-long-enough-0123456789"

@@ -21,7 +21,7 @@ from app.demo import PEOPLE, Loaded, load, seed_demo
 from app.demo.cast import CIRCLE, NURSES, OPEN_DATA, WOUNDS
 from app.models.views import DOMAIN_LAYERS, HistoryInterval, ParticipationLevel, Quadrant
 from app.services.actors import SYSTEM
-from app.services.auth import Passwords
+from app.services.people.auth import Passwords
 from app.services.views import community, comparison, network
 from app.services.views.params import ViewParams
 from tests.conftest import TEST_DATABASE, database_on

@@ -19,7 +19,7 @@ import httpx
 import pytest
 from sqlmodel.ext.asyncio.session import AsyncSession
 
-from app.services.auth import Passwords
+from app.services.people.auth import Passwords
 from tests.factories import make_person
 from tests.reliability.conftest import ServerFactory, server  # noqa: F401 (a fixture)
 

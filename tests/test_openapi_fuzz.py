@@ -37,9 +37,9 @@ from app.main import create_app
 from app.models.base import utcnow
 from app.models.domains import DomainCreate
 from app.models.people import Person
-from app.services import domains
 from app.services.actors import Actor
-from app.services.auth import issue_access_token
+from app.services.domains import service as domains
+from app.services.people.auth import issue_access_token
 from tests.factories import SECRET
 
 # The HTTP headers this API documents per operation and status.

@@ -22,7 +22,7 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 
 from app.config import PUBLISHED_SECRETS, SECRET_KEY_FILE, Settings, load_or_create_secret
 from app.main import create_app
-from app.services.auth import issue_access_token
+from app.services.people.auth import issue_access_token
 from tests.factories import make_person
 
 # The key every development instance used to sign with: anyone could read it.

@@ -35,7 +35,7 @@ from app.demo.replay import DEMO_PASSWORD, Replay
 from app.models.base import utcnow
 from app.models.domains import Domain
 from app.models.people import Person
-from app.services.auth import Passwords
+from app.services.people.auth import Passwords
 
 __all__ = ["DEMO_PASSWORD", "PEOPLE", "Loaded", "load", "seed_demo", "with_session"]
 

@@ -49,22 +49,18 @@ from app.models.domains import DomainCreate, DomainUpdate
 from app.models.gatherings import Gathering, GatheringCreate, RsvpResponse, SummaryInput
 from app.models.memberships import MembershipCreate, MembershipUpdate
 from app.models.people import PersonCreate
-from app.services import (
-    bulk_events,
-    contributions,
-    curation,
-    domains,
-    endorsements,
-    gatherings,
-    memberships,
-    moderation,
-    people,
-    rsvps,
-)
 from app.services.actors import SYSTEM, Actor
-from app.services.auth import Passwords
-from app.services.bulk_events import Change
-from app.services.contribution_events import dump
+from app.services.changes import bulk as bulk_events
+from app.services.changes.bulk import Change
+from app.services.contributions import curation, endorsements, moderation
+from app.services.contributions import service as contributions
+from app.services.contributions.events import dump
+from app.services.domains import service as domains
+from app.services.gatherings import rsvps
+from app.services.gatherings import service as gatherings
+from app.services.memberships import service as memberships
+from app.services.people import service as people
+from app.services.people.auth import Passwords
 
 DEMO_PASSWORD = "demo-password"
 

@@ -8,7 +8,7 @@ from app.deps import CurrentActor, PageDep, SessionDep, page_out
 from app.json_body import JSONRoute
 from app.models.common import Page
 from app.models.events import AuditEntryPublic
-from app.services import audit
+from app.services.audit import service as audit
 
 router = APIRouter(prefix="/api/v1/audit", tags=["audit"], route_class=JSONRoute)
 

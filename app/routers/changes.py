@@ -7,7 +7,7 @@ from pydantic import BaseModel, Field, StringConstraints
 
 from app.deps import CurrentActor, SessionDep
 from app.json_body import JSONRoute
-from app.services import changes
+from app.services.changes import service as changes
 
 router = APIRouter(prefix="/api/v1/changes", tags=["changes"], route_class=JSONRoute)
 

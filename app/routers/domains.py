@@ -8,7 +8,7 @@ from app.json_body import JSONRoute
 from app.models.common import Page
 from app.models.domains import DomainCreate, DomainPublic, DomainUpdate, LifecycleStage, Visibility
 from app.openapi import CREATED
-from app.services import domains
+from app.services.domains import service as domains
 
 router = APIRouter(prefix="/api/v1/domains", tags=["domains"], route_class=JSONRoute)
 

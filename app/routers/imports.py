@@ -11,7 +11,9 @@ from app.models.imports import DomainImported, ImportReport
 from app.models.memberships import Role
 from app.openapi import CREATED
 from app.routers.domains import SlugPath
-from app.services import exports, import_files, import_jobs
+from app.services import exports
+from app.services.imports import files as import_files
+from app.services.imports import jobs as import_jobs
 
 router = APIRouter(prefix="/api/v1", tags=["import and export"], route_class=JSONRoute)
 

@@ -17,7 +17,7 @@ from app.models.memberships import (
 )
 from app.openapi import CREATED
 from app.routers.domains import SlugPath
-from app.services import memberships
+from app.services.memberships import service as memberships
 
 router = APIRouter(
     prefix="/api/v1/domains/{slug}/members", tags=["memberships"], route_class=JSONRoute

@@ -16,7 +16,7 @@ from app.models.webhooks import (
     WebhookUpdate,
 )
 from app.openapi import CREATED
-from app.services import webhook_subscriptions as webhooks
+from app.services.webhooks import service as webhooks
 
 router = APIRouter(prefix="/api/v1/webhooks", tags=["webhooks"], route_class=JSONRoute)
 

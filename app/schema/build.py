@@ -18,15 +18,15 @@ from strawberry.types import ExecutionContext
 from strawberry.types.base import get_object_definition
 
 from app.config import Settings
-from app.schema.contributions import ContributionMutation, ContributionQuery
+from app.schema.contributions.operations import ContributionMutation, ContributionQuery
 from app.schema.cost import QueryCost
-from app.schema.domains import DomainMutation, DomainQuery
+from app.schema.domains.operations import DomainMutation, DomainQuery
 from app.schema.errors import ErrorCodes
-from app.schema.gatherings import GatheringMutation, GatheringQuery
-from app.schema.memberships import MembershipMutation, MembershipQuery
+from app.schema.gatherings.operations import GatheringMutation, GatheringQuery
+from app.schema.memberships.operations import MembershipMutation, MembershipQuery
 from app.schema.nodes import NODE_TYPES, UUID_SCALAR, NodeQuery
-from app.schema.people import PeopleMutation, PeopleQuery
-from app.schema.views import ViewQuery
+from app.schema.people.operations import PeopleMutation, PeopleQuery
+from app.schema.views.operations import ViewQuery
 
 Query = merge_types(
     "Query",

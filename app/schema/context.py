@@ -15,9 +15,9 @@ from app.deps import oauth2_scheme
 from app.errors import DomainError
 from app.schema.loaders import Loaders
 from app.services.actors import Actor
-from app.services.auth import Passwords, actor_from_token
-from app.services.login_throttle import LoginThrottle
 from app.services.mail import Mailer
+from app.services.people.auth import Passwords, actor_from_token
+from app.services.people.login_throttle import LoginThrottle
 
 
 class Context(BaseContext):

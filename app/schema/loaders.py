@@ -12,14 +12,12 @@ from app.errors import DomainError
 from app.models.domains import Domain
 from app.models.memberships import Invitation
 from app.models.people import Person
-from app.services import (
-    contribution_batches,
-    domains,
-    gathering_batches,
-    lookups,
-    memberships,
-    people,
-)
+from app.services import lookups
+from app.services.contributions import batches as contribution_batches
+from app.services.domains import service as domains
+from app.services.gatherings import batches as gathering_batches
+from app.services.memberships import service as memberships
+from app.services.people import service as people
 
 if TYPE_CHECKING:
     from app.schema.context import Context

@@ -16,23 +16,23 @@ from strawberry import relay
 
 from app.errors import Invalid, NotFound, invalid_field, shown
 from app.schema.context import Info
-from app.schema.gatherings import FeedTokenType
-from app.schema.relay import UuidNode, not_an_id, parse_global_id
-from app.schema.types.contributions import (
+from app.schema.contributions.types import (
     CollectionType,
     ContributionType,
     EndorsementType,
     ReportType,
     ValueStoryType,
 )
-from app.schema.types.domains import DomainType
-from app.schema.types.gatherings import GatheringType
-from app.schema.types.memberships import MembershipType
-from app.schema.types.people import ApiKeyType, PersonType
+from app.schema.domains.types import DomainType
+from app.schema.gatherings.operations import FeedTokenType
+from app.schema.gatherings.types import GatheringType
+from app.schema.memberships.types import MembershipType
+from app.schema.people.types import ApiKeyType, PersonType
+from app.schema.relay import UuidNode, not_an_id, parse_global_id
 from app.services import lookups
 from app.services.actors import Actor
-from app.services.curation import collection_public
-from app.services.gatherings import to_public
+from app.services.contributions.curation import collection_public
+from app.services.gatherings.service import to_public
 
 MAX_NODES = 100
 

@@ -14,7 +14,7 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 
 from app.config import Settings
 from app.errors import Unauthenticated
-from app.services.auth import actor_from_token, issue_access_token
+from app.services.people.auth import actor_from_token, issue_access_token
 from tests.accounts.conftest import Mailbox, delivered, token_in
 from tests.factories import SECRET, gql, make_domain, make_person
 from tests.routers.support import bearer, login

@@ -17,7 +17,7 @@ from app.config import Settings
 from app.db import create_sessionmaker
 from app.main import create_app
 from app.models.base import utcnow
-from app.services.webhooks import Dispatcher
+from app.services.webhooks.delivery import Dispatcher
 
 
 @dataclass

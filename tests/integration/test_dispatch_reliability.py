@@ -22,7 +22,7 @@ from app.config import Settings
 from app.db import create_sessionmaker
 from app.main import create_app
 from app.models.people import Person
-from app.services.webhooks import Dispatcher
+from app.services.webhooks.delivery import Dispatcher
 from tests.factories import SECRET, auth, make_person
 from tests.integration.conftest import Clock, Receiver
 from tests.integration.support import subscribe

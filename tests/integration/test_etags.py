@@ -20,8 +20,8 @@ from app.models.base import utcnow
 from app.models.domains import Domain
 from app.models.memberships import Role
 from app.models.people import Person
-from app.services import webhooks as dispatch
 from app.services.actors import Actor
+from app.services.webhooks import delivery as dispatch
 from tests.factories import add_member, auth, gql, make_domain, make_person
 from tests.integration.support import subscribe
 from tests.support import API, ok, problem_checked_client, rows

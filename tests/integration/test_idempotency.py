@@ -18,7 +18,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 
 from app.idempotency import NOT_STORED_MUTATIONS, KeyStore, issues_credentials
 from app.models.people import Person
-from app.services import domains as domain_service
+from app.services.domains import service as domain_service
 from tests.factories import SECRET, auth, gql, make_domain, make_person
 from tests.support import API, ok, problem_checked_client, rows, scalar
 

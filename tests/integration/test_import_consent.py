@@ -14,7 +14,7 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 from app.models.domains import Domain
 from app.models.memberships import Role
 from app.models.people import Person
-from app.services import import_jobs
+from app.services.imports import jobs as import_jobs
 from tests.factories import add_member, auth, make_domain, make_person
 from tests.integration.test_import_members import membership_of, post_csv, wait_for_job
 from tests.routers.support import bearer, make_key

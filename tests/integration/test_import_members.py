@@ -28,9 +28,12 @@ from app.models.domains import Domain
 from app.models.imports import ImportJob
 from app.models.memberships import Membership, Role
 from app.models.people import Person, PersonCreate
-from app.services import import_files, import_jobs, imports, people
 from app.services.actors import SYSTEM
-from app.services.auth import Passwords
+from app.services.imports import files as import_files
+from app.services.imports import jobs as import_jobs
+from app.services.imports import service as imports
+from app.services.people import service as people
+from app.services.people.auth import Passwords
 from tests.factories import actor_of, add_member, auth, make_domain, make_person
 from tests.routers.support import make_key
 from tests.support import API, ok, rows, scalar

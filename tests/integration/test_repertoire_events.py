@@ -10,7 +10,7 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 
 from app.models.memberships import Role
 from app.models.people import Person
-from app.services.webhooks import Dispatcher
+from app.services.webhooks.delivery import Dispatcher
 from tests.factories import add_member, auth, make_domain, make_person
 from tests.integration.conftest import Receiver
 from tests.integration.support import counts, subscribe

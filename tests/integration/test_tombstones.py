@@ -11,9 +11,9 @@ from httpx import AsyncClient
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from app.models.people import Person
-from app.services import tombstones
-from app.services.changes import decode
-from app.services.webhooks import Dispatcher
+from app.services.changes import tombstones
+from app.services.changes.service import decode
+from app.services.webhooks.delivery import Dispatcher
 from tests.factories import add_member, auth, gql, make_domain, make_person
 from tests.integration.conftest import Receiver
 from tests.integration.support import subscribe

@@ -12,7 +12,7 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 from app.config import Settings
 from app.db import create_sessionmaker
 from app.models.people import Person
-from app.services.webhooks import MAX_ATTEMPTS, RETRY_DELAYS, Dispatcher
+from app.services.webhooks.delivery import MAX_ATTEMPTS, RETRY_DELAYS, Dispatcher
 from tests.factories import auth, make_person
 from tests.integration.conftest import Clock, Receiver
 from tests.integration.support import subscribe, verify
@@ -398,7 +398,7 @@ async def test_a_name_that_turns_private_after_saving_is_refused_at_send_time(
 def test_which_addresses_count_as_public(address: str, public: bool) -> None:
     import ipaddress
 
-    from app.services.webhook_targets import is_public
+    from app.services.webhooks.targets import is_public
 
     assert is_public(ipaddress.ip_address(address)) is public
 

@@ -8,7 +8,7 @@ import pytest
 from httpx import AsyncClient
 from sqlmodel.ext.asyncio.session import AsyncSession
 
-from app.services.webhooks import Dispatcher
+from app.services.webhooks.delivery import Dispatcher
 from tests.factories import add_member, auth, make_domain, make_person
 from tests.integration.conftest import Receiver
 from tests.integration.support import subscribe

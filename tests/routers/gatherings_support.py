@@ -14,7 +14,7 @@ from app.models.domains import Domain
 from app.models.gatherings import Attendance, Gathering, GatheringSeries, Rsvp
 from app.models.memberships import Membership, Role
 from app.models.people import Person
-from app.services.auth import issue_access_token
+from app.services.people.auth import issue_access_token
 from tests.factories import SECRET, add_member, auth, make_domain, make_person
 from tests.support import API, count, ok
 

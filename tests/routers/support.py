@@ -6,7 +6,7 @@ from httpx import AsyncClient
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from app.models.people import ApiKeyCreate, ApiKeyScope, Person
-from app.services import api_keys
+from app.services.people import api_keys
 from tests.factories import actor_of
 from tests.support import API, ok
 

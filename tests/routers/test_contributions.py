@@ -19,7 +19,7 @@ from app.models.contributions import (
 )
 from app.models.gatherings import GatheringCreate
 from app.models.memberships import Role
-from app.services import gatherings
+from app.services.gatherings import service as gatherings
 from tests.factories import actor_of, add_member, auth, make_domain, make_person
 from tests.routers.contributions_support import (
     Community,

@@ -13,7 +13,7 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 
 from app.models.gatherings import Gathering
 from app.models.people import Person
-from app.services import recurrence
+from app.services.gatherings import recurrence
 from tests.factories import add_member, auth, make_person
 from tests.routers.gatherings_support import (
     Circle,

@@ -8,7 +8,7 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 from app.models.contributions import Contribution, ContributionCreate
 from app.models.domains import Domain
 from app.models.people import Person
-from app.services import contributions
+from app.services.contributions import service as contributions
 from tests.factories import actor_of, add_member, auth, gql, make_domain, make_person
 from tests.support import count, error_codes, gql_ok, gql_statements
 

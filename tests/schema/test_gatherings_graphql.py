@@ -9,7 +9,8 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 from app.models.domains import Domain
 from app.models.gatherings import GatheringCreate, Rsvp
 from app.models.people import Person
-from app.services import gatherings, rsvps
+from app.services.gatherings import rsvps
+from app.services.gatherings import service as gatherings
 from tests.factories import actor_of, add_member, auth, gql, make_domain, make_person
 from tests.support import count, error_codes, gql_ok, gql_statements
 

@@ -28,10 +28,11 @@ from app.models.contributions import (
 from app.models.domains import Domain
 from app.models.memberships import Role
 from app.models.people import Person
-from app.services import contributions, endorsements, moderation
 from app.services.actors import Actor
+from app.services.contributions import endorsements, moderation
+from app.services.contributions import service as contributions
+from app.services.contributions.search import safe_snippet, search_contributions
 from app.services.pagination import PageParams
-from app.services.search import safe_snippet, search_contributions
 from tests.factories import actor_of, add_member, make_domain, make_person
 from tests.support import count
 

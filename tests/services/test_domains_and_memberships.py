@@ -14,9 +14,10 @@ from app.db import create_sessionmaker
 from app.errors import Conflict, DomainError, Forbidden, NotFound
 from app.models.domains import DomainCreate, DomainUpdate
 from app.models.memberships import Membership, MembershipCreate, MembershipUpdate, Role
-from app.services import domains, memberships
 from app.services.actors import ANONYMOUS, Actor
-from app.services.domains import slugify
+from app.services.domains import service as domains
+from app.services.domains.service import slugify
+from app.services.memberships import service as memberships
 from tests.factories import actor_of, add_member, make_domain, make_person
 
 

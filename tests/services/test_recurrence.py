@@ -7,8 +7,14 @@ from zoneinfo import ZoneInfo
 import pytest
 
 from app.errors import Invalid
-from app.services import recurrence
-from app.services.recurrence import MAX_OCCURRENCES, ending, expand, normalize, truncate_before
+from app.services.gatherings import recurrence
+from app.services.gatherings.recurrence import (
+    MAX_OCCURRENCES,
+    ending,
+    expand,
+    normalize,
+    truncate_before,
+)
 
 AMS = ZoneInfo("Europe/Amsterdam")
 NYC = ZoneInfo("America/New_York")

@@ -11,7 +11,8 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 from app.errors import Conflict
 from app.models.base import replayed_at, utcnow
 from app.models.gatherings import GatheringCreate, RsvpResponse
-from app.services import gatherings, rsvps
+from app.services.gatherings import rsvps
+from app.services.gatherings import service as gatherings
 from tests.factories import actor_of, add_member, make_domain, make_person
 
 THEN = datetime(2025, 3, 4, 18, 30, tzinfo=UTC)

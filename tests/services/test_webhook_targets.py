@@ -6,7 +6,7 @@ import re
 
 import pytest
 
-from app.services.webhook_targets import UnsafeTarget, embedded_ipv4, is_public, resolve
+from app.services.webhooks.targets import UnsafeTarget, embedded_ipv4, is_public, resolve
 
 # Each of these reaches 127.0.0.1, 10.0.0.1 or 192.168.1.1 one way or another.
 HIDDEN_PRIVATE = [

@@ -22,7 +22,10 @@ from app.models.domains import Domain
 from app.models.gatherings import Gathering, GatheringCreate
 from app.models.memberships import Role
 from app.models.people import Person
-from app.services import contributions, endorsements, gatherings, rsvps
+from app.services.contributions import endorsements
+from app.services.contributions import service as contributions
+from app.services.gatherings import rsvps
+from app.services.gatherings import service as gatherings
 from tests.factories import actor_of, add_member, make_domain, make_person
 
 LONG_AGO = datetime(2020, 1, 1, tzinfo=UTC)

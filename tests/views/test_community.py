@@ -11,7 +11,8 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 from app.models.contributions import Contribution, EndorsementKind, ValueStoryCreate
 from app.models.memberships import MembershipUpdate, Role
 from app.models.people import Person
-from app.services import curation, endorsements, memberships
+from app.services.contributions import curation, endorsements
+from app.services.memberships import service as memberships
 from tests.factories import actor_of, auth
 from tests.support import API
 from tests.views.support import World, hour_after_now

@@ -29,7 +29,7 @@ from app.services.exports.spec import (
     domain_columns,
     walk,
 )
-from app.services.people import visible_people
+from app.services.people.service import visible_people
 
 Progress = Callable[[str, int, int], None]
 

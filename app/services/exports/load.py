@@ -34,10 +34,11 @@ from app.models.base import utcnow
 from app.models.domains import Domain, DomainPublic, Slug
 from app.models.memberships import MembershipPublic, MembershipStatus
 from app.models.people import Person, TimeZoneName
-from app.services import bulk_events, events
 from app.services.actors import Actor
-from app.services.bulk_events import Change
-from app.services.domains import _free_slug
+from app.services.changes import bulk as bulk_events
+from app.services.changes import events
+from app.services.changes.bulk import Change
+from app.services.domains.service import _free_slug
 from app.services.exports.dump import Progress
 from app.services.exports.spec import (
     DOMAIN_REFS,

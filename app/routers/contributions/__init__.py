@@ -1,0 +1,1 @@
+"""REST for contributions: the repertoire, curation, moderation and search."""

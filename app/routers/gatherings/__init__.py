@@ -1,0 +1,1 @@
+"""REST for gatherings: series, occurrences, RSVPs, attendance and calendar feeds."""

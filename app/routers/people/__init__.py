@@ -1,0 +1,1 @@
+"""REST for people: profiles, sign-in and tokens, API keys."""

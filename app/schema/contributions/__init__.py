@@ -1,0 +1,1 @@
+"""GraphQL for contributions: its types, and its queries and mutations."""

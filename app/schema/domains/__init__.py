@@ -1,0 +1,1 @@
+"""GraphQL for domains: its types, and its queries and mutations."""

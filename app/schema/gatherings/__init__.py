@@ -1,0 +1,1 @@
+"""GraphQL for gatherings: its types, and its queries and mutations."""

@@ -1,0 +1,1 @@
+"""GraphQL for memberships: its types, and its queries and mutations."""

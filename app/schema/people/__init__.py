@@ -1,0 +1,1 @@
+"""GraphQL for people: its types, and its queries and mutations."""

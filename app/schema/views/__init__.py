@@ -1,0 +1,1 @@
+"""GraphQL for views: its types, and its queries and mutations."""

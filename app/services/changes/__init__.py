@@ -1,0 +1,1 @@
+"""What changed: the events every write records, tombstones of deleted rows, and the change feed."""

@@ -1,0 +1,542 @@
+"""Contributions: the community's shared repertoire (stories, lessons, questions and
+answers, resources, successes, challenges, appreciations, practices, replies).
+
+Anyone who may see a domain reads its published contributions; active members
+contribute; authors edit their own (every edit keeps the previous version); convenors
+and knowledge brokers archive any. Hidden content is seen by moderators only."""
+
+import uuid
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import ColumnElement, and_, func, literal, or_, text, update
+from sqlalchemy.dialects.postgresql import REGCONFIG
+from sqlmodel import col, select
+from sqlmodel.ext.asyncio.session import AsyncSession
+
+from app.errors import Conflict, FieldError, Forbidden, Invalid, NotFound, invalid_field, shown
+from app.models.base import utcnow
+from app.models.contributions import (
+    SEARCH_VECTOR,
+    UNTITLED_KINDS,
+    Contribution,
+    ContributionCreate,
+    ContributionKind,
+    ContributionRevision,
+    ContributionSort,
+    ContributionStatus,
+    ContributionUpdate,
+    ModerationAction,
+    ModerationEvent,
+)
+from app.models.domains import Domain
+from app.models.gatherings import Gathering
+from app.models.memberships import Role
+from app.services.access import DomainAccess, active_member_ids, domain_access, visible_domains
+from app.services.actors import Actor
+from app.services.contributions.events import contribution_changed, dump
+from app.services.pagination import Page, PageParams, SortKey, paginate_keys
+from app.services.people.service import get_person
+from app.services.validation import refuse_nulls
+from app.services.versions import Expected, check_version
+
+K = ContributionKind
+
+
+def is_moderator(access: DomainAccess) -> bool:
+    return access.can_manage
+
+
+def is_curator(access: DomainAccess) -> bool:
+    return access.can_manage or (
+        access.has_role(Role.knowledge_broker) and access.actor.has_scope("write")
+    )
+
+
+def readable(actor: Actor, *, moderator: bool) -> list[ColumnElement[bool]]:
+    """SQL conditions: drafts only for their author, hidden content only for moderators."""
+    conditions: list[ColumnElement[bool]] = [
+        or_(
+            col(Contribution.status) != ContributionStatus.draft,
+            col(Contribution.author_id) == actor.person_id,
+        )
+    ]
+    if not moderator:
+        conditions.append(col(Contribution.hidden_at).is_(None))
+    return conditions
+
+
+async def domain_of(session: AsyncSession, actor: Actor, domain_id: uuid.UUID) -> DomainAccess:
+    domain = await session.get(Domain, domain_id)
+    if domain is None:
+        raise NotFound("No such contribution.")
+    try:
+        return await domain_access(session, actor, domain.slug)
+    except NotFound as exc:
+        raise NotFound("No such contribution.") from exc
+
+
+def visible_to(contribution: Contribution, access: DomainAccess) -> bool:
+    """Drafts are their author's alone; hidden content is for moderators."""
+    if contribution.hidden_at is not None and not is_moderator(access):
+        return False
+    return (
+        contribution.status != ContributionStatus.draft
+        or contribution.author_id == access.actor.person_id
+    )
+
+
+async def load_contribution(
+    session: AsyncSession, actor: Actor, contribution_id: uuid.UUID, *, lock: bool = False
+) -> tuple[Contribution, DomainAccess]:
+    stmt = select(Contribution).where(col(Contribution.id) == contribution_id)
+    if lock:
+        stmt = stmt.with_for_update().execution_options(populate_existing=True)
+    contribution = (await session.exec(stmt)).one_or_none()
+    if contribution is None:
+        raise NotFound("No such contribution.")
+    access = await domain_of(session, actor, contribution.domain_id)
+    if not visible_to(contribution, access):
+        raise NotFound("No such contribution.")
+    return contribution, access
+
+
+def _require_contributor(access: DomainAccess) -> None:
+    access.require_writable()
+    if not access.is_active_member:
+        raise Forbidden("Only active members contribute to a domain.")
+
+
+async def _check_shape(
+    session: AsyncSession, access: DomainAccess, data: ContributionCreate
+) -> Contribution | None:
+    """The rules that depend on the kind; returns the parent, if any."""
+    errors: list[FieldError] = []
+    if data.kind not in UNTITLED_KINDS and not data.title:
+        errors.append(FieldError("title", f"a {data.kind} needs a title", "missing"))
+    if data.kind == K.resource and data.url is None:
+        errors.append(FieldError("url", "a resource needs a URL", "missing"))
+    if data.kind in (K.answer, K.reply) and data.parent_id is None:
+        errors.append(FieldError("parent_id", f"an {data.kind} belongs to a parent", "missing"))
+    if data.kind not in (K.answer, K.reply) and data.parent_id is not None:
+        errors.append(FieldError("parent_id", "only answers and replies have a parent", "invalid"))
+    if data.kind == K.appreciation and not data.recipient_ids:
+        errors.append(FieldError("recipient_ids", "name whom you appreciate", "missing"))
+    if data.kind != K.appreciation and data.recipient_ids:
+        errors.append(FieldError("recipient_ids", "only appreciations have recipients", "invalid"))
+    if data.status == ContributionStatus.archived:
+        errors.append(FieldError("status", "a new contribution is a draft or published"))
+    unknown = shown(", ".join(t for t in data.themes if t not in access.domain.themes))
+    if unknown:
+        errors.append(FieldError("themes", f"not among the domain's themes: {unknown}", "unknown"))
+    if errors:
+        raise Invalid("The contribution is not valid; see `errors`.", errors=errors)
+    if data.recipient_ids:
+        members = await active_member_ids(session, access.domain.id, data.recipient_ids)
+        strangers = [str(r) for r in data.recipient_ids if r not in members]
+        if strangers:
+            raise invalid_field(
+                "recipient_ids", f"not an active member: {', '.join(strangers)}", "not_member"
+            )
+    if data.gathering_id is not None:
+        gathering = await session.get(Gathering, data.gathering_id)
+        if gathering is None or gathering.domain_id != access.domain.id:
+            raise invalid_field("gathering_id", "no such gathering in this domain", "not_found")
+    if data.parent_id is None:
+        return None
+    parent = await session.get(Contribution, data.parent_id, with_for_update=True)
+    if parent is None or parent.domain_id != access.domain.id or not visible_to(parent, access):
+        raise invalid_field("parent_id", "no such contribution in this domain", "not_found")
+    if data.kind == K.answer and parent.kind != K.question:
+        raise invalid_field("parent_id", "answers answer questions only", "not_a_question")
+    if parent.status == ContributionStatus.archived:
+        raise Conflict(
+            "The contribution you answer or reply to is archived.", problem="contribution-archived"
+        )
+    return parent
+
+
+async def create_contribution(
+    session: AsyncSession, actor: Actor, slug: str, data: ContributionCreate
+) -> Contribution:
+    access = await domain_access(session, actor, slug)
+    _require_contributor(access)
+    parent = await _check_shape(session, access, data)
+    contribution = Contribution(
+        **data.model_dump(exclude={"url"}),
+        url=str(data.url) if data.url else None,
+        domain_id=access.domain.id,
+        author_id=actor.person_id,
+    )
+    session.add(contribution)
+    if parent is not None and data.kind == K.answer and data.status == ContributionStatus.published:
+        await _answer_published(session, parent, contribution)
+    await contribution_changed(session, actor, "contribution.created", contribution)
+    if parent is not None and data.kind == K.answer and data.status == ContributionStatus.published:
+        await contribution_changed(session, actor, "contribution.answered", parent)
+    await session.commit()
+    return contribution
+
+
+async def _answer_published(
+    session: AsyncSession, question: Contribution, answer: Contribution
+) -> None:
+    """A question knows when someone other than the asker first answered it."""
+    if question.first_answer_at is None and question.author_id != answer.author_id:
+        question.first_answer_at = utcnow()
+    await refresh_answer_count(session, question)
+
+
+async def refresh_answer_count(session: AsyncSession, question: Contribution) -> None:
+    """The answers members can see: published and not hidden. Recounted (not bumped) so
+    publishing, archiving, hiding and restoring answers all keep it right."""
+    await session.flush()
+    question.answer_count = (
+        await session.exec(
+            select(func.count()).where(
+                col(Contribution.parent_id) == question.id,
+                col(Contribution.kind) == K.answer,
+                col(Contribution.status) == ContributionStatus.published,
+                col(Contribution.hidden_at).is_(None),
+            )
+        )
+    ).one()
+    session.add(question)
+
+
+async def answer_changed(
+    session: AsyncSession, answer: Contribution, *, published: bool = False
+) -> None:
+    """Keep the question in step after an answer is published, archived, hidden or restored."""
+    if answer.kind != K.answer or answer.parent_id is None:
+        return
+    question = await session.get(Contribution, answer.parent_id, with_for_update=True)
+    if question is None:
+        return
+    if published:
+        await _answer_published(session, question, answer)
+    else:
+        await refresh_answer_count(session, question)
+
+
+async def get_contribution(
+    session: AsyncSession, actor: Actor, contribution_id: uuid.UUID
+) -> Contribution:
+    return (await load_contribution(session, actor, contribution_id))[0]
+
+
+async def update_contribution(
+    session: AsyncSession,
+    actor: Actor,
+    contribution_id: uuid.UUID,
+    data: ContributionUpdate,
+    expected_version: Expected = None,
+) -> Contribution:
+    contribution, access = await load_contribution(session, actor, contribution_id, lock=True)
+    access.require_writable()
+    check_version(contribution, expected_version, "contribution")
+    before = dump(contribution)
+    changes = data.model_dump(exclude_unset=True)
+    if changes.get("status") == ContributionStatus.archived:
+        if set(changes) != {"status"}:
+            raise invalid_field("status", "Archive on its own, without other changes.")
+        return await archive_contribution(session, actor, contribution_id, expected_version)
+    if contribution.author_id is None or contribution.author_id != actor.person_id:
+        raise Forbidden("Authors edit their own contributions.")
+    if contribution.status == ContributionStatus.archived:
+        raise Conflict("This contribution is archived.", problem="contribution-archived")
+    required = ["body", "tags", "themes", "status"]
+    if contribution.kind not in UNTITLED_KINDS:
+        required.append("title")
+    if contribution.kind == K.resource:
+        required.append("url")
+    refuse_nulls(changes, required)
+    unknown = [t for t in changes.get("themes") or [] if t not in access.domain.themes]
+    if unknown:
+        raise invalid_field("themes", f"not among the domain's themes: {shown(', '.join(unknown))}")
+    if changes.get("status") == ContributionStatus.draft and (
+        contribution.status == ContributionStatus.published
+    ):
+        raise invalid_field("status", "A published contribution cannot go back to draft.")
+    if "url" in changes and changes["url"] is not None:
+        changes["url"] = str(changes["url"])
+    content = {"title", "body", "url", "tags", "themes"}
+    if content & set(changes):
+        session.add(
+            ContributionRevision(
+                contribution_id=contribution.id,
+                editor_id=actor.person_id,
+                title=contribution.title,
+                body=contribution.body,
+                url=contribution.url,
+                tags=list(contribution.tags),
+                themes=list(contribution.themes),
+            )
+        )
+        contribution.edited_at = utcnow()
+    publishing = (
+        changes.get("status") == ContributionStatus.published
+        and contribution.status == ContributionStatus.draft
+    )
+    for field, value in changes.items():
+        setattr(contribution, field, value)
+    contribution.updated_at = utcnow()
+    session.add(contribution)
+    if publishing:
+        await answer_changed(session, contribution, published=True)
+    type_ = "contribution.created" if publishing else "contribution.updated"
+    await contribution_changed(session, actor, type_, contribution, before=before)
+    if publishing and contribution.kind == K.answer and contribution.parent_id is not None:
+        question = await session.get(Contribution, contribution.parent_id)
+        if question is not None:
+            await contribution_changed(session, actor, "contribution.answered", question)
+    await session.commit()
+    return contribution
+
+
+async def archive_contribution(
+    session: AsyncSession,
+    actor: Actor,
+    contribution_id: uuid.UUID,
+    expected_version: Expected = None,
+) -> Contribution:
+    contribution, access = await load_contribution(session, actor, contribution_id, lock=True)
+    access.require_writable()
+    own = contribution.author_id is not None and contribution.author_id == actor.person_id
+    if not (own or is_curator(access)):
+        raise Forbidden("Authors, convenors and knowledge brokers archive contributions.")
+    check_version(contribution, expected_version, "contribution")
+    before = dump(contribution)
+    if contribution.status != ContributionStatus.archived:
+        contribution.status = ContributionStatus.archived
+        contribution.updated_at = utcnow()
+        session.add(contribution)
+        session.add(
+            ModerationEvent(
+                contribution_id=contribution.id,
+                actor_id=actor.person_id,
+                action=ModerationAction.archived,
+            )
+        )
+        await answer_changed(session, contribution)
+        await contribution_changed(
+            session, actor, "contribution.archived", contribution, before=before
+        )
+        await session.commit()
+    return contribution
+
+
+async def list_revisions(
+    session: AsyncSession, actor: Actor, contribution_id: uuid.UUID
+) -> list[ContributionRevision]:
+    contribution, _ = await load_contribution(session, actor, contribution_id)
+    return list(
+        await session.exec(
+            select(ContributionRevision)
+            .where(col(ContributionRevision.contribution_id) == contribution.id)
+            .order_by(col(ContributionRevision.at), col(ContributionRevision.id))
+        )
+    )
+
+
+async def accept_answer(
+    session: AsyncSession, actor: Actor, question_id: uuid.UUID, answer_id: uuid.UUID
+) -> Contribution:
+    question, access = await load_contribution(session, actor, question_id, lock=True)
+    access.require_writable()
+    if question.kind != K.question:
+        raise Conflict("Only questions accept answers.", problem="not-a-question")
+    if question.author_id != actor.person_id and not access.can_manage:
+        raise Forbidden("The asker (or a convenor) accepts an answer.")
+    answer = await session.get(Contribution, answer_id)
+    if answer is None or answer.kind != K.answer or answer.parent_id != question.id:
+        raise invalid_field("answer_id", "not an answer to this question", "not_an_answer")
+    if answer.hidden_at is not None or answer.status != ContributionStatus.published:
+        raise invalid_field("answer_id", "this answer is not published", "not_published")
+    before = dump(question)
+    question.accepted_answer_id = answer.id
+    question.updated_at = utcnow()
+    session.add(question)
+    await contribution_changed(session, actor, "contribution.accepted", question, before=before)
+    await session.commit()
+    return question
+
+
+async def thread(
+    session: AsyncSession, actor: Actor, contribution_id: uuid.UUID
+) -> list[tuple[Contribution, int]]:
+    """The contribution and everything below it (answers, replies), with each one's depth."""
+    root, access = await load_contribution(session, actor, contribution_id)
+    rows = await (await session.connection()).execute(
+        text(
+            """
+            WITH RECURSIVE tree(id, depth, path) AS (
+                SELECT id, 0, ARRAY[created_at::text || id::text] FROM contributions
+                WHERE id = :root
+                UNION ALL
+                SELECT c.id, t.depth + 1, t.path || (c.created_at::text || c.id::text)
+                FROM contributions c JOIN tree t ON c.parent_id = t.id
+                WHERE t.depth < 50
+            )
+            SELECT id, depth FROM tree ORDER BY path
+            """
+        ).bindparams(root=root.id)
+    )
+    order = [(r[0], r[1]) for r in rows]
+    found = {
+        c.id: c
+        for c in await session.exec(
+            select(Contribution).where(
+                col(Contribution.id).in_([i for i, _ in order]),
+                *readable(actor, moderator=is_moderator(access)),
+            )
+        )
+    }
+    return [(found[i], depth) for i, depth in order if i in found]
+
+
+def sort_keys(sort: ContributionSort) -> list[SortKey]:
+    created = SortKey(col(Contribution.created_at), "time")
+    ident = SortKey(col(Contribution.id), "uuid")
+    if sort == ContributionSort.most_endorsed:
+        total = col(Contribution.helpful_count) + col(Contribution.applied_count)
+        return [SortKey(total, "int"), created, ident]
+    if sort == ContributionSort.most_reused:
+        return [SortKey(col(Contribution.applied_count), "int"), created, ident]
+    return [created, ident]
+
+
+def sort_values(sort: ContributionSort, c: Contribution) -> list[Any]:
+    if sort == ContributionSort.most_endorsed:
+        return [c.helpful_count + c.applied_count, c.created_at, c.id]
+    if sort == ContributionSort.most_reused:
+        return [c.applied_count, c.created_at, c.id]
+    return [c.created_at, c.id]
+
+
+def search_query(q: str) -> Any:
+    """Web-search syntax: words are stemmed ("practising" finds "practice"), "quoted
+    phrases" match as phrases, -word excludes, OR alternates. British and American
+    spellings are folded together first (see the migration's cop_spelling)."""
+    return func.websearch_to_tsquery(literal("english").cast(REGCONFIG), func.cop_spelling(q))
+
+
+@dataclass(frozen=True)
+class ContributionFilter:
+    """What a list of contributions is narrowed to, and how it is sorted. Hashable, so
+    GraphQL loaders can batch the parents that ask for the same list."""
+
+    kind: ContributionKind | None = None
+    tag: str | None = None
+    theme: str | None = None
+    author_id: uuid.UUID | None = None
+    gathering_id: uuid.UUID | None = None
+    curated: bool | None = None
+    unanswered: bool = False
+    created_after: datetime | None = None
+    created_before: datetime | None = None
+    status: ContributionStatus | None = None
+    q: str | None = None
+    sort: ContributionSort = ContributionSort.newest
+
+    def conditions(self) -> list[Any]:
+        found: list[Any] = [
+            col(Contribution.status) == (self.status or ContributionStatus.published)
+        ]
+        if self.kind:
+            found.append(col(Contribution.kind) == self.kind)
+        if self.tag:
+            found.append(col(Contribution.tags).contains([self.tag.strip().lower()]))
+        if self.theme:
+            found.append(col(Contribution.themes).contains([self.theme]))
+        if self.author_id:
+            found.append(col(Contribution.author_id) == self.author_id)
+        if self.gathering_id:
+            found.append(col(Contribution.gathering_id) == self.gathering_id)
+        if self.curated is not None:
+            curated_at = col(Contribution.curated_at)
+            found.append(curated_at.is_not(None) if self.curated else curated_at.is_(None))
+        if self.unanswered:
+            found.append(
+                and_(
+                    col(Contribution.kind) == K.question,
+                    col(Contribution.first_answer_at).is_(None),
+                )
+            )
+        if self.created_after:
+            found.append(col(Contribution.created_at) >= self.created_after)
+        if self.created_before:
+            found.append(col(Contribution.created_at) < self.created_before)
+        if self.q and self.q.strip():
+            found.append(SEARCH_VECTOR.op("@@")(search_query(self.q)))
+        return found
+
+
+async def list_contributions(
+    session: AsyncSession,
+    actor: Actor,
+    slug: str,
+    params: PageParams,
+    narrow: ContributionFilter = ContributionFilter(),
+) -> Page[Contribution]:
+    access = await domain_access(session, actor, slug)
+    stmt: Any = select(Contribution).where(
+        col(Contribution.domain_id) == access.domain.id,
+        *readable(actor, moderator=is_moderator(access)),
+        *narrow.conditions(),
+    )
+    if params.updated_since is not None:
+        stmt = stmt.where(col(Contribution.updated_at) >= params.updated_since)
+        return await paginate_keys(
+            session,
+            stmt,
+            [SortKey(col(Contribution.updated_at), "time"), SortKey(col(Contribution.id), "uuid")],
+            params,
+            descending=False,
+            values_of=lambda c: [c.updated_at, c.id],
+        )
+    return await paginate_keys(
+        session,
+        stmt,
+        sort_keys(narrow.sort),
+        params,
+        descending=True,
+        values_of=lambda c: sort_values(narrow.sort, c),
+    )
+
+
+async def appreciations_for(
+    session: AsyncSession, actor: Actor, person_id: uuid.UUID, params: PageParams
+) -> Page[Contribution]:
+    """Appreciations naming a person, from the domains the caller may see."""
+    await get_person(session, actor, person_id)
+    stmt: Any = select(Contribution).where(
+        col(Contribution.kind) == K.appreciation,
+        col(Contribution.recipient_ids).contains([person_id]),
+        col(Contribution.status) == ContributionStatus.published,
+        col(Contribution.hidden_at).is_(None),
+        col(Contribution.domain_id).in_(
+            select(Domain.id).where(visible_domains(actor), col(Domain.archived_at).is_(None))
+        ),
+    )
+    keys = sort_keys(ContributionSort.newest)
+    return await paginate_keys(
+        session,
+        stmt,
+        keys,
+        params,
+        descending=True,
+        values_of=lambda c: [c.created_at, c.id],
+    )
+
+
+async def bump_counter(
+    session: AsyncSession, contribution_id: uuid.UUID, field: str, delta: int
+) -> None:
+    column = getattr(Contribution, field)
+    await session.exec(
+        update(Contribution)
+        .where(col(Contribution.id) == contribution_id)
+        .values({field: column + delta, "version": col(Contribution.version) + 1})
+    )

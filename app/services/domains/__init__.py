@@ -1,0 +1,1 @@
+"""Domains: the shared concerns communities form around, their hierarchy and public pages."""

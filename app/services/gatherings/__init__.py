@@ -1,0 +1,1 @@
+"""Gatherings: one-off and recurring meetings, RSVPs, attendance and calendar feeds."""

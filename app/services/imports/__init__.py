@@ -1,0 +1,1 @@
+"""Bulk imports of members from a file, run as jobs."""

@@ -1,0 +1,1 @@
+"""Memberships: joining, invitations, roles and their ending."""

@@ -1,0 +1,1 @@
+"""People and their accounts: profiles, registration and claiming, sign-in, tokens, API keys."""

@@ -1,0 +1,1 @@
+"""Webhooks: subscriptions, their targets, and signed delivery with retries."""
