@@ -67,7 +67,7 @@ _KINDS = [
     NodeKind(
         CollectionType,
         lookups.collections,
-        lambda c, _: CollectionType.from_public(collection_public(c.collection, c.items)),
+        lambda c, _: CollectionType.from_model(collection_public(c.collection, c.items)),
     ),
     NodeKind(ReportType, lookups.reports, lambda r, _: ReportType.from_model(r)),
     NodeKind(

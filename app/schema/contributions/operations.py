@@ -36,6 +36,7 @@ from app.schema.enums import (
     ReportStatus,
     ValueCycle,
 )
+from app.schema.generate import input_type
 from app.schema.inputs import ExpectedVersion, create_data, input_data
 from app.schema.relay import Connection, connection, page_params
 from app.services.contributions import curation, endorsements, moderation, search
@@ -83,75 +84,45 @@ class ContributionFilterInput:
         return ContributionFilter(**vars(self), sort=sort)  # type: ignore[arg-type]
 
 
-@described(ContributionCreate)
-@strawberry.input
+@input_type(ContributionCreate, name="ContributionInput")
 class ContributionInput:
-    kind: ContributionKind
-    title: str | None = strawberry.UNSET
-    body: str | None = strawberry.UNSET
-    url: str | None = strawberry.UNSET
-    tags: list[str] | None = strawberry.UNSET
-    themes: list[str] | None = strawberry.UNSET
-    gathering_id: uuid.UUID | None = strawberry.UNSET
-    parent_id: uuid.UUID | None = strawberry.UNSET
-    recipient_ids: list[uuid.UUID] | None = strawberry.UNSET
-    status: ContributionStatus | None = strawberry.UNSET
+    pass
 
 
-@described(ContributionUpdate)
-@strawberry.input
+@input_type(ContributionUpdate, name="ContributionUpdateInput")
 class ContributionUpdateInput:
-    title: str | None = strawberry.UNSET
-    body: str | None = strawberry.UNSET
-    url: str | None = strawberry.UNSET
-    tags: list[str] | None = strawberry.UNSET
-    themes: list[str] | None = strawberry.UNSET
-    status: ContributionStatus | None = strawberry.UNSET
+    pass
 
 
-@described(ValueStoryCreate)
-@strawberry.input
+@input_type(ValueStoryCreate, name="ValueStoryInput")
 class ValueStoryInput:
-    cycle: ValueCycle
-    title: str
-    story: str
-    contribution_ids: list[uuid.UUID] | None = strawberry.UNSET
+    pass
 
 
-@described(CollectionCreate)
-@strawberry.input
+@input_type(CollectionCreate, name="CollectionInput")
 class CollectionInput:
-    title: str
-    description: str | None = strawberry.UNSET
+    pass
 
 
-@described(CollectionUpdate)
-@strawberry.input
+@input_type(CollectionUpdate, name="CollectionUpdateInput")
 class CollectionUpdateInput:
-    title: str | None = strawberry.UNSET
-    description: str | None = strawberry.UNSET
+    pass
 
 
-@described(CollectionItemInput)
-@strawberry.input(name="CollectionItemInput")
+@input_type(CollectionItemInput, name="CollectionItemInput")
 class CollectionItemInputType:
-    contribution_id: uuid.UUID
-    note: str | None = strawberry.UNSET
-    position: int | None = strawberry.UNSET
+    pass
 
 
-@described(ReportResolve)
-@strawberry.input
+@input_type(ReportResolve, name="ReportResolveInput")
 class ReportResolveInput:
-    status: ReportStatus
-    note: str | None = strawberry.UNSET
-    hide: bool | None = strawberry.UNSET
+    pass
 
 
 async def _collection(info: Info, collection_id: uuid.UUID) -> CollectionType:
     async with info.context.session() as session:
         found, items = await curation.get_collection(session, info.context.actor, collection_id)
-    return CollectionType.from_public(curation.collection_public(found, items))
+    return CollectionType.from_model(curation.collection_public(found, items))
 
 
 @described()
@@ -193,14 +164,7 @@ class ContributionQuery:
                 domain_slug=domain,
                 kind=kind,
             )
-        return connection(
-            page,
-            lambda h: SearchHitType(
-                contribution=ContributionType.from_model(h.contribution),
-                rank=h.rank,
-                snippet_html=h.snippet_html,
-            ),
-        )
+        return connection(page, SearchHitType.from_model)
 
     @arguments(q="Tags that contain this, in any case; the 20 most used come back.")
     @strawberry.field(description="Tags in use in what you may read, most used first.")
@@ -279,7 +243,7 @@ class ContributionQuery:
             )
             items = await curation.items_of(session, [c.id for c in page.items])
         return connection(
-            page, lambda c: CollectionType.from_public(curation.collection_public(c, items[c.id]))
+            page, lambda c: CollectionType.from_model(curation.collection_public(c, items[c.id]))
         )
 
     @arguments(status="Only reports with this status (default: open); null for all.")
