@@ -11,8 +11,8 @@ from app.services.views.graphs import component_after_removal
 @dataclass(frozen=True)
 class HubRule:
     threshold: float
-    measured: str
-    unit: str
+    measured: str  # what was measured, in plain words: {value} and {threshold} filled in
+    unit: str  # how {value} and {threshold} are written: share, count or scale
 
 
 HUB_FIGURES = {
@@ -38,10 +38,12 @@ HUB_FIGURES = {
         0.75, "One person hosted {value} of the gatherings (we flag {threshold} or more).", "share"
     ),
 }
-HUB_THRESHOLDS = {name: rule.threshold for name, rule in HUB_FIGURES.items()}
+LIMIT = {name: rule.threshold for name, rule in HUB_FIGURES.items()}
 
 
 def hub_dependence(diagnosis: Diagnosis) -> HubDependence:
+    """The figures are judged only where they mean something: five contributors, five
+    people left in the largest group, three gatherings."""
     f = diagnosis.network.figures
     assert diagnosis.community is not None
     view = diagnosis.community.view
@@ -51,16 +53,23 @@ def hub_dependence(diagnosis: Diagnosis) -> HubDependence:
     removed_inside = len(set(removed) & set(f.largest_component))
     rest = before - removed_inside
     reasons = []
-    if f.degree_centralization is not None and f.degree_centralization >= 0.5:
+    if (
+        f.degree_centralization is not None
+        and f.degree_centralization >= LIMIT["degree_centralization"]
+    ):
         reasons.append("degree_centralization")
     factor = view.community.contributor_absence_factor
-    if factor is not None and factor <= 2 and view.community.contributors >= 5:
+    if (
+        factor is not None
+        and factor <= LIMIT["contributor_absence_factor"]
+        and view.community.contributors >= 5
+    ):
         reasons.append("contributor_absence_factor")
-    if rest >= 5 and after < 0.8 * rest:
+    if rest >= 5 and after < (1 - LIMIT["largest_component_shrink"]) * rest:
         reasons.append("largest_component_shrink")
     rhythm, leadership = view.community.rhythm, view.community.leadership
     top_host = leadership.top_host_share
-    if rhythm.held >= 3 and top_host is not None and top_host >= 0.75:
+    if rhythm.held >= 3 and top_host is not None and top_host >= LIMIT["top_host_share"]:
         reasons.append("top_host_share")
     return HubDependence(
         degree_centralization=f.degree_centralization,
