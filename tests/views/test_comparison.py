@@ -10,7 +10,10 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 
 from app.models.contributions import EndorsementKind
 from app.models.views import HistoryInterval, Quadrant
-from app.services.views.comparison import HUB_FIGURES, HUB_RULE, RULES, periods, quadrant
+from app.services.views.comparison import periods
+from app.services.views.diagnosis import quadrant
+from app.services.views.hubs import HUB_FIGURES
+from app.services.views.recommendations import HUB_RULE, RULES
 from tests.factories import auth
 from tests.support import API
 from tests.views.support import World

@@ -12,7 +12,7 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 
 from app.models.views import Layer, NetworkView
 from app.services.views import cache, network
-from app.services.views.network import Tuning
+from app.services.views.network_graph import Tuning
 from app.services.views.params import view_params
 from tests.factories import actor_of, add_member, auth, make_domain, make_person
 from tests.support import API

@@ -11,11 +11,12 @@ from strawberry.experimental.pydantic import type as pydantic_type
 from app.models import views as models
 from app.schema.descriptions import described, graphql_enum
 
-# HistoryInterval is registered in `enums` already: an argument of `Domain` needs it first.
+# The enums the package's modules define, as it re-exports them. HistoryInterval is
+# registered in `enums` already: an argument of `Domain` needs it first.
 for _name, _enum in inspect.getmembers(models, inspect.isclass):
     if (
         issubclass(_enum, enum.Enum)
-        and _enum.__module__ == models.__name__
+        and _enum.__module__.startswith(f"{models.__name__}.")
         and not hasattr(_enum, "__strawberry_definition__")
     ):
         graphql_enum(_enum, name=_name)

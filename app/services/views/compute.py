@@ -14,7 +14,8 @@ import threading
 from concurrent.futures import ProcessPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
 
-from app.services.views.graphs import GraphFigures, GraphInput, analyse, combine, plan, run_parts
+from app.services.views.graph_parts import GraphInput, plan, run_parts
+from app.services.views.graphs import GraphFigures, analyse, combine
 
 log = logging.getLogger("cop_api")
 

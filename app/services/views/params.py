@@ -35,9 +35,6 @@ class ViewParams:
             self.min_shared_domains,
         )
 
-    def with_window(self, since: datetime, until: datetime) -> "ViewParams":
-        return ViewParams(since, until, self.layers, self.min_coattendance, self.min_shared_domains)
-
 
 def next_hour() -> datetime:
     """The default end of a window: the next full hour, so that a default window stays
