@@ -7,7 +7,7 @@ import typer
 
 from app.cli.console import ask, fail, load_settings, refused, run_or_exit, server
 from app.dbadmin import migrate as run_migrations
-from app.demo import with_session
+from app.demo.seed import with_session
 from app.errors import Invalid
 from app.models.people import ApiKeyCreate, PersonCreate
 from app.services.actors import SYSTEM

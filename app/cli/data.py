@@ -8,7 +8,7 @@ import typer
 
 from app.cli.console import load_settings, progress_bar, run_or_exit, server
 from app.dbadmin import migrate as run_migrations
-from app.demo import seed_demo, with_session
+from app.demo.seed import seed_demo, with_session
 from app.services.actors import SYSTEM
 from app.services.exports import Restored, export_domain, import_domain
 

@@ -9,7 +9,7 @@ import uvicorn
 
 from app.cli.console import fail, load_settings, port_free, run_or_exit, server
 from app.dbadmin import migrate as run_migrations
-from app.demo import seed_demo
+from app.demo.seed import seed_demo
 from app.services.webhooks.delivery import dispatch_due, dispatch_forever
 
 
