@@ -13,7 +13,7 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 from app.demo import cast, content
-from app.demo.cast import BY_KEY, Profile
+from app.demo.people import BY_KEY, Person, Profile
 
 SEED = 20_24_06
 P = Profile
@@ -29,7 +29,7 @@ class Step:
 
 @dataclass
 class NewPerson(Step):
-    person: cast.Person
+    person: Person
 
 
 @dataclass

@@ -25,8 +25,8 @@ import sqlalchemy as sa
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
-from app.demo import cast
 from app.demo import plan as P
+from app.demo.people import Person
 from app.models.base import replayed_at
 from app.models.contributions import (
     CollectionCreate,
@@ -141,7 +141,7 @@ class Replay:
         self.targets: dict[uuid.UUID, Contribution] = {}  # as created (domain, title, kind)
         self.reports: dict[str, uuid.UUID] = {}
         self.pending: list[P.Post | P.Endorse] = []
-        self.profiles: list[cast.Person] = []
+        self.profiles: list[Person] = []
         self.service_steps = 0
         self.bulk_rows = 0
 

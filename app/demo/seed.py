@@ -14,7 +14,8 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 
 from app.config import Settings
 from app.db import create_engine, create_sessionmaker
-from app.demo.cast import DOMAINS, PEOPLE
+from app.demo.cast import DOMAINS
+from app.demo.people import PEOPLE
 from app.demo.plan import plan_year
 from app.demo.replay import DEMO_PASSWORD, Replay
 from app.models.base import utcnow
