@@ -16,7 +16,7 @@ from typing import Any
 import sqlalchemy as sa
 from sqlmodel.ext.asyncio.session import AsyncSession
 
-from app.demo import plan as P
+from app.demo.plan import steps as P
 from app.models.contributions import (
     Contribution,
     ContributionCreate,

@@ -17,9 +17,9 @@ import sqlalchemy as sa
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
-from app.demo import plan as P
 from app.demo.batches import Known, write_batch
 from app.demo.people import Person
+from app.demo.plan import steps as P
 from app.models.base import replayed_at
 from app.models.contributions import (
     CollectionCreate,
