@@ -27,7 +27,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 from app.config import Settings
 from app.db import async_url, create_engine, create_sessionmaker
 from app.dbadmin import create_database, migrate
-from app.demo import seed_demo
+from app.demo.seed import seed_demo
 from app.etags import digest
 from app.http_cache import HttpCacheMiddleware
 from app.main import create_app

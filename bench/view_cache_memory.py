@@ -26,7 +26,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 from app.config import Settings
 from app.db import async_url, create_engine, create_sessionmaker
 from app.dbadmin import create_database, migrate
-from app.demo import seed_demo
+from app.demo.seed import seed_demo
 from app.main import create_app
 from app.models.people import Person
 from app.services.people.auth import issue_access_token

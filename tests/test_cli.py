@@ -23,7 +23,7 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 
 from app.config import Settings
 from app.dbadmin import alembic_config
-from app.demo import PEOPLE
+from app.demo.people import PEOPLE
 from app.main import create_app
 from tests.factories import SECRET, auth, make_person
 from tests.integration.conftest import Receiver, free_port

@@ -17,8 +17,9 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 from app.config import Settings
 from app.db import create_sessionmaker
 from app.dbadmin import create_database, drop_database, migrate
-from app.demo import PEOPLE, Loaded, load, seed_demo
 from app.demo.cast import CIRCLE, NURSES, OPEN_DATA, WOUNDS
+from app.demo.people import PEOPLE
+from app.demo.seed import Loaded, load, seed_demo
 from app.models.views import DOMAIN_LAYERS, HistoryInterval, ParticipationLevel, Quadrant
 from app.services.actors import SYSTEM
 from app.services.people.auth import Passwords

@@ -6,55 +6,37 @@ edits, reports) goes through the service a client would call, with the clock set
 step's moment (`replayed_at`): the rows, versions, events and audit entries are the
 service's own, dated then.
 
-The bulk of the repertoire (some 550 contributions and 450 endorsements) would take
-several seconds through the services one at a time, so it is written in batches, between
-those steps, with exactly what the services write for it: the contribution as
-`create_contribution` builds it (its input validated by the same model), the question's
-answer count, first answer and version as an answer leaves them, the endorsement counters
-and version as `endorse` bumps them, the applied-with-a-note value story, and one event and
-audit row per change (`contribution.created`, `contribution.answered`,
-`endorsement.created`, `value_story.created`) through `bulk_events.record_many`."""
+The bulk of the repertoire is written in batches between those steps (see `batches`)."""
 
 import uuid
 from collections.abc import Sequence
-from datetime import datetime, timedelta
-from typing import Any
+from datetime import timedelta
 
 import orjson
 import sqlalchemy as sa
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
-from app.demo import cast
-from app.demo import plan as P
+from app.demo.batches import Known, write_batch
+from app.demo.people import Person
+from app.demo.plan import steps as P
 from app.models.base import replayed_at
 from app.models.contributions import (
     CollectionCreate,
     CollectionItemInput,
-    Contribution,
-    ContributionCreate,
-    ContributionPublic,
     ContributionUpdate,
-    Endorsement,
-    EndorsementKind,
-    EndorsementPublic,
     ReportCreate,
     ReportResolve,
     ValueCycle,
-    ValueStory,
     ValueStoryCreate,
-    ValueStoryPublic,
 )
 from app.models.domains import DomainCreate, DomainUpdate
 from app.models.gatherings import Gathering, GatheringCreate, RsvpResponse, SummaryInput
 from app.models.memberships import MembershipCreate, MembershipUpdate
 from app.models.people import PersonCreate
 from app.services.actors import SYSTEM, Actor
-from app.services.changes import bulk as bulk_events
-from app.services.changes.bulk import Change
 from app.services.contributions import curation, endorsements, moderation
 from app.services.contributions import service as contributions
-from app.services.contributions.events import dump
 from app.services.domains import service as domains
 from app.services.gatherings import rsvps
 from app.services.gatherings import service as gatherings
@@ -63,30 +45,6 @@ from app.services.people import service as people
 from app.services.people.auth import Passwords
 
 DEMO_PASSWORD = "demo-password"
-
-_TABLE: Any = Contribution.__table__  # type: ignore[attr-defined]
-_COLUMNS = [c.name for c in _TABLE.columns if c.name != "search"]
-
-# What `_answer_published` and `refresh_answer_count` do to the question when an answer is
-# published: the first answer by someone other than the asker is recorded, the visible
-# answers are recounted, and the ORM's version counter moves on.
-_ANSWERED = sa.text(
-    """
-    UPDATE contributions q
-    SET first_answer_at = CASE
-            WHEN q.first_answer_at IS NULL AND q.author_id IS DISTINCT FROM :author
-            THEN CAST(:at AS timestamptz) ELSE q.first_answer_at END,
-        answer_count = (
-            SELECT count(*) FROM contributions a
-            WHERE a.parent_id = q.id AND a.kind = 'answer' AND a.status = 'published'
-              AND a.hidden_at IS NULL AND a.created_at <= CAST(:at AS timestamptz)),
-        helpful_count = q.helpful_count + :helpful,
-        applied_count = q.applied_count + :applied,
-        version = q.version + 1 + :helpful + :applied
-    WHERE q.id = :question
-    RETURNING q.*
-    """
-)
 
 _PROFILES = sa.text(
     """
@@ -97,19 +55,6 @@ _PROFILES = sa.text(
                 CAST(:timezones AS text[]), CAST(:shares AS boolean[]))
          AS v(id, bio, expertise, timezone, shares)
     WHERE p.id = v.id
-    """
-)
-
-# What `bump_counter` does for each endorsement, for many at once.
-_BUMP = sa.text(
-    """
-    UPDATE contributions c
-    SET helpful_count = c.helpful_count + b.helpful,
-        applied_count = c.applied_count + b.applied,
-        version = c.version + b.helpful + b.applied
-    FROM unnest(CAST(:ids AS uuid[]), CAST(:helpful AS int[]), CAST(:applied AS int[]))
-         AS b(id, helpful, applied)
-    WHERE c.id = b.id
     """
 )
 
@@ -130,23 +75,16 @@ class OneHash(Passwords):
         return self._known[password]
 
 
-class Replay:
+class Replay(Known):
     def __init__(self, session: AsyncSession, passwords: Passwords) -> None:
+        super().__init__()
         self.session = session
         self.passwords = OneHash(passwords)
-        self.actors: dict[str, Actor] = {}
-        self.domain_ids: dict[str, uuid.UUID] = {}
-        self.gatherings: dict[str, uuid.UUID] = {}
-        self.posts: dict[str, uuid.UUID] = {}
-        self.targets: dict[uuid.UUID, Contribution] = {}  # as created (domain, title, kind)
         self.reports: dict[str, uuid.UUID] = {}
         self.pending: list[P.Post | P.Endorse] = []
-        self.profiles: list[cast.Person] = []
+        self.profiles: list[Person] = []
         self.service_steps = 0
         self.bulk_rows = 0
-
-    def person(self, key: str) -> uuid.UUID:
-        return self.actors[key].require_person()
 
     async def run(self, steps: Sequence[P.Step]) -> None:
         for step in steps:
@@ -352,160 +290,4 @@ class Replay:
             return
         batch, self.pending = self.pending, []
         self.bulk_rows += len(batch)
-        conn = await self.session.connection()
-        new_posts: list[dict[str, Any]] = []
-        new_endorsements: list[dict[str, Any]] = []
-        later: list[tuple[str, Any]] = []  # what follows each insert, in order of time
-        changes: list[Change] = []
-        stories: list[dict[str, Any]] = []
-        for item in batch:
-            if isinstance(item, P.Post):
-                contribution = self.contribution(item)
-                self.posts[item.key] = contribution.id
-                self.targets[contribution.id] = contribution
-                new_posts.append({name: getattr(contribution, name) for name in _COLUMNS})
-                later.append(("post", (item, contribution)))
-            else:
-                endorsement = Endorsement(
-                    contribution_id=self.posts[item.post],
-                    person_id=self.person(item.who),
-                    kind=item.kind,
-                    note=item.note,
-                    created_at=item.at,
-                )
-                new_endorsements.append(endorsement.model_dump())
-                later.append(("endorsement", (item, endorsement)))
-        if new_posts:
-            await conn.execute(sa.insert(_TABLE), new_posts)
-        if new_endorsements:
-            await conn.execute(sa.insert(Endorsement.__table__), new_endorsements)  # type: ignore[attr-defined]
-        # Endorsement counters are bumped as `endorse` bumps them; they are added up and
-        # written together, except where an answer's event shows the question: there the
-        # question's own bumps so far go into the same update, so its payload is exact.
-        bumps: dict[uuid.UUID, list[int]] = {}  # contribution -> [helpful, applied]
-        for what, value in later:
-            if what == "post":
-                post, contribution = value
-                actor = self.actors[post.author]
-                changes.append(
-                    self.change(
-                        "contribution.created",
-                        "contribution",
-                        contribution.id,
-                        dump(contribution),
-                        actor,
-                        post.at,
-                        contribution.domain_id,
-                    )
-                )
-                if post.kind == "answer":
-                    question_id = self.posts[post.parent or ""]
-                    helpful, applied = bumps.pop(question_id, [0, 0])
-                    question = (
-                        await conn.execute(
-                            _ANSWERED,
-                            {
-                                "author": actor.person_id,
-                                "at": post.at,
-                                "question": question_id,
-                                "helpful": helpful,
-                                "applied": applied,
-                            },
-                        )
-                    ).one()
-                    payload = ContributionPublic.model_validate(question).model_dump(mode="json")
-                    changes.append(
-                        self.change(
-                            "contribution.answered",
-                            "contribution",
-                            question.id,
-                            payload,
-                            actor,
-                            post.at,
-                            question.domain_id,
-                        )
-                    )
-            else:
-                nod, endorsement = value
-                actor = self.actors[nod.who]
-                counts = bumps.setdefault(endorsement.contribution_id, [0, 0])
-                counts[0 if nod.kind == EndorsementKind.helpful else 1] += 1
-                target = self.targets[endorsement.contribution_id]
-                changes.append(
-                    self.change(
-                        "endorsement.created",
-                        "endorsement",
-                        endorsement.id,
-                        EndorsementPublic.model_validate(endorsement).model_dump(mode="json"),
-                        actor,
-                        nod.at,
-                        target.domain_id,
-                    )
-                )
-                story = endorsements.applied_story(target, endorsement)
-                if story is not None:
-                    story.created_at = nod.at
-                    stories.append(story.model_dump())
-                    changes.append(
-                        self.change(
-                            "value_story.created",
-                            "value_story",
-                            story.id,
-                            ValueStoryPublic.model_validate(story).model_dump(mode="json"),
-                            actor,
-                            nod.at,
-                            target.domain_id,
-                        )
-                    )
-        if bumps:
-            ids = list(bumps)
-            await conn.execute(
-                _BUMP,
-                {
-                    "ids": ids,
-                    "helpful": [bumps[i][0] for i in ids],
-                    "applied": [bumps[i][1] for i in ids],
-                },
-            )
-        if stories:
-            await conn.execute(sa.insert(ValueStory.__table__), stories)  # type: ignore[attr-defined]
-        await bulk_events.record_many(self.session, SYSTEM, None, changes)
-        await self.session.commit()
-
-    def contribution(self, post: P.Post) -> Contribution:
-        """The row `create_contribution` would insert for this post."""
-        data = ContributionCreate.model_validate(
-            {
-                "kind": post.kind,
-                "title": post.title,
-                "body": post.body,
-                "url": post.url,
-                "tags": post.tags,
-                "themes": post.themes,
-                "parent_id": self.posts[post.parent] if post.parent else None,
-                "recipient_ids": [self.person(k) for k in post.recipients],
-                "gathering_id": self.gatherings[post.gathering] if post.gathering else None,
-            }
-        )
-        return Contribution(
-            **data.model_dump(exclude={"url"}),
-            url=str(data.url) if data.url else None,
-            domain_id=self.domain_ids[post.slug],
-            author_id=self.person(post.author),
-            created_at=post.at,
-            updated_at=post.at,
-        )
-
-    @staticmethod
-    def change(
-        type_: str,
-        resource_type: str,
-        resource_id: uuid.UUID,
-        payload: dict[str, Any],
-        actor: Actor,
-        at: datetime,
-        domain_id: uuid.UUID,
-    ) -> Change:
-        return Change(
-            type_, resource_type, resource_id, payload, actor=actor, at=at, domain_id=domain_id
-        )
+        await write_batch(self.session, self, batch)

@@ -21,7 +21,7 @@ from app.models.domains import Domain
 from app.models.memberships import Role
 from app.models.people import Person
 from app.services.actors import Actor
-from app.services.webhooks import delivery as dispatch
+from app.services.webhooks import outbox
 from tests.factories import add_member, auth, gql, make_domain, make_person
 from tests.integration.support import subscribe
 from tests.support import API, ok, problem_checked_client, rows
@@ -316,7 +316,7 @@ async def test_the_dispatcher_disabling_a_webhook_is_a_new_version(
     admin = await make_person(session, is_platform_admin=True)
     created = await subscribe(hook_client, admin, receiver.url())
     async with create_sessionmaker(engine)() as own:
-        await dispatch.disable_subscription(
+        await outbox.disable_subscription(
             own, uuid.UUID(created["id"]), "Too many failures.", utcnow(), Actor()
         )
         await own.commit()

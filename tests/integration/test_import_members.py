@@ -624,7 +624,7 @@ async def test_a_job_shows_its_progress_while_it_runs(
     monkeypatch.setattr(imports, "CHUNK_ROWS", 500)
     gate = asyncio.Event()
     reached: list[int] = []
-    original = imports._apply_chunk
+    original = imports.apply_chunk
 
     async def slow_chunk(*args: Any) -> None:
         await original(*args)
@@ -632,7 +632,7 @@ async def test_a_job_shows_its_progress_while_it_runs(
         if len(reached) == 2:
             await gate.wait()
 
-    monkeypatch.setattr(imports, "_apply_chunk", slow_chunk)
+    monkeypatch.setattr(imports, "apply_chunk", slow_chunk)
     response = await post_csv(client, "wound-care", roster(1_500), auth(convenor))
     location = response.headers["location"]
     for _ in range(500):

@@ -12,7 +12,8 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 from app.config import Settings
 from app.db import create_sessionmaker
 from app.models.people import Person
-from app.services.webhooks.delivery import MAX_ATTEMPTS, RETRY_DELAYS, Dispatcher
+from app.services.webhooks.delivery import Dispatcher
+from app.services.webhooks.outbox import MAX_ATTEMPTS, RETRY_DELAYS
 from tests.factories import auth, make_person
 from tests.integration.conftest import Clock, Receiver
 from tests.integration.support import subscribe, verify

@@ -37,6 +37,7 @@ from app.services.actors import Actor
 from app.services.imports import files as import_files
 from app.services.imports import service as imports
 from app.services.imports.files import Outcome, RawRow
+from app.services.imports.plan import adds_members
 from app.services.imports.service import ImportRejected
 
 log = logging.getLogger("cop_api.imports")
@@ -131,7 +132,7 @@ async def submit(
     """Import now (small files) or start a job (large ones); True if a job was started."""
     access = await imports.manageable(session, actor, slug)
     raw = import_files.parse(body, content_type)
-    invites = not imports.adds_members(actor)
+    invites = not adds_members(actor)
     if len(raw) <= SYNC_MAX_ROWS:
         started = utcnow()
         outcome = await imports.import_members(session, actor, slug, raw, atomic=atomic)

@@ -12,215 +12,38 @@
 - Retries with exponential backoff and jitter (5 s, 5 min, 30 min, 2 h, 5 h, 10 h, then
   daily for three days); `410 Gone` stops at once. A subscription whose deliveries give up
   is disabled, and so is one that answers 410.
-- Signed per Standard Webhooks: `webhook-id`, `webhook-timestamp` and
-  `webhook-signature: v1,<base64 HMAC-SHA256(key, "{id}.{timestamp}.{body}")>`, where the
-  key is the bytes behind the `whsec_` secret."""
+
+The outbox's statements are `outbox`; the signed body a receiver gets is `messages`."""
 
 import asyncio
-import base64
 import contextlib
-import hashlib
-import hmac
 import logging
 import random
 import signal
 import time
-import uuid
 from collections.abc import AsyncIterator, Callable
-from dataclasses import dataclass
 from datetime import datetime, timedelta
-from typing import Any
 
 import httpx
-import orjson
-from sqlalchemy import text
-from sqlalchemy.dialects.postgresql import JSONB
 
 from app.config import Settings
 from app.db import SessionMaker, create_engine, create_sessionmaker, session_scope
 from app.models.base import utcnow
-from app.models.webhooks import SECRET_PREFIX, DeliveryStatus
-from app.services.actors import Actor
-from app.services.changes import events, tombstones
+from app.models.webhooks import DeliveryStatus
+from app.services.webhooks.messages import signature
+from app.services.webhooks.outbox import (
+    EXCERPT_BYTES,
+    Claim,
+    Outcome,
+    claim_due,
+    record_attempt,
+    retry_delay,
+)
 from app.services.webhooks.targets import UnsafeTarget, resolve
 
 log = logging.getLogger("cop_api.webhooks")
 
-RETRY_DELAYS: tuple[timedelta, ...] = (
-    timedelta(seconds=5),
-    timedelta(minutes=5),
-    timedelta(minutes=30),
-    timedelta(hours=2),
-    timedelta(hours=5),
-    timedelta(hours=10),
-    timedelta(days=1),
-    timedelta(days=1),
-    timedelta(days=1),
-)
-MAX_ATTEMPTS = len(RETRY_DELAYS) + 1
-JITTER = 0.2  # each delay is stretched or shrunk by up to 20%
-EXCERPT_BYTES = 1024
 USER_AGENT = "cop-api-webhooks/0.1"
-
-
-def signature(secret: str, message_id: str, timestamp: int, body: bytes) -> str:
-    """The `webhook-signature` header value (Standard Webhooks, version 1)."""
-    key = base64.b64decode(secret.removeprefix(SECRET_PREFIX))
-    signed = f"{message_id}.{timestamp}.".encode() + body
-    return "v1," + base64.b64encode(hmac.new(key, signed, hashlib.sha256).digest()).decode()
-
-
-def retry_delay(attempts: int, rng: random.Random) -> timedelta | None:
-    """How long to wait after the `attempts`-th failed attempt; None: give up."""
-    if attempts >= MAX_ATTEMPTS:
-        return None
-    base = RETRY_DELAYS[attempts - 1]
-    return base * rng.uniform(1 - JITTER, 1 + JITTER)
-
-
-@dataclass(frozen=True)
-class Claim:
-    delivery_id: uuid.UUID
-    attempts: int
-    subscription_id: uuid.UUID
-    url: str
-    secret: str
-    event_id: uuid.UUID
-    body: bytes
-
-
-@dataclass(frozen=True)
-class Outcome:
-    status_code: int | None
-    error: str | None
-    excerpt: str | None
-    duration_ms: int
-
-    @property
-    def ok(self) -> bool:
-        return self.status_code is not None and 200 <= self.status_code < 300
-
-
-def event_body(row: Any) -> bytes:
-    """What a receiver gets: the event's envelope and the resource as the REST API shows it
-    (a removal as app/services/tombstones.py says; subscribers moderate their domains)."""
-    shown = tombstones.seen(row.type, row.resource_type, row.payload, moderator=True)
-    return orjson.dumps(
-        {
-            "id": str(row.event_id),
-            "seq": row.seq,
-            "type": row.type,
-            "timestamp": row.occurred_at.isoformat().replace("+00:00", "Z"),
-            "domain_id": str(row.domain_id) if row.domain_id else None,
-            "actor": {
-                "person_id": str(row.actor_person_id) if row.actor_person_id else None,
-                "api_key_id": str(row.actor_api_key_id) if row.actor_api_key_id else None,
-            },
-            "resource": {
-                "type": row.resource_type,
-                "id": str(row.resource_id),
-                "tombstone": shown.tombstone,
-            },
-            "data": shown.data,
-        }
-    )
-
-
-_CLAIM = text(
-    """
-    WITH due AS (
-        SELECT d.id
-        FROM webhook_deliveries d
-        JOIN webhook_subscriptions s ON s.id = d.subscription_id
-        WHERE s.active
-          AND d.status IN ('pending', 'failed')
-          AND d.next_attempt_at <= :now
-          AND NOT EXISTS (
-              SELECT 1 FROM webhook_deliveries e
-              WHERE e.subscription_id = d.subscription_id
-                AND e.status IN ('pending', 'failed')
-                AND e.event_seq < d.event_seq
-          )
-        ORDER BY d.next_attempt_at, d.event_seq
-        LIMIT :batch
-        FOR UPDATE OF d SKIP LOCKED
-    )
-    UPDATE webhook_deliveries w
-    SET attempts = w.attempts + 1, next_attempt_at = :lease_until, last_attempt_at = :now
-    FROM due, webhook_subscriptions s, events ev
-    WHERE w.id = due.id AND s.id = w.subscription_id AND ev.seq = w.event_seq
-    RETURNING w.id AS delivery_id, w.attempts, w.subscription_id, s.url, s.secret,
-        ev.id AS event_id, ev.seq, ev.type, ev.occurred_at, ev.domain_id, ev.actor_person_id,
-        ev.actor_api_key_id, ev.resource_type, ev.resource_id, ev.payload
-    """
-)
-
-_FINISH = text(
-    """
-    UPDATE webhook_deliveries
-    SET status = :status, next_attempt_at = :next_attempt_at, delivered_at = :delivered_at,
-        last_status_code = :code, last_error = :error, response_excerpt = :excerpt,
-        last_duration_ms = :duration_ms
-    WHERE id = :id AND attempts = :attempts AND status IN ('pending', 'failed')
-    """
-)
-
-_SUCCEEDED = text(
-    """
-    UPDATE webhook_subscriptions SET consecutive_failures = 0, last_success_at = :now
-    WHERE id = :id
-    """
-)
-
-_FAILED = text(
-    """
-    UPDATE webhook_subscriptions
-    SET consecutive_failures = consecutive_failures + 1, last_failure_at = :now
-    WHERE id = :id
-    """
-)
-
-
-async def disable_subscription(
-    session: Any, subscription_id: uuid.UUID, reason: str, now: datetime, actor: Actor
-) -> None:
-    """Deactivate a subscription and give up its outstanding deliveries (they can be
-    redelivered by hand once it is active again). The caller commits."""
-    await events.lock_log(session)
-    conn = await session.connection()
-    # Deliveries before the subscription row: the order every writer locks them in.
-    await conn.execute(
-        text(
-            """
-            UPDATE webhook_deliveries
-            SET status = 'gave_up', next_attempt_at = NULL,
-                last_error = coalesce(last_error, :reason)
-            WHERE subscription_id = :id AND status IN ('pending', 'failed')
-            """
-        ).bindparams(id=subscription_id, reason=f"Subscription disabled: {reason}"[:500])
-    )
-    result = await conn.execute(
-        text(
-            """
-            UPDATE webhook_subscriptions
-            SET active = false, disabled_at = :now, disabled_reason = :reason, updated_at = :now,
-                version = version + 1
-            WHERE id = :id AND active
-            RETURNING domain_id
-            """
-        ).bindparams(id=subscription_id, now=now, reason=reason[:200])
-    )
-    row = result.one_or_none()
-    if row is not None:
-        await events.audit(
-            session,
-            actor,
-            "webhook.disabled",
-            resource_type="webhook",
-            resource_id=subscription_id,
-            domain_id=row.domain_id,
-            changes={"active": {"from": True, "to": False}, "disabled_reason": reason},
-        )
 
 
 class Dispatcher:
@@ -263,29 +86,11 @@ class Dispatcher:
     async def claim(self) -> list[Claim]:
         now = self.clock()
         async with session_scope(self.sessionmaker) as session:
-            conn = await session.connection()
-            rows = (
-                await conn.execute(
-                    _CLAIM.bindparams(
-                        now=now,
-                        lease_until=now + self.lease,
-                        batch=self.settings.webhooks_batch_size,
-                    ).columns(payload=JSONB)
-                )
-            ).all()
-            await session.commit()
-        return [
-            Claim(
-                delivery_id=row.delivery_id,
-                attempts=row.attempts,
-                subscription_id=row.subscription_id,
-                url=row.url,
-                secret=row.secret,
-                event_id=row.event_id,
-                body=event_body(row),
+            claims = await claim_due(
+                session, now, now + self.lease, self.settings.webhooks_batch_size
             )
-            for row in rows
-        ]
+            await session.commit()
+        return claims
 
     async def send(self, claim: Claim) -> Outcome:
         started = time.monotonic()
@@ -336,41 +141,9 @@ class Dispatcher:
             delay = retry_delay(claim.attempts, self.rng)
             status = DeliveryStatus.failed if delay is not None else DeliveryStatus.gave_up
             next_at = now + delay if delay is not None else None
-        disabling = gone or status == DeliveryStatus.gave_up
         async with session_scope(self.sessionmaker) as session:
-            if disabling:
-                await events.lock_log(session)  # before any row lock (see disable_subscription)
-            conn = await session.connection()
-            updated = await conn.execute(
-                _FINISH.bindparams(
-                    id=claim.delivery_id,
-                    attempts=claim.attempts,
-                    status=status.value,
-                    next_attempt_at=next_at,
-                    delivered_at=now if outcome.ok else None,
-                    code=outcome.status_code,
-                    error=_text(outcome.error, 500),
-                    excerpt=_text(outcome.excerpt, EXCERPT_BYTES),
-                    duration_ms=outcome.duration_ms,
-                )
-            )
-            if updated.rowcount == 0:  # type: ignore[attr-defined]
-                return status  # claimed again meanwhile (lease ran out): theirs to record
-            if gone:
-                await disable_subscription(
-                    session, claim.subscription_id, "The receiver answered 410 Gone.", now, Actor()
-                )
-            elif status == DeliveryStatus.gave_up:
-                await disable_subscription(
-                    session,
-                    claim.subscription_id,
-                    f"A delivery failed {claim.attempts} times over several days.",
-                    now,
-                    Actor(),
-                )
-            counter = _SUCCEEDED if outcome.ok else _FAILED
-            await conn.execute(counter.bindparams(id=claim.subscription_id, now=now))
-            await session.commit()
+            if await record_attempt(session, claim, outcome, status, next_at, now):
+                await session.commit()
         return status
 
     async def deliver(self, claim: Claim) -> DeliveryStatus:
@@ -425,11 +198,6 @@ async def _excerpt(response: httpx.Response) -> str:
         if size >= EXCERPT_BYTES:
             break
     return b"".join(chunks)[:EXCERPT_BYTES].decode("utf-8", "replace")
-
-
-def _text(value: str | None, limit: int) -> str | None:
-    """Fit for a text column: PostgreSQL refuses NUL characters."""
-    return None if value is None else value.replace("\x00", "\ufffd")[:limit]
 
 
 def _ms(started: float) -> int:
