@@ -19,6 +19,7 @@ from app.errors import Conflict, FieldError, Forbidden, Invalid, NotFound, inval
 from app.models.base import utcnow
 from app.models.memberships import Membership, MembershipStatus
 from app.models.people import (
+    PROFILE_FIELDS,
     Person,
     PersonCreate,
     PersonRegister,
@@ -98,11 +99,8 @@ async def register(
         return await accounts.hold_claim(session, mailer, settings, unclaimed, password_hash, data)
     person = Person(
         email=email,
-        display_name=data.display_name,
-        bio=data.bio,
-        expertise=data.expertise,
-        timezone=data.timezone,
         password_hash=password_hash,
+        **data.model_dump(include=set(PROFILE_FIELDS)),
     )
     session.add(person)
     try:
