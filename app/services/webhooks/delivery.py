@@ -354,7 +354,7 @@ class Dispatcher:
                     duration_ms=outcome.duration_ms,
                 )
             )
-            if updated.rowcount == 0:  # type: ignore[attr-defined]
+            if updated.rowcount == 0:
                 return status  # claimed again meanwhile (lease ran out): theirs to record
             if gone:
                 await disable_subscription(
