@@ -9,7 +9,7 @@ Every request is charged to one bucket, per minute (a moving window):
 A credential that does not verify (a made-up key, a forged or expired token) is charged
 to its address, like no credential at all: were each new made-up credential given a
 bucket of its own, a client could mint a fresh one for every request and never be
-limited. An API key is verified here against the database (its prefix and hash), and
+limited. An API key is verified here as authentication verifies it (`live_api_key`), and
 the answer remembered for RATE_LIMIT_KEY_CACHE_SECONDS in a small per-process cache, so
 that a busy key costs no extra query per request; a string that does not even have the
 shape of a key is never looked up.
@@ -28,12 +28,9 @@ set, so that every process shares them. If Redis fails, requests are let through
 without limits (and the failure logged) rather than refused. The health probes and the
 documentation's static files are not limited."""
 
-import hashlib
 import ipaddress
 import logging
 import math
-import re
-import secrets
 import time
 import uuid
 from collections import OrderedDict
@@ -45,17 +42,21 @@ from limits.aio.storage import MemoryStorage, Storage
 from limits.aio.strategies import MovingWindowRateLimiter
 from limits.errors import StorageError
 from limits.storage import storage_from_string
-from sqlalchemy import select
 from sqlalchemy.exc import DBAPIError
-from sqlalchemy.ext.asyncio import AsyncEngine
 from starlette.requests import HTTPConnection
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from app.config import Settings
+from app.db import SessionMaker
 from app.errors import RateLimited
-from app.models.people import ApiKey
 from app.problems import MEDIA_TYPE, problem_type
-from app.services.people.auth import API_KEY_PREFIX, access_token_subject
+from app.services.people.auth import (
+    API_KEY_PREFIX,
+    access_token_subject,
+    api_key_prefix,
+    live_api_key,
+    sha256,
+)
 
 log = logging.getLogger("cop_api")
 
@@ -64,12 +65,8 @@ EXEMPT_PATHS = frozenset({"/healthz", "/readyz"})
 EXEMPT_PREFIXES = ("/static/",)
 STORAGE_PREFIX = "cop-api"
 _STATE_KEY = "cop_rate_limit"
-# What app.services.auth.new_api_key makes: cop_, 8 hex digits, _, 43 url-safe characters.
-_API_KEY_SHAPE = re.compile(r"^cop_([0-9a-f]{8})_[A-Za-z0-9_-]{43}$")
 _KEY_CACHE_SIZE = 4096
 _STORAGE_LOG_EVERY = 60.0
-
-_KEYS = ApiKey.__table__  # type: ignore[attr-defined]
 
 
 def storage_for(settings: Settings) -> Storage:
@@ -166,37 +163,21 @@ class ApiKeyLimits:
         self._size = size
         self._cache: OrderedDict[str, tuple[float, _KeyInfo | None]] = OrderedDict()
 
-    async def lookup(self, token: str, engine: AsyncEngine) -> _KeyInfo | None:
-        shape = _API_KEY_SHAPE.match(token)
-        if shape is None:
-            return None
-        digest = hashlib.sha256(token.encode()).hexdigest()
+    async def lookup(self, token: str, sessionmaker: SessionMaker) -> _KeyInfo | None:
+        if api_key_prefix(token) is None:
+            return None  # not even shaped like a key: neither looked up nor remembered
+        digest = sha256(token)
         now = time.monotonic()
         cached = self._cache.get(digest)
         if cached is not None and cached[0] > now:
             self._cache.move_to_end(digest)
             return cached[1]
         try:
-            async with engine.connect() as conn:
-                row = (
-                    await conn.execute(
-                        select(
-                            _KEYS.c.id,
-                            _KEYS.c.key_hash,
-                            _KEYS.c.revoked_at,
-                            _KEYS.c.rate_limit_per_minute,
-                        ).where(_KEYS.c.prefix == shape.group(1))
-                    )
-                ).one_or_none()
+            async with sessionmaker() as session:
+                key = await live_api_key(session, token)
         except (DBAPIError, OSError):
             return None  # charged to the address; authentication answers for itself
-        info = None
-        if (
-            row is not None
-            and row.revoked_at is None
-            and secrets.compare_digest(row.key_hash, digest)
-        ):
-            info = _KeyInfo(row.id, row.rate_limit_per_minute)
+        info = None if key is None else _KeyInfo(key.id, key.rate_limit_per_minute)
         if self._ttl > 0:
             self._cache[digest] = (now + self._ttl, info)
             self._cache.move_to_end(digest)
@@ -220,7 +201,7 @@ class RateLimiter:
         settings = self.settings
         token = _bearer(scope.get("headers", []))
         if token is not None and token.startswith(API_KEY_PREFIX):
-            key = await self.keys.lookup(token, scope["app"].state.engine)
+            key = await self.keys.lookup(token, scope["app"].state.sessionmaker)
             if key is not None:
                 limit = key.limit or settings.rate_limit_api_key_per_minute
                 return Bucket(f"key:{key.id}", "api-key", limit)

@@ -12,9 +12,10 @@ from app.config import Settings
 from app.models.base import utcnow
 from app.models.domains import Domain, DomainCreate
 from app.models.memberships import Membership, MembershipEvent, Role
-from app.models.people import Person
+from app.models.people import ApiKey, ApiKeyCreate, Person
 from app.services.actors import Actor
 from app.services.domains import service as domains
+from app.services.people import api_keys
 from app.services.people.auth import issue_access_token
 
 _seq = itertools.count(1)
@@ -41,6 +42,17 @@ def actor_of(person: Person) -> Actor:
         is_platform_admin=person.is_platform_admin,
         email_verified=person.email_verified_at is not None,
     )
+
+
+async def make_api_key(session: AsyncSession, *scopes: str, **fields: Any) -> tuple[ApiKey, str]:
+    """An API key (read-only unless `scopes` say otherwise) and its secret, made by a
+    platform admin through the service."""
+    admin = await make_person(session, is_platform_admin=True)
+    n = next(_seq)
+    data = ApiKeyCreate.model_validate(
+        {"name": f"Key {n}", "scopes": list(scopes) or ["read"], **fields}
+    )
+    return await api_keys.create_api_key(session, actor_of(admin), data)
 
 
 def auth(person: Person) -> dict[str, str]:

@@ -38,6 +38,7 @@ TimeZoneName = Annotated[str, StringConstraints(max_length=64), AfterValidator(_
 Tag = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=64)]
 DisplayName = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=120)]
 Password = Annotated[str, StringConstraints(min_length=8, max_length=256)]
+Bio = Annotated[str, StringConstraints(max_length=5000)]
 
 
 def _dedupe_tags(tags: list[str]) -> list[str]:
@@ -186,9 +187,7 @@ class PersonRegister(Input):
     email: EmailStr = Field(description="The address you log in with; account mail goes to it.")
     password: Password = Field(description="Your password: 8 to 256 characters.")
     display_name: DisplayName = Field(description="The name others see (1 to 120 characters).")
-    bio: Annotated[str, StringConstraints(max_length=5000)] = Field(
-        default="", description="A few words about you (at most 5,000 characters)."
-    )
+    bio: Bio = Field(default="", description="A few words about you (at most 5,000 characters).")
     expertise: TagList = Field(
         default=[],
         description="Tags for what you know about: at most 50, stored lowercase, each once.",
@@ -196,6 +195,12 @@ class PersonRegister(Input):
     timezone: TimeZoneName = Field(
         default="UTC", description="Your IANA time zone, for example Europe/Paris."
     )
+
+
+# What a sign-up says about the person, beyond the credentials: the profile it creates.
+PROFILE_FIELDS = tuple(
+    name for name in PersonRegister.model_fields if name not in ("email", "password")
+)
 
 
 class PersonCreate(BaseModel):
@@ -215,7 +220,7 @@ class PersonUpdate(Input):
     model_config = ConfigDict(json_schema_extra={"examples": [{"bio": "Nurse educator"}]})
 
     display_name: DisplayName | None = None
-    bio: Annotated[str, StringConstraints(max_length=5000)] | None = None
+    bio: Bio | None = None
     expertise: TagList | None = None
     timezone: TimeZoneName | None = None
     password: Password | None = Field(

@@ -119,7 +119,7 @@ async def import_members(
 
 
 @router.get("/jobs/{job_id}", response_model=ImportReport, summary="An import job's progress")
-async def get_job(job_id: uuid.UUID, session: SessionDep, actor: CurrentActor) -> object:
+async def get_job(job_id: uuid.UUID, session: SessionDep, actor: CurrentActor) -> ImportReport:
     """An import job's progress and, once finished, its report (your own jobs; convenors see
     their domains', admins every job)."""
     return await import_jobs.get_report(session, actor, job_id)
@@ -179,7 +179,7 @@ async def import_domain(
     slug: Annotated[
         str | None, Query(max_length=64, description="The new domain's slug (default: the old)")
     ] = None,
-) -> object:
+) -> DomainImported:
     """Restores an export as a new domain, under `slug` or the old one (platform admins).
     People are matched by email; missing ones are created unclaimed."""
     restored = await exports.import_domain(session, actor, document, slug=slug)

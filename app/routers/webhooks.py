@@ -64,9 +64,10 @@ async def list_webhooks(
 @router.get("/{webhook_id}", response_model=WebhookPublic, summary="A webhook (no secret)")
 async def get_webhook(
     webhook_id: uuid.UUID, response: Response, session: SessionDep, actor: CurrentActor
-) -> object:
+) -> WebhookPublic:
     """One webhook, without its secret."""
-    return with_etag(response, await webhooks.get_webhook(session, actor, webhook_id))
+    subscription = await webhooks.get_webhook(session, actor, webhook_id)
+    return with_etag(response, WebhookPublic.model_validate(subscription))
 
 
 @router.patch(
@@ -82,13 +83,13 @@ async def update_webhook(
     actor: CurrentActor,
     settings: SettingsDep,
     if_match: IfMatchDep,
-) -> object:
+) -> WebhookPublic:
     """Changes a webhook's URL, events or description; `active: true` re-enables one that
     was disabled after repeated failures."""
     subscription = await webhooks.update_webhook(
         session, actor, settings, webhook_id, data, if_match
     )
-    return with_etag(response, subscription)
+    return with_etag(response, WebhookPublic.model_validate(subscription))
 
 
 @router.delete("/{webhook_id}", status_code=status.HTTP_204_NO_CONTENT, summary="Delete a webhook")

@@ -14,7 +14,7 @@ from collections.abc import Callable
 from typing import Any, Self, TypeVar
 
 import strawberry
-from pydantic import AnyUrl, BaseModel
+from pydantic import AnyUrl, BaseModel, EmailStr
 from strawberry import relay
 from strawberry.types.auto import StrawberryAuto
 from strawberry.types.unset import UNSET
@@ -30,7 +30,7 @@ _TYPES: dict[type[BaseModel], type["FromModel"]] = {}
 
 def graphql_hint(annotation: Any) -> Any:
     """The annotation Strawberry reads for a model field's annotation: validation metadata
-    dropped, URLs as strings, nested models as their generated types."""
+    dropped, URLs and email addresses as strings, nested models as their generated types."""
     origin = typing.get_origin(annotation)
     if origin is typing.Annotated:
         return graphql_hint(typing.get_args(annotation)[0])
@@ -40,7 +40,7 @@ def graphql_hint(annotation: Any) -> Any:
         )
     if origin is list:
         return list[graphql_hint(typing.get_args(annotation)[0])]  # type: ignore[misc]
-    if isinstance(annotation, type) and issubclass(annotation, AnyUrl):
+    if annotation is EmailStr or (isinstance(annotation, type) and issubclass(annotation, AnyUrl)):
         return str
     if isinstance(annotation, type) and issubclass(annotation, BaseModel):
         if annotation not in _TYPES:

@@ -17,12 +17,14 @@ from dataclasses import dataclass
 from typing import Any
 
 from sqlalchemy import ColumnElement, and_, exists, false, func, literal, or_
+from sqlalchemy.orm import aliased
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from app.errors import Conflict, Forbidden, NotFound, shown
 from app.models.domains import Domain, Visibility
 from app.models.memberships import Membership, MembershipStatus, Role
+from app.models.people import Person
 from app.services.actors import Actor
 
 SEES_CARD = (MembershipStatus.active, MembershipStatus.invited)
@@ -215,3 +217,46 @@ async def domain_accesses(
     domains = list(await session.exec(select(Domain).where(col(Domain.id).in_(domain_ids))))
     mine = await actor_memberships(session, actor, [d.id for d in domains])
     return {d.id: DomainAccess(actor, d, mine.get(d.id)) for d in domains}
+
+
+def managed_domains(actor: Actor, domain_column: Any) -> ColumnElement[bool]:
+    """SQL condition on `domain_column`: the domains the caller manages. Platform admins
+    manage everything, platform-wide rows (no domain) included; API keys with the write
+    scope every domain; a person the domains they are an active convenor of."""
+    if actor.can_admin:
+        return literal(True)
+    if actor.can_write_all:
+        return domain_column.is_not(None)  # type: ignore[no-any-return]
+    if actor.person_id is None:
+        return false()
+    convened = select(Membership.domain_id).where(my_memberships(actor), active_convenor())
+    return domain_column.in_(convened)  # type: ignore[no-any-return]
+
+
+def visible_people(actor: Actor) -> ColumnElement[bool]:
+    """SQL condition on Person: the people the caller may see. Themselves, and those who
+    share an active domain with them; convenors also see those asking to join their
+    domains, and former members. Someone merely invited stays unseen until they accept:
+    an invitation by email must not tell a convenor who holds that address."""
+    if actor.can_read_all:
+        return literal(True)
+    if actor.person_id is None:
+        return literal(False)
+    if actor.member_id is None:
+        return col(Person.id) == actor.person_id
+    mine: Any = aliased(Membership)
+    theirs: Any = aliased(Membership)
+    shares_domain = exists().where(
+        mine.person_id == actor.member_id,
+        active_membership(mine),
+        theirs.domain_id == mine.domain_id,
+        theirs.person_id == col(Person.id),
+        or_(
+            active_membership(theirs),
+            and_(
+                active_convenor(mine),
+                or_(theirs.status == MembershipStatus.requested, theirs.joined_at.is_not(None)),
+            ),
+        ),
+    )
+    return or_(col(Person.id) == actor.person_id, shares_domain)

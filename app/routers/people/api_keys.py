@@ -49,13 +49,15 @@ async def list_api_keys(
 )
 async def update_api_key(
     key_id: uuid.UUID, data: ApiKeyUpdate, session: SessionDep, actor: CurrentActor
-) -> object:
+) -> ApiKeyPublic:
     """Sets an API key's own requests-a-minute limit, or `null` for the default (platform
     admins)."""
-    return await api_keys.update_api_key(session, actor, key_id, data)
+    return ApiKeyPublic.model_validate(await api_keys.update_api_key(session, actor, key_id, data))
 
 
 @router.delete("/{key_id}", response_model=ApiKeyPublic, summary="Revoke an API key")
-async def revoke_api_key(key_id: uuid.UUID, session: SessionDep, actor: CurrentActor) -> object:
+async def revoke_api_key(
+    key_id: uuid.UUID, session: SessionDep, actor: CurrentActor
+) -> ApiKeyPublic:
     """Revokes an API key: requests with it get 401 from then on (platform admins)."""
-    return await api_keys.revoke_api_key(session, actor, key_id)
+    return ApiKeyPublic.model_validate(await api_keys.revoke_api_key(session, actor, key_id))

@@ -81,13 +81,13 @@ async def register(
     passwords: PasswordsDep,
     mailer: MailerDep,
     settings: SettingsDep,
-) -> object:
+) -> PersonPrivate | JSONResponse:
     """Creates an account with its email unverified and mails a verification link."""
     result = await people.register(session, passwords, mailer, settings, data)
     if isinstance(result, RegistrationPending):
         return JSONResponse(result.model_dump(), status_code=status.HTTP_202_ACCEPTED)
     locate(request, response, "get_person", person_id=result.id)
-    return result
+    return PersonPrivate.model_validate(result)
 
 
 @router.post(
@@ -140,10 +140,10 @@ async def refresh(data: RefreshRequest, session: SessionDep, settings: SettingsD
 
 
 @router.post("/verify-email", response_model=PersonPrivate, summary="Verify my email")
-async def verify_email(data: VerifyEmailRequest, session: SessionDep) -> object:
+async def verify_email(data: VerifyEmailRequest, session: SessionDep) -> PersonPrivate:
     """The token from the mailed link. Single use. A sign-up waiting on it becomes the
     account (with what a community's import gave it)."""
-    return await accounts.verify_email(session, data.token)
+    return PersonPrivate.model_validate(await accounts.verify_email(session, data.token))
 
 
 @router.post(
@@ -177,7 +177,10 @@ async def request_password_reset(
 )
 async def confirm_password_reset(
     data: PasswordResetConfirm, session: SessionDep, passwords: PasswordsDep
-) -> object:
+) -> PersonPrivate:
     """The token from the mailed link and the new password. Verifies the email, and signs
     the person out everywhere."""
-    return await accounts.confirm_password_reset(session, passwords, data.token, data.new_password)
+    person = await accounts.confirm_password_reset(
+        session, passwords, data.token, data.new_password
+    )
+    return PersonPrivate.model_validate(person)

@@ -17,9 +17,10 @@ router = APIRouter(prefix="/api/v1/people", tags=["people"], route_class=JSONRou
 
 
 @router.get("/me", operation_id="getMe", response_model=PersonPrivate, summary="Who am I")
-async def me(response: Response, session: SessionDep, actor: CurrentActor) -> object:
+async def me(response: Response, session: SessionDep, actor: CurrentActor) -> PersonPrivate:
     """Your own profile, with your email and settings."""
-    return with_etag(response, await people.get_me(session, actor))
+    person = await people.get_me(session, actor)
+    return with_etag(response, PersonPrivate.model_validate(person))
 
 
 @router.patch("/me", response_model=PersonPrivate, summary="Update my profile")
@@ -30,11 +31,12 @@ async def update_me(
     actor: CurrentActor,
     passwords: PasswordsDep,
     if_match: IfMatchDep,
-) -> object:
+) -> PersonPrivate:
     """Changes your profile or settings. A new password needs the current one, and signs you
     out everywhere: every refresh token and every access token issued before it are
     refused."""
-    return with_etag(response, await people.update_me(session, passwords, actor, data, if_match))
+    person = await people.update_me(session, passwords, actor, data, if_match)
+    return with_etag(response, PersonPrivate.model_validate(person))
 
 
 @router.get("", response_model=Page[PersonPublic], summary="People I may see")
@@ -56,9 +58,10 @@ async def list_people(
 @router.get("/{person_id}", response_model=PersonPublic, summary="A person")
 async def get_person(
     person_id: uuid.UUID, response: Response, session: SessionDep, actor: CurrentActor
-) -> object:
+) -> PersonPublic:
     """A person's public profile, if you may see it (404 otherwise)."""
-    return with_etag(response, await people.get_person(session, actor, person_id))
+    person = await people.get_person(session, actor, person_id)
+    return with_etag(response, PersonPublic.model_validate(person))
 
 
 @router.get(
@@ -87,7 +90,9 @@ async def person_memberships(
 )
 async def verify_person_email(
     person_id: uuid.UUID, session: SessionDep, actor: CurrentActor
-) -> object:
+) -> PersonPrivate:
     """For an address vouched for some other way. It claims nothing: a record an import
     created still waits for its owner to sign up through the mailbox."""
-    return await accounts.verify_person_email(session, actor, person_id)
+    return PersonPrivate.model_validate(
+        await accounts.verify_person_email(session, actor, person_id)
+    )

@@ -15,7 +15,7 @@ from app.models.people import (
 )
 from app.schema.context import Info
 from app.schema.descriptions import arguments, described
-from app.schema.enums import ApiKeyScope
+from app.schema.generate import input_type
 from app.schema.inputs import ExpectedVersion, input_data
 from app.schema.people.types import (
     ApiKeyType,
@@ -30,41 +30,24 @@ from app.services.people import service as people
 from app.services.validation import parse
 
 
-@described(PersonRegister)
-@strawberry.input
+@input_type(PersonRegister, name="RegisterInput")
 class RegisterInput:
-    email: str
-    password: str
-    display_name: str
-    bio: str | None = strawberry.UNSET
-    expertise: list[str] | None = strawberry.UNSET
-    timezone: str | None = strawberry.UNSET
+    pass
 
 
-@described(PersonUpdate)
-@strawberry.input
+@input_type(PersonUpdate, name="PersonUpdateInput")
 class PersonUpdateInput:
-    display_name: str | None = strawberry.UNSET
-    bio: str | None = strawberry.UNSET
-    expertise: list[str] | None = strawberry.UNSET
-    timezone: str | None = strawberry.UNSET
-    password: str | None = strawberry.UNSET
-    current_password: str | None = strawberry.UNSET
-    share_participation: bool | None = strawberry.UNSET
+    pass
 
 
-@described(ApiKeyCreate)
-@strawberry.input
+@input_type(ApiKeyCreate, name="ApiKeyInput")
 class ApiKeyInput:
-    name: str
-    scopes: list[ApiKeyScope] | None = strawberry.UNSET
-    rate_limit_per_minute: int | None = strawberry.UNSET
+    pass
 
 
-@described(ApiKeyUpdate)
-@strawberry.input
+@input_type(ApiKeyUpdate, name="ApiKeyUpdateInput")
 class ApiKeyUpdateInput:
-    rate_limit_per_minute: int | None = strawberry.UNSET
+    pass
 
 
 @described()
@@ -74,7 +57,7 @@ class PeopleQuery:
     async def me(self, info: Info) -> PersonType:
         async with info.context.session() as session:
             person = await people.get_me(session, info.context.actor)
-        return PersonType.from_model(person, private=True)
+        return PersonType.private(person)
 
     @arguments(id="The person's id.")
     @strawberry.field(
@@ -140,7 +123,7 @@ class PeopleMutation:
             result = await people.register(session, ctx.passwords, ctx.mailer, ctx.settings, data)
         if isinstance(result, RegistrationPending):
             return RegistrationPendingType(email=result.email, detail=result.detail)
-        return PersonType.from_model(result, private=True)
+        return PersonType.private(result)
 
     @arguments(VerifyEmailRequest)
     @strawberry.mutation(description="Verify your email with the token from the mailed link.")
@@ -148,7 +131,7 @@ class PeopleMutation:
         data = parse(VerifyEmailRequest, {"token": token})
         async with info.context.session() as session:
             person = await accounts.verify_email(session, data.token)
-        return PersonType.from_model(person, private=True)
+        return PersonType.private(person)
 
     @strawberry.mutation(description="Mail another verification link (at most one a minute).")
     async def resend_verification_email(self, info: Info) -> str | None:
@@ -182,14 +165,14 @@ class PeopleMutation:
             person = await accounts.confirm_password_reset(
                 session, info.context.passwords, data.token, data.new_password
             )
-        return PersonType.from_model(person, private=True)
+        return PersonType.private(person)
 
     @arguments(id="The person's id.")
     @strawberry.mutation(description="Mark a person's email verified (platform admins).")
     async def verify_person_email(self, info: Info, id: uuid.UUID) -> PersonType | None:
         async with info.context.session() as session:
             person = await accounts.verify_person_email(session, info.context.actor, id)
-        return PersonType.from_model(person, private=True)
+        return PersonType.private(person)
 
     @arguments(email="The address you log in with.", password="Your password.")
     @strawberry.mutation(description="Log in with email and password.")
@@ -204,7 +187,7 @@ class PeopleMutation:
                 throttle=info.context.login_throttle,
                 client=info.context.client_address,
             )
-        return TokenPairType(**pair.model_dump())
+        return TokenPairType.from_model(pair)
 
     @arguments(RefreshRequest)
     @strawberry.mutation(
@@ -214,7 +197,7 @@ class PeopleMutation:
     async def refresh_token(self, info: Info, refresh_token: str) -> TokenPairType | None:
         async with info.context.session() as session:
             pair = await auth.refresh(session, info.context.settings, refresh_token)
-        return TokenPairType(**pair.model_dump())
+        return TokenPairType.from_model(pair)
 
     @strawberry.mutation(description="Change your profile and settings.")
     async def update_me(
@@ -225,14 +208,14 @@ class PeopleMutation:
             person = await people.update_me(
                 session, info.context.passwords, info.context.actor, data, expected_version
             )
-        return PersonType.from_model(person, private=True)
+        return PersonType.private(person)
 
     @strawberry.mutation(description="Create an API key; the secret is in `key`, shown once.")
     async def create_api_key(self, info: Info, input: ApiKeyInput) -> ApiKeyType | None:
         data = parse(ApiKeyCreate, input_data(input))
         async with info.context.session() as session:
             key, secret = await api_keys.create_api_key(session, info.context.actor, data)
-        return ApiKeyType.from_model(key, secret)
+        return ApiKeyType.created(key, secret)
 
     @arguments(id="The key's id.")
     @strawberry.mutation(description="Change an API key's own rate limit.")

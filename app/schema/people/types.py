@@ -5,14 +5,16 @@ import strawberry
 
 from app.models.people import (
     ApiKey,
-    ApiKeyCreated,
+    ApiKeyPublic,
     Person,
     PersonPrivate,
+    PersonPublic,
     RegistrationPending,
     TokenPair,
 )
 from app.schema.context import Info
 from app.schema.descriptions import GATHERING_WINDOW, arguments, described
+from app.schema.generate import FromModel, object_type
 from app.schema.relay import Connection, UuidNode, connection, page_params
 from app.services.actors import Actor
 from app.services.people import service as people
@@ -22,24 +24,20 @@ if TYPE_CHECKING:
     from app.schema.memberships.types import MembershipType
 
 
-@described(PersonPrivate)
-@strawberry.type(
+@object_type(
+    PersonPublic,
     name="Person",
     description="A person: what others see of them, and for themselves and platform admins "
     "their email and settings too.",
 )
-class PersonType(UuidNode):
-    display_name: str
-    bio: str
-    expertise: list[str]
-    timezone: str
-    created_at: datetime
-    updated_at: datetime
+class PersonType(UuidNode, FromModel):
     version: int = strawberry.field(
         description="Grows with every change; pass it as `expectedVersion` to updateMe."
     )
+    # What only the person and platform admins see (`PersonPrivate` in REST), null to others.
     email: str | None = strawberry.field(
-        description="The address they log in with; only for themselves and platform admins."
+        default=None,
+        description="The address they log in with; only for themselves and platform admins.",
     )
     share_participation: bool | None = strawberry.field(
         default=None,
@@ -54,23 +52,17 @@ class PersonType(UuidNode):
 
     @classmethod
     def for_viewer(cls, person: Person, actor: Actor) -> "PersonType":
-        return cls.from_model(person, private=people.sees_private(actor, person.id))
+        if people.sees_private(actor, person.id):
+            return cls.private(person)
+        return cls.from_model(person)
 
     @classmethod
-    def from_model(cls, person: Person, *, private: bool = False) -> "PersonType":
-        return cls(
-            id=person.id,
-            display_name=person.display_name,
-            bio=person.bio,
-            expertise=list(person.expertise),
-            timezone=person.timezone,
-            created_at=person.created_at,
-            updated_at=person.updated_at,
-            version=person.version,
-            email=person.email if private else None,
-            share_participation=person.share_participation if private else None,
-            email_verified_at=person.email_verified_at if private else None,
-        )
+    def private(cls, person: Person) -> "PersonType":
+        """The person with their email and settings: for themselves and platform admins."""
+        shown = cls.from_model(person)
+        for name in _PRIVATE:
+            setattr(shown, name, getattr(person, name))
+        return shown
 
     @strawberry.field(description="The memberships of this person that you may see.")
     async def memberships(
@@ -114,6 +106,15 @@ class PersonType(UuidNode):
         return connection(page, lambda v: GatheringType.from_public(to_public(v)))
 
 
+# The private fields GraphQL shows, taken from `PersonPrivate`.
+_PRIVATE = tuple(
+    name
+    for name in PersonPrivate.model_fields
+    if name not in PersonPublic.model_fields and name in PersonType.__annotations__
+)
+
+
+# Written out, not generated: GraphQL lists the address before the sentence, REST after.
 @described(RegistrationPending)
 @strawberry.type(name="RegistrationPending")
 class RegistrationPendingType:
@@ -130,39 +131,21 @@ RegisterResult = Annotated[
 ]
 
 
-@described(TokenPair)
-@strawberry.type(name="TokenPair")
-class TokenPairType:
-    access_token: str
-    refresh_token: str
-    token_type: str
-    expires_in: int
+@object_type(TokenPair, name="TokenPair")
+class TokenPairType(FromModel):
+    pass
 
 
-@described(ApiKeyCreated)
-@strawberry.type(name="ApiKey", description="An API key; its secret only when it is created.")
-class ApiKeyType(UuidNode):
-    name: str
-    prefix: str
-    scopes: list[str]
-    created_at: datetime
-    last_used_at: datetime | None
-    revoked_at: datetime | None
-    rate_limit_per_minute: int | None
+@object_type(
+    ApiKeyPublic, name="ApiKey", description="An API key; its secret only when it is created."
+)
+class ApiKeyType(UuidNode, FromModel):
     key: str | None = strawberry.field(
         default=None, description="The secret: only in the response that creates the key."
     )
 
     @classmethod
-    def from_model(cls, key: ApiKey, secret: str | None = None) -> "ApiKeyType":
-        return cls(
-            id=key.id,
-            name=key.name,
-            prefix=key.prefix,
-            scopes=list(key.scopes),
-            created_at=key.created_at,
-            last_used_at=key.last_used_at,
-            revoked_at=key.revoked_at,
-            rate_limit_per_minute=key.rate_limit_per_minute,
-            key=secret,
-        )
+    def created(cls, key: ApiKey, secret: str) -> "ApiKeyType":
+        shown = cls.from_model(key)
+        shown.key = secret
+        return shown

@@ -5,30 +5,15 @@ import uuid
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import ColumnElement, false, literal, or_
+from sqlalchemy import or_
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from app.errors import Forbidden
 from app.models.events import AuditEntry
-from app.models.memberships import Membership
-from app.services.access import active_convenor, domain_access, my_memberships
+from app.services.access import domain_access, managed_domains
 from app.services.actors import Actor
 from app.services.pagination import Page, PageParams, SortKey, paginate_keys
-
-
-def managed_domains(actor: Actor, domain_column: Any) -> ColumnElement[bool]:
-    """SQL condition on `domain_column`: the domains the caller manages. Platform admins
-    manage everything, platform-wide rows (no domain) included; API keys with the write
-    scope every domain; a person the domains they are an active convenor of."""
-    if actor.can_admin:
-        return literal(True)
-    if actor.can_write_all:
-        return domain_column.is_not(None)  # type: ignore[no-any-return]
-    if actor.person_id is None:
-        return false()
-    convened = select(Membership.domain_id).where(my_memberships(actor), active_convenor())
-    return domain_column.in_(convened)  # type: ignore[no-any-return]
 
 
 async def list_audit(

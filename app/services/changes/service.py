@@ -17,8 +17,8 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 
 from app.errors import invalid_field, shown
 from app.models.events import RESOURCE_TYPES, Event
-from app.models.memberships import Membership, Role
-from app.services.access import active_membership, domain_access, my_memberships
+from app.models.memberships import Membership
+from app.services.access import active_convenor, active_membership, domain_access, my_memberships
 from app.services.actors import Actor
 from app.services.changes import tombstones
 
@@ -71,13 +71,13 @@ async def _readable(session: AsyncSession, actor: Actor) -> tuple[Any, set[uuid.
     moderate (who see hidden contributions as hidden, not as removed)."""
     rows = list(
         await session.exec(
-            select(Membership.domain_id, Membership.roles).where(
+            select(Membership.domain_id, active_convenor()).where(
                 my_memberships(actor),
                 active_membership(),
             )
         )
     )
-    moderated = {d for d, roles in rows if Role.convenor.value in roles}
+    moderated = {d for d, convenes in rows if convenes}
     return [d for d, _ in rows], moderated
 
 

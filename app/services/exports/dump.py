@@ -15,7 +15,7 @@ from app.errors import Forbidden
 from app.models.base import utcnow
 from app.models.domains import Domain
 from app.models.people import Person
-from app.services.access import domain_access
+from app.services.access import domain_access, visible_people
 from app.services.actors import Actor
 from app.services.exports.spec import (
     ADMIN_ONLY_PERSON_FIELDS,
@@ -29,7 +29,6 @@ from app.services.exports.spec import (
     domain_columns,
     walk,
 )
-from app.services.people.service import visible_people
 
 Progress = Callable[[str, int, int], None]
 

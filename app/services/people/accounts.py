@@ -30,6 +30,7 @@ from app.config import Settings
 from app.errors import Conflict, FieldError, Invalid, NotFound, RateLimited
 from app.models.base import utcnow
 from app.models.people import (
+    PROFILE_FIELDS,
     Accepted,
     AccountToken,
     AccountTokenPurpose,
@@ -44,7 +45,6 @@ from app.services.mail import Mailer
 from app.services.people.auth import Passwords, sha256
 
 P = AccountTokenPurpose
-_CLAIMED_FIELDS = ("display_name", "bio", "expertise", "timezone")
 
 
 def is_unclaimed(person: Person) -> bool:
@@ -209,7 +209,7 @@ async def hold_claim(
     """A sign-up with the address of someone an import created: kept with the link, and
     applied only when the link is used. A later sign-up replaces an earlier one."""
     claim: dict[str, Any] = {"password_hash": password_hash}
-    claim |= data.model_dump(mode="json", include=set(_CLAIMED_FIELDS) & data.model_fields_set)
+    claim |= data.model_dump(mode="json", include=set(PROFILE_FIELDS) & data.model_fields_set)
     claim["display_name"] = data.display_name
     token = await _issue(
         session, settings, unclaimed.id, P.verify_email, _verification_ttl(settings), claim
@@ -238,7 +238,7 @@ async def verify_email(session: AsyncSession, token: str) -> Person:
             )
         claim = dict(row.claim)
         person.password_hash = claim.pop("password_hash")
-        for field in _CLAIMED_FIELDS:
+        for field in PROFILE_FIELDS:
             if field in claim and getattr(person, field) != claim[field]:
                 changes[field] = {"from": getattr(person, field), "to": claim[field]}
                 setattr(person, field, claim[field])

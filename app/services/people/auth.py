@@ -4,6 +4,7 @@ bearer token into an Actor."""
 import base64
 import hashlib
 import hmac
+import re
 import secrets
 import uuid
 from datetime import UTC, datetime, timedelta
@@ -26,6 +27,8 @@ from app.services.people.login_throttle import LoginThrottle
 API_KEY_PREFIX = "cop_"
 _JWT_ALGORITHM = "HS256"
 _KEY_USE_RESOLUTION = timedelta(minutes=1)
+# What `new_api_key` makes: cop_, 8 hex digits (the prefix), _, 43 url-safe characters.
+_API_KEY_SHAPE = re.compile(r"^cop_([0-9a-f]{8})_[A-Za-z0-9_-]{43}$")
 
 
 class Passwords:
@@ -222,6 +225,24 @@ def new_api_key() -> tuple[str, str, str]:
     return key, prefix, sha256(key)
 
 
+def api_key_prefix(token: str) -> str | None:
+    """The lookup prefix of a string with the shape of an API key; None for any other."""
+    shape = _API_KEY_SHAPE.match(token)
+    return shape.group(1) if shape else None
+
+
+async def live_api_key(session: AsyncSession, token: str) -> ApiKey | None:
+    """The API key `token` is, if it is one and not revoked: found by its prefix, then
+    its hash compared. A string without the shape of a key is never looked up."""
+    prefix = api_key_prefix(token)
+    if prefix is None:
+        return None
+    key = (await session.exec(select(ApiKey).where(col(ApiKey.prefix) == prefix))).one_or_none()
+    if key is None or key.revoked_at is not None:
+        return None
+    return key if secrets.compare_digest(key.key_hash, sha256(token)) else None
+
+
 def access_token_subject(token: str, settings: Settings) -> uuid.UUID | None:
     """The person a valid access token names, checked without the database (signature,
     expiry, type); None for anything else."""
@@ -281,13 +302,8 @@ async def actor_from_token(session: AsyncSession, settings: Settings, token: str
 
 
 async def _actor_from_api_key(session: AsyncSession, token: str) -> Actor:
-    prefix = token[len(API_KEY_PREFIX) :].split("_", 1)[0]
-    key = (await session.exec(select(ApiKey).where(col(ApiKey.prefix) == prefix))).one_or_none()
-    if (
-        key is None
-        or key.revoked_at is not None
-        or not secrets.compare_digest(key.key_hash, sha256(token))
-    ):
+    key = await live_api_key(session, token)
+    if key is None:
         raise Unauthenticated("This API key is unknown or revoked.", problem="invalid-token")
     now = utcnow()
     if key.last_used_at is None or now - key.last_used_at > _KEY_USE_RESOLUTION:

@@ -1,31 +1,26 @@
-"""People: sign-up, profiles, and who may see whom.
-
-You see yourself, and the people who share an active domain with you; convenors also
-see those asking to join their domains, and former members. Someone merely invited stays
-unseen until they accept: an invitation by email must not tell a convenor who holds that
-address. Admins and API keys see everyone."""
+"""People: sign-up, profiles, and finding the people you may see (who they are is
+`access.visible_people`: admins and API keys see everyone)."""
 
 import uuid
 from typing import Any
 
-from sqlalchemy import ColumnElement, and_, exists, func, literal, or_
+from sqlalchemy import func, or_
 from sqlalchemy.exc import IntegrityError
-from sqlalchemy.orm import aliased
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from app.config import Settings
 from app.errors import Conflict, FieldError, Forbidden, Invalid, NotFound, invalid_field
 from app.models.base import utcnow
-from app.models.memberships import Membership, MembershipStatus
 from app.models.people import (
+    PROFILE_FIELDS,
     Person,
     PersonCreate,
     PersonRegister,
     PersonUpdate,
     RegistrationPending,
 )
-from app.services.access import active_convenor, active_membership
+from app.services.access import visible_people
 from app.services.actors import Actor
 from app.services.changes import events
 from app.services.mail import Mailer
@@ -39,31 +34,6 @@ from app.services.versions import Expected, check_version
 def sees_private(actor: Actor, person_id: uuid.UUID) -> bool:
     """Email and settings are shown to the person themselves and to platform admins."""
     return actor.person_id == person_id or actor.can_admin
-
-
-def visible_people(actor: Actor) -> ColumnElement[bool]:
-    if actor.can_read_all:
-        return literal(True)
-    if actor.person_id is None:
-        return literal(False)
-    if actor.member_id is None:
-        return col(Person.id) == actor.person_id
-    mine: Any = aliased(Membership)
-    theirs: Any = aliased(Membership)
-    shares_domain = exists().where(
-        mine.person_id == actor.member_id,
-        active_membership(mine),
-        theirs.domain_id == mine.domain_id,
-        theirs.person_id == col(Person.id),
-        or_(
-            active_membership(theirs),
-            and_(
-                active_convenor(mine),
-                or_(theirs.status == MembershipStatus.requested, theirs.joined_at.is_not(None)),
-            ),
-        ),
-    )
-    return or_(col(Person.id) == actor.person_id, shares_domain)
 
 
 async def _unclaimed(session: AsyncSession, email: str) -> Person | None:
@@ -98,11 +68,8 @@ async def register(
         return await accounts.hold_claim(session, mailer, settings, unclaimed, password_hash, data)
     person = Person(
         email=email,
-        display_name=data.display_name,
-        bio=data.bio,
-        expertise=data.expertise,
-        timezone=data.timezone,
         password_hash=password_hash,
+        **data.model_dump(include=set(PROFILE_FIELDS)),
     )
     session.add(person)
     try:

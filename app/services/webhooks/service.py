@@ -16,7 +16,6 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 from app.config import Settings
 from app.errors import Conflict, Forbidden, NotFound
 from app.models.base import utcnow
-from app.models.domains import Domain
 from app.models.events import Event
 from app.models.webhooks import (
     OUTSTANDING,
@@ -29,9 +28,8 @@ from app.models.webhooks import (
     WebhookSubscription,
     WebhookUpdate,
 )
-from app.services.access import DomainAccess, actor_memberships, domain_access
+from app.services.access import domain_access, domain_accesses, managed_domains
 from app.services.actors import Actor
-from app.services.audit.service import managed_domains
 from app.services.changes import events
 from app.services.pagination import Page, PageParams, SortKey, paginate, paginate_keys
 from app.services.versions import Expected, check_version
@@ -55,11 +53,9 @@ def _public(subscription: WebhookSubscription) -> dict[str, Any]:
 async def _can_manage(session: AsyncSession, actor: Actor, domain_id: uuid.UUID | None) -> bool:
     if domain_id is None:
         return actor.can_admin
-    domain = await session.get(Domain, domain_id)
-    if domain is None:
+    access = (await domain_accesses(session, actor, [domain_id])).get(domain_id)
+    if access is None:
         return False
-    membership = (await actor_memberships(session, actor, [domain_id])).get(domain_id)
-    access = DomainAccess(actor=actor, domain=domain, membership=membership)
     return access.can_read_content and (access.can_manage or actor.can_admin)
 
 
