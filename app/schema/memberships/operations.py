@@ -5,19 +5,17 @@ import strawberry
 from app.models.memberships import MembershipCreate, MembershipUpdate
 from app.schema.context import Info
 from app.schema.descriptions import arguments, described
-from app.schema.enums import MembershipStatus, Role
+from app.schema.enums import Role
+from app.schema.generate import input_type
 from app.schema.inputs import ExpectedVersion, input_data
 from app.schema.memberships.types import MembershipType
 from app.services.memberships import service as memberships
 from app.services.validation import parse
 
 
-@described(MembershipUpdate)
-@strawberry.input
+@input_type(MembershipUpdate, name="MembershipUpdateInput")
 class MembershipUpdateInput:
-    status: MembershipStatus | None = strawberry.UNSET
-    roles: list[Role] | None = strawberry.UNSET
-    accept_code_of_conduct: bool = False
+    accept_code_of_conduct: bool = False  # GraphQL shows the default
 
 
 @described()
