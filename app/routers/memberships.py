@@ -54,12 +54,12 @@ async def join_or_invite(
     response: Response,
     session: SessionDep,
     actor: CurrentActor,
-) -> object:
+) -> MembershipPublic:
     """Without `person_id` (or with your own) you join an open domain, or ask to join one
     that approves requests; naming someone else invites them (convenors)."""
     membership = await memberships.join_or_invite(session, actor, slug, data)
     locate(request, response, "get_membership", slug=slug, person_id=membership.person_id)
-    return with_etag(response, membership)
+    return with_etag(response, MembershipPublic.model_validate(membership))
 
 
 @router.get("/{person_id}", response_model=MembershipDetail, summary="A membership and its history")
@@ -72,10 +72,12 @@ async def get_membership(
 ) -> MembershipDetail:
     """One membership, with its history of status and role changes."""
     membership, history = await memberships.get_membership(session, actor, slug, person_id)
-    with_etag(response, membership)
-    return MembershipDetail(
-        **MembershipPublic.model_validate(membership).model_dump(),
-        history=[MembershipEventPublic.model_validate(e) for e in history],
+    return with_etag(
+        response,
+        MembershipDetail(
+            **MembershipPublic.model_validate(membership).model_dump(),
+            history=[MembershipEventPublic.model_validate(e) for e in history],
+        ),
     )
 
 
@@ -92,13 +94,13 @@ async def update_membership(
     session: SessionDep,
     actor: CurrentActor,
     if_match: IfMatchDep,
-) -> object:
+) -> MembershipPublic:
     """Moves a membership on: accept or decline an invitation, approve or decline a request,
     leave, remove; or change roles (convenors). A domain keeps at least one convenor."""
     membership = await memberships.update_membership(
         session, actor, slug, person_id, data, if_match
     )
-    return with_etag(response, membership)
+    return with_etag(response, MembershipPublic.model_validate(membership))
 
 
 @router.delete(
@@ -113,8 +115,8 @@ async def end_membership(
     session: SessionDep,
     actor: CurrentActor,
     if_match: IfMatchDep,
-) -> object:
+) -> MembershipPublic:
     """Leave a domain (or decline an invitation), or, as a convenor, remove a member,
     withdraw an invitation or turn down a request. The history is kept."""
     membership = await memberships.end_membership(session, actor, slug, person_id, if_match)
-    return with_etag(response, membership)
+    return with_etag(response, MembershipPublic.model_validate(membership))
