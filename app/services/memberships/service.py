@@ -35,8 +35,8 @@ from app.services.access import (
     actor_memberships,
     domain_access,
     is_active,
-    member_readable_domain_ids,
     visible_domains,
+    visible_memberships_of,
 )
 from app.services.actors import Actor
 from app.services.changes import events
@@ -396,23 +396,9 @@ async def _visible_membership(
     is_self = person_id == access.actor.person_id
     if not is_self:
         access.require_read_members()
-    if membership is None or not _shown(access, membership, is_self):
+    if membership is None or not access.shows_membership(membership):
         raise NotFound("No such membership in this domain.")
     return membership
-
-
-def _shown(access: DomainAccess, membership: Membership, is_self: bool) -> bool:
-    return is_self or access.can_manage or access.is_convenor or is_active(membership)
-
-
-def membership_visible(access: DomainAccess, membership: Membership) -> bool:
-    """`get_membership`'s rule for a membership already in hand (found by its id), with
-    `access` to its domain: your own wherever you see the domain's card, someone else's
-    where you may read the members (and, unless you convene, only an active one)."""
-    if membership.person_id == access.actor.person_id:
-        mine = access.membership
-        return access.can_see_card and mine is not None and mine.id == membership.id
-    return access.can_read_content and access.can_read_members and _shown(access, membership, False)
 
 
 async def get_membership(
@@ -430,8 +416,7 @@ async def get_membership(
 
 def _member_filter(access: DomainAccess, status: S | None, role: Role | None) -> list[Any]:
     clauses: list[Any] = [col(Membership.domain_id) == access.domain.id]
-    sees_all = access.actor.can_read_all or access.is_convenor
-    if not sees_all:
+    if not access.sees_every_membership:
         clauses.append(active_membership())
     if status is not None:
         clauses.append(col(Membership.status) == status)
@@ -465,7 +450,7 @@ async def list_person_memberships(
 ) -> Page[Membership]:
     await get_person(session, actor, person_id)
     stmt: Any = select(Membership).where(col(Membership.person_id) == person_id)
-    stmt = stmt.where(*_person_membership_filter(actor, person_id))
+    stmt = stmt.where(*visible_memberships_of(actor, person_id))
     return await paginate(
         session,
         stmt,
@@ -473,14 +458,6 @@ async def list_person_memberships(
         id_col=col(Membership.id),
         params=params,
     )
-
-
-def _person_membership_filter(actor: Actor, person_id: uuid.UUID) -> list[Any]:
-    """Your own memberships, all of them; someone else's only where you can see members."""
-    if actor.can_read_all or actor.member_id == person_id:
-        return []
-    readable = member_readable_domain_ids(actor)
-    return [active_membership(), col(Membership.domain_id).in_(readable)]
 
 
 async def pending_invitations(
@@ -570,7 +547,7 @@ async def memberships_for_people(
     return await _windowed(
         session,
         {
-            pid: (col(Membership.person_id) == pid, *_person_membership_filter(actor, pid))
+            pid: (col(Membership.person_id) == pid, *visible_memberships_of(actor, pid))
             for pid in dict.fromkeys(person_ids)
         },
         col(Membership.person_id),
