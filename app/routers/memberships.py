@@ -17,7 +17,7 @@ from app.models.memberships import (
 )
 from app.openapi import CREATED
 from app.routers.domains import SlugPath
-from app.services.memberships import service as memberships
+from app.services.memberships import lifecycle, reads
 
 router = APIRouter(
     prefix="/api/v1/domains/{slug}/members", tags=["memberships"], route_class=JSONRoute
@@ -36,7 +36,7 @@ async def list_members(
     role: Role | None = None,
 ) -> Page[MembershipPublic]:
     """Members of a domain you may list, filtered by status or role, a page at a time."""
-    result = await memberships.list_members(session, actor, slug, page, status=status, role=role)
+    result = await reads.list_members(session, actor, slug, page, status=status, role=role)
     return page_out(result, request, response, MembershipPublic.model_validate)
 
 
@@ -57,7 +57,7 @@ async def join_or_invite(
 ) -> MembershipPublic:
     """Without `person_id` (or with your own) you join an open domain, or ask to join one
     that approves requests; naming someone else invites them (convenors)."""
-    membership = await memberships.join_or_invite(session, actor, slug, data)
+    membership = await lifecycle.join_or_invite(session, actor, slug, data)
     locate(request, response, "get_membership", slug=slug, person_id=membership.person_id)
     return with_etag(response, MembershipPublic.model_validate(membership))
 
@@ -71,7 +71,7 @@ async def get_membership(
     actor: CurrentActor,
 ) -> MembershipDetail:
     """One membership, with its history of status and role changes."""
-    membership, history = await memberships.get_membership(session, actor, slug, person_id)
+    membership, history = await reads.get_membership(session, actor, slug, person_id)
     return with_etag(
         response,
         MembershipDetail(
@@ -97,9 +97,7 @@ async def update_membership(
 ) -> MembershipPublic:
     """Moves a membership on: accept or decline an invitation, approve or decline a request,
     leave, remove; or change roles (convenors). A domain keeps at least one convenor."""
-    membership = await memberships.update_membership(
-        session, actor, slug, person_id, data, if_match
-    )
+    membership = await lifecycle.update_membership(session, actor, slug, person_id, data, if_match)
     return with_etag(response, MembershipPublic.model_validate(membership))
 
 
@@ -118,5 +116,5 @@ async def end_membership(
 ) -> MembershipPublic:
     """Leave a domain (or decline an invitation), or, as a convenor, remove a member,
     withdraw an invitation or turn down a request. The history is kept."""
-    membership = await memberships.end_membership(session, actor, slug, person_id, if_match)
+    membership = await lifecycle.end_membership(session, actor, slug, person_id, if_match)
     return with_etag(response, MembershipPublic.model_validate(membership))

@@ -17,7 +17,7 @@ from app.models.memberships import Membership, MembershipCreate, MembershipUpdat
 from app.services.actors import ANONYMOUS, Actor
 from app.services.domains import service as domains
 from app.services.domains.service import slugify
-from app.services.memberships import service as memberships
+from app.services.memberships import lifecycle, reads
 from tests.factories import actor_of, add_member, make_domain, make_person
 
 
@@ -69,8 +69,8 @@ async def test_invisible_domains_raise_not_found_in_services(session: AsyncSessi
         domains.get_domain(session, actor_of(outsider), domain.slug),
         domains.update_domain(session, actor_of(outsider), domain.slug, DomainUpdate(name="x")),
         domains.archive_domain(session, actor_of(outsider), domain.slug),
-        memberships.join_or_invite(session, actor_of(outsider), domain.slug, MembershipCreate()),
-        memberships.get_membership(session, actor_of(outsider), domain.slug, owner.id),
+        lifecycle.join_or_invite(session, actor_of(outsider), domain.slug, MembershipCreate()),
+        reads.get_membership(session, actor_of(outsider), domain.slug, owner.id),
     ):
         with pytest.raises(NotFound):
             await attempt
@@ -104,7 +104,7 @@ async def test_two_convenors_leaving_at_once_leave_one_behind(
     results = await _race(
         engine,
         [
-            lambda s, p=p: memberships.end_membership(s, actor_of(p), domain.slug, p.id)  # type: ignore[misc]
+            lambda s, p=p: lifecycle.end_membership(s, actor_of(p), domain.slug, p.id)  # type: ignore[misc]
             for p in (first, second)
         ],
     )
@@ -129,10 +129,10 @@ async def test_demotions_racing_each_other_keep_a_convenor(
     results = await _race(
         engine,
         [
-            lambda s: memberships.update_membership(
+            lambda s: lifecycle.update_membership(
                 s, actor_of(first), domain.slug, second.id, demote
             ),
-            lambda s: memberships.update_membership(
+            lambda s: lifecycle.update_membership(
                 s, actor_of(second), domain.slug, first.id, demote
             ),
         ],
@@ -154,12 +154,12 @@ async def test_concurrent_approvals_respect_the_cap(
     domain = await make_domain(session, convenor, join_policy="request", max_active_members=3)
     askers = [await make_person(session) for _ in range(5)]
     for person in askers:
-        await memberships.join_or_invite(session, actor_of(person), domain.slug, MembershipCreate())
+        await lifecycle.join_or_invite(session, actor_of(person), domain.slug, MembershipCreate())
     approve = MembershipUpdate(status="active")  # type: ignore[arg-type]
     results = await _race(
         engine,
         [
-            lambda s, p=p: memberships.update_membership(  # type: ignore[misc]
+            lambda s, p=p: lifecycle.update_membership(  # type: ignore[misc]
                 s, actor_of(convenor), domain.slug, p.id, approve
             )
             for p in askers

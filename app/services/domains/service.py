@@ -38,7 +38,7 @@ from app.services.access import (
 )
 from app.services.actors import Actor
 from app.services.changes import events
-from app.services.memberships.service import pending_invitations
+from app.services.memberships.batches import pending_invitations
 from app.services.pagination import Page, PageParams, paginate
 from app.services.validation import bounded, refuse_nulls
 from app.services.versions import Expected, check_version
