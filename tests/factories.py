@@ -11,10 +11,11 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 from app.config import Settings
 from app.models.base import utcnow
 from app.models.domains import Domain, DomainCreate
-from app.models.memberships import Membership, MembershipEvent, Role
+from app.models.memberships import Membership, MembershipCreate, MembershipEvent, Role
 from app.models.people import ApiKey, ApiKeyCreate, Person
 from app.services.actors import Actor
 from app.services.domains import service as domains
+from app.services.memberships import lifecycle
 from app.services.people import api_keys
 from app.services.people.auth import issue_access_token
 
@@ -89,6 +90,18 @@ async def add_member(
     )
     await session.commit()
     return membership
+
+
+async def invite(
+    session: AsyncSession,
+    domain: Domain,
+    convenor: Person,
+    person: Person,
+    roles: list[Role] | None = None,
+) -> Membership:
+    """An invitation, sent by a convenor through the service (unlike `add_member`)."""
+    data = MembershipCreate(person_id=person.id, roles=roles)
+    return await lifecycle.join_or_invite(session, actor_of(convenor), domain.slug, data)
 
 
 async def gql(

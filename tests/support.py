@@ -2,7 +2,7 @@
 (data without errors, error codes), committed rows and statement counts. Builders of test
 data live in tests/factories.py; area support modules hold only what is their own."""
 
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Awaitable
 from contextlib import asynccontextmanager
 from typing import Any
 
@@ -12,11 +12,39 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 from sqlmodel import SQLModel, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
+from app.errors import DomainError
 from app.models.people import Person
 from app.problems import CATALOGUE
 from tests.factories import gql
 
 API = "/api/v1"
+
+
+# --- Services ---------------------------------------------------------------------------
+
+
+async def refused(
+    session: AsyncSession,
+    call: Awaitable[Any],
+    error: type[DomainError],
+    problem: str | None = None,
+) -> DomainError:
+    """A service call that fails with this error (and problem type). The session's
+    transaction is rolled back after it, as a request's would be, and the rows the test
+    holds are read again."""
+    try:
+        await call
+    except error as exc:
+        caught = exc
+    else:
+        raise AssertionError(f"no {error.__name__}")
+    finally:
+        await session.rollback()
+        for row in list(session.identity_map.values()):
+            await session.refresh(row)
+    if problem is not None:
+        assert caught.problem == problem, caught.problem
+    return caught
 
 
 # --- REST ---------------------------------------------------------------------------------

@@ -40,7 +40,7 @@ from app.services.contributions import service as contributions
 from app.services.domains import service as domains
 from app.services.gatherings import rsvps
 from app.services.gatherings import service as gatherings
-from app.services.memberships import service as memberships
+from app.services.memberships import lifecycle as memberships
 from app.services.people import service as people
 from app.services.people.auth import Passwords
 

@@ -28,7 +28,7 @@ async def create_domain(
     response: Response,
     session: SessionDep,
     actor: CurrentActor,
-) -> object:
+) -> DomainPublic:
     """Creates a domain with you as its convenor (you need a verified email); an API key
     with `write` creates one without a convenor. Its slug is derived from the name unless
     given."""
@@ -74,7 +74,7 @@ async def list_domains(
 @router.get("/{slug}", response_model=DomainPublic, summary="A domain")
 async def get_domain(
     slug: SlugPath, response: Response, session: SessionDep, actor: ActorDep
-) -> object:
+) -> DomainPublic:
     """A domain's card (purpose, scope, stage, join policy, counts). Invitees of a private
     domain see its card too; others get 404."""
     found = await domains.get_domain(session, actor, slug)
@@ -89,7 +89,7 @@ async def update_domain(
     session: SessionDep,
     actor: CurrentActor,
     if_match: IfMatchDep,
-) -> object:
+) -> DomainPublic:
     """Changes a domain's description, scope, visibility, join policy or stage (its
     convenors, or platform admins)."""
     changed = await domains.update_domain(session, actor, slug, data, if_match)
@@ -105,7 +105,7 @@ async def archive_domain(
     session: SessionDep,
     actor: CurrentActor,
     if_match: IfMatchDep,
-) -> object:
+) -> DomainPublic:
     """Archives a domain (its convenors, or platform admins): it stays readable, and nothing
     in it can change any more."""
     archived = await domains.archive_domain(session, actor, slug, if_match)

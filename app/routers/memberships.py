@@ -17,7 +17,7 @@ from app.models.memberships import (
 )
 from app.openapi import CREATED
 from app.routers.domains import SlugPath
-from app.services.memberships import service as memberships
+from app.services.memberships import lifecycle, reads
 
 router = APIRouter(
     prefix="/api/v1/domains/{slug}/members", tags=["memberships"], route_class=JSONRoute
@@ -36,7 +36,7 @@ async def list_members(
     role: Role | None = None,
 ) -> Page[MembershipPublic]:
     """Members of a domain you may list, filtered by status or role, a page at a time."""
-    result = await memberships.list_members(session, actor, slug, page, status=status, role=role)
+    result = await reads.list_members(session, actor, slug, page, status=status, role=role)
     return page_out(result, request, response, MembershipPublic.model_validate)
 
 
@@ -54,12 +54,12 @@ async def join_or_invite(
     response: Response,
     session: SessionDep,
     actor: CurrentActor,
-) -> object:
+) -> MembershipPublic:
     """Without `person_id` (or with your own) you join an open domain, or ask to join one
     that approves requests; naming someone else invites them (convenors)."""
-    membership = await memberships.join_or_invite(session, actor, slug, data)
+    membership = await lifecycle.join_or_invite(session, actor, slug, data)
     locate(request, response, "get_membership", slug=slug, person_id=membership.person_id)
-    return with_etag(response, membership)
+    return with_etag(response, MembershipPublic.model_validate(membership))
 
 
 @router.get("/{person_id}", response_model=MembershipDetail, summary="A membership and its history")
@@ -71,11 +71,13 @@ async def get_membership(
     actor: CurrentActor,
 ) -> MembershipDetail:
     """One membership, with its history of status and role changes."""
-    membership, history = await memberships.get_membership(session, actor, slug, person_id)
-    with_etag(response, membership)
-    return MembershipDetail(
-        **MembershipPublic.model_validate(membership).model_dump(),
-        history=[MembershipEventPublic.model_validate(e) for e in history],
+    membership, history = await reads.get_membership(session, actor, slug, person_id)
+    return with_etag(
+        response,
+        MembershipDetail(
+            **MembershipPublic.model_validate(membership).model_dump(),
+            history=[MembershipEventPublic.model_validate(e) for e in history],
+        ),
     )
 
 
@@ -92,13 +94,11 @@ async def update_membership(
     session: SessionDep,
     actor: CurrentActor,
     if_match: IfMatchDep,
-) -> object:
+) -> MembershipPublic:
     """Moves a membership on: accept or decline an invitation, approve or decline a request,
     leave, remove; or change roles (convenors). A domain keeps at least one convenor."""
-    membership = await memberships.update_membership(
-        session, actor, slug, person_id, data, if_match
-    )
-    return with_etag(response, membership)
+    membership = await lifecycle.update_membership(session, actor, slug, person_id, data, if_match)
+    return with_etag(response, MembershipPublic.model_validate(membership))
 
 
 @router.delete(
@@ -113,8 +113,8 @@ async def end_membership(
     session: SessionDep,
     actor: CurrentActor,
     if_match: IfMatchDep,
-) -> object:
+) -> MembershipPublic:
     """Leave a domain (or decline an invitation), or, as a convenor, remove a member,
     withdraw an invitation or turn down a request. The history is kept."""
-    membership = await memberships.end_membership(session, actor, slug, person_id, if_match)
-    return with_etag(response, membership)
+    membership = await lifecycle.end_membership(session, actor, slug, person_id, if_match)
+    return with_etag(response, MembershipPublic.model_validate(membership))

@@ -17,6 +17,7 @@ import strawberry
 from pydantic import AnyUrl, BaseModel, EmailStr
 from strawberry import relay
 from strawberry.types.auto import StrawberryAuto
+from strawberry.types.field import StrawberryField
 from strawberry.types.unset import UNSET
 
 from app.schema import enums as _enums  # noqa: F401  (registers the enums the models use)
@@ -51,6 +52,16 @@ def graphql_hint(annotation: Any) -> Any:
 
 def _own(cls: type) -> dict[str, Any]:
     return dict(inspect.get_annotations(cls))
+
+
+def _resolved(cls: type) -> set[str]:
+    """The fields the class resolves itself: a model field of that name is left to the
+    resolver (its type, and its place among the fields)."""
+    return {
+        name
+        for name, value in vars(cls).items()
+        if isinstance(value, StrawberryField) and value.base_resolver is not None
+    }
 
 
 def _is_auto(hint: Any) -> bool:
@@ -93,17 +104,22 @@ def object_type(
 
     def apply(cls: T) -> T:
         own = _own(cls)
+        resolved = _resolved(cls)
         annotations: dict[str, Any] = {}
         for field_name, field in model.model_fields.items():
             if field_name == "id" and issubclass(cls, relay.Node):
                 continue  # the node's own `id`, a global id
+            if field_name in resolved:
+                continue
             hint = own.pop(field_name, None)
             annotations[field_name] = (
                 graphql_hint(field.annotation) if hint is None or _is_auto(hint) else hint
             )
         cls.__annotations__ = annotations | own
         cls.__model__ = model  # type: ignore[attr-defined]
-        cls.__model_fields__ = tuple(model.model_fields)  # type: ignore[attr-defined]
+        cls.__model_fields__ = tuple(  # type: ignore[attr-defined]
+            name for name in model.model_fields if name not in resolved
+        )
         result = strawberry.type(cls, name=name, description=description)
         _TYPES[model] = typing.cast(type[FromModel], result)
         return described(model)(result)

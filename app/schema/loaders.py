@@ -16,7 +16,7 @@ from app.services import lookups
 from app.services.contributions import batches as contribution_batches
 from app.services.domains import service as domains
 from app.services.gatherings import batches as gathering_batches
-from app.services.memberships import service as memberships
+from app.services.memberships import batches as memberships
 from app.services.people import service as people
 
 if TYPE_CHECKING:

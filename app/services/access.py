@@ -118,6 +118,22 @@ class DomainAccess:
         return self.actor.can_read_all or self.is_active_member
 
     @property
+    def sees_every_membership(self) -> bool:
+        """Memberships in every status (invitations, requests, ended ones), not only the
+        active ones."""
+        return self.actor.can_read_all or self.is_convenor
+
+    def shows_membership(self, membership: Membership) -> bool:
+        """Among the members the caller may read: their own, the active ones, and any to
+        those who convene or manage the domain."""
+        return (
+            membership.person_id == self.actor.person_id
+            or self.can_manage
+            or self.is_convenor
+            or is_active(membership)
+        )
+
+    @property
     def can_manage(self) -> bool:
         return self.actor.can_write_all or (self.is_convenor and self.actor.has_scope("write"))
 
@@ -191,6 +207,26 @@ def visible_domains(actor: Actor, *, card: bool = False) -> ColumnElement[bool]:
 def member_readable_domain_ids(actor: Actor) -> Any:
     """SQL subquery: ids of domains whose members the caller may list."""
     return select(Membership.domain_id).where(my_memberships(actor), active_membership())
+
+
+def membership_visible(access: DomainAccess, membership: Membership) -> bool:
+    """Whether the caller may see this membership, `access` being theirs to its domain:
+    their own wherever they see the domain's card, someone else's where they may read the
+    domain and its members (and, unless they convene, only an active one)."""
+    if membership.person_id == access.actor.person_id:
+        mine = access.membership
+        return access.can_see_card and mine is not None and mine.id == membership.id
+    return (
+        access.can_read_content and access.can_read_members and access.shows_membership(membership)
+    )
+
+
+def visible_memberships_of(actor: Actor, person_id: uuid.UUID) -> list[ColumnElement[bool]]:
+    """SQL conditions on Membership: which of this person's memberships the caller may see:
+    all their own; someone else's only active ones, where the caller may list members."""
+    if actor.can_read_all or actor.member_id == person_id:
+        return []
+    return [active_membership(), col(Membership.domain_id).in_(member_readable_domain_ids(actor))]
 
 
 async def actor_memberships(

@@ -26,14 +26,13 @@ from app.models.domains import Domain
 from app.models.gatherings import FeedToken
 from app.models.memberships import Membership
 from app.models.people import ApiKey, Person
-from app.services.access import domain_accesses
+from app.services.access import domain_accesses, membership_visible
 from app.services.actors import Actor
 from app.services.contributions.batches import contributions_by_ids
 from app.services.contributions.curation import items_of
 from app.services.contributions.moderation import reads_moderation
 from app.services.gatherings.batches import readable_gatherings
 from app.services.gatherings.service import GatheringView, views_for
-from app.services.memberships.service import membership_visible
 from app.services.people.service import people_by_ids
 
 Ids = list[uuid.UUID]

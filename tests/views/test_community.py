@@ -12,7 +12,7 @@ from app.models.contributions import Contribution, EndorsementKind, ValueStoryCr
 from app.models.memberships import MembershipUpdate, Role
 from app.models.people import Person
 from app.services.contributions import curation, endorsements
-from app.services.memberships import service as memberships
+from app.services.memberships import lifecycle as memberships
 from tests.factories import actor_of, auth
 from tests.support import API
 from tests.views.support import World, hour_after_now

@@ -9,7 +9,7 @@ from app.json_body import JSONRoute
 from app.models.common import Page
 from app.models.memberships import MembershipPublic
 from app.models.people import PersonPrivate, PersonPublic, PersonUpdate
-from app.services.memberships import service as memberships
+from app.services.memberships import reads as memberships
 from app.services.people import accounts
 from app.services.people import service as people
 

@@ -4,53 +4,22 @@ from app.models.domains import DomainCreate, DomainUpdate
 from app.schema.context import Info
 from app.schema.descriptions import arguments, described
 from app.schema.domains.types import DomainType
-from app.schema.enums import (
-    JoinPolicy,
-    LifecycleStage,
-    Visibility,
-)
+from app.schema.enums import LifecycleStage, Visibility
+from app.schema.generate import input_type
 from app.schema.inputs import ExpectedVersion, create_data, input_data
 from app.schema.relay import Connection, connection, page_params
 from app.services.domains import service as domains
 from app.services.validation import parse
 
 
-@described(DomainCreate)
-@strawberry.input
+@input_type(DomainCreate, name="DomainCreateInput")
 class DomainCreateInput:
-    name: str
-    slug: str | None = strawberry.UNSET
-    purpose: str | None = strawberry.UNSET
-    description: str | None = strawberry.UNSET
-    goals: list[str] | None = strawberry.UNSET
-    boundaries: str | None = strawberry.UNSET
-    themes: list[str] | None = strawberry.UNSET
-    visibility: Visibility | None = strawberry.UNSET
-    join_policy: JoinPolicy | None = strawberry.UNSET
-    max_active_members: int | None = strawberry.UNSET
-    parent_slug: str | None = strawberry.UNSET
-    lifecycle_stage: LifecycleStage | None = strawberry.UNSET
-    timezone: str | None = strawberry.UNSET
-    code_of_conduct: str | None = strawberry.UNSET
+    pass
 
 
-@described(DomainUpdate)
-@strawberry.input
+@input_type(DomainUpdate, name="DomainUpdateInput")
 class DomainUpdateInput:
-    name: str | None = strawberry.UNSET
-    slug: str | None = strawberry.UNSET
-    purpose: str | None = strawberry.UNSET
-    description: str | None = strawberry.UNSET
-    goals: list[str] | None = strawberry.UNSET
-    boundaries: str | None = strawberry.UNSET
-    themes: list[str] | None = strawberry.UNSET
-    visibility: Visibility | None = strawberry.UNSET
-    join_policy: JoinPolicy | None = strawberry.UNSET
-    max_active_members: int | None = strawberry.UNSET
-    parent_slug: str | None = strawberry.UNSET
-    lifecycle_stage: LifecycleStage | None = strawberry.UNSET
-    timezone: str | None = strawberry.UNSET
-    code_of_conduct: str | None = strawberry.UNSET
+    pass
 
 
 @described()

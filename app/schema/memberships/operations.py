@@ -5,19 +5,17 @@ import strawberry
 from app.models.memberships import MembershipCreate, MembershipUpdate
 from app.schema.context import Info
 from app.schema.descriptions import arguments, described
-from app.schema.enums import MembershipStatus, Role
+from app.schema.enums import Role
+from app.schema.generate import input_type
 from app.schema.inputs import ExpectedVersion, input_data
 from app.schema.memberships.types import MembershipType
-from app.services.memberships import service as memberships
+from app.services.memberships import lifecycle, reads
 from app.services.validation import parse
 
 
-@described(MembershipUpdate)
-@strawberry.input
+@input_type(MembershipUpdate, name="MembershipUpdateInput")
 class MembershipUpdateInput:
-    status: MembershipStatus | None = strawberry.UNSET
-    roles: list[Role] | None = strawberry.UNSET
-    accept_code_of_conduct: bool = False
+    accept_code_of_conduct: bool = False  # GraphQL shows the default
 
 
 @described()
@@ -29,9 +27,7 @@ class MembershipQuery:
         self, info: Info, slug: str, person_id: uuid.UUID
     ) -> MembershipType | None:
         async with info.context.session() as session:
-            membership, _ = await memberships.get_membership(
-                session, info.context.actor, slug, person_id
-            )
+            membership, _ = await reads.get_membership(session, info.context.actor, slug, person_id)
         return MembershipType.from_model(membership)
 
 
@@ -45,7 +41,7 @@ class MembershipMutation:
     ) -> MembershipType | None:
         data = MembershipCreate(accept_code_of_conduct=accept_code_of_conduct)
         async with info.context.session() as session:
-            membership = await memberships.join_or_invite(session, info.context.actor, slug, data)
+            membership = await lifecycle.join_or_invite(session, info.context.actor, slug, data)
         return MembershipType.from_model(membership)
 
     @arguments(person_id="The person to invite.", roles="Their roles once they accept.")
@@ -59,7 +55,7 @@ class MembershipMutation:
     ) -> MembershipType | None:
         data = parse(MembershipCreate, {"person_id": person_id, "roles": roles})
         async with info.context.session() as session:
-            membership = await memberships.join_or_invite(session, info.context.actor, slug, data)
+            membership = await lifecycle.join_or_invite(session, info.context.actor, slug, data)
         return MembershipType.from_model(membership)
 
     @arguments(person_id="The member's id.")
@@ -76,7 +72,7 @@ class MembershipMutation:
     ) -> MembershipType | None:
         data = parse(MembershipUpdate, input_data(input))
         async with info.context.session() as session:
-            membership = await memberships.update_membership(
+            membership = await lifecycle.update_membership(
                 session, info.context.actor, slug, person_id, data, expected_version
             )
         return MembershipType.from_model(membership)
@@ -91,7 +87,7 @@ class MembershipMutation:
         expected_version: ExpectedVersion = None,
     ) -> MembershipType | None:
         async with info.context.session() as session:
-            membership = await memberships.end_membership(
+            membership = await lifecycle.end_membership(
                 session, info.context.actor, slug, person_id, expected_version
             )
         return MembershipType.from_model(membership)

@@ -1,59 +1,34 @@
-import uuid
-from datetime import datetime
+import inspect
 
 import strawberry
 
-from app.models.memberships import Membership, MembershipDetail, MembershipEventPublic
+from app.models.memberships import MembershipDetail, MembershipEventPublic, MembershipPublic
 from app.schema.context import Info
-from app.schema.descriptions import described
 from app.schema.domains.types import DomainType
-from app.schema.enums import MembershipEventKind, MembershipStatus, Role
+from app.schema.generate import FromModel, object_type
 from app.schema.people.types import PersonType
 from app.schema.relay import UuidNode
 
 
-@described(MembershipEventPublic)
-@strawberry.type(name="MembershipEvent")
-class MembershipEventType:
-    kind: MembershipEventKind
-    status: MembershipStatus
-    roles: list[Role]
-    actor_id: uuid.UUID | None
-    at: datetime
+@object_type(MembershipEventPublic, name="MembershipEvent")
+class MembershipEventType(FromModel):
+    pass
 
 
-@described(MembershipDetail)
-@strawberry.type(name="Membership")
-class MembershipType(UuidNode):
-    domain_id: uuid.UUID
-    person_id: uuid.UUID
-    status: MembershipStatus
-    roles: list[Role]
-    created_at: datetime
-    updated_at: datetime
-    joined_at: datetime | None
-    left_at: datetime | None
-    conduct_accepted_at: datetime | None
+# The type shows a membership with its history (MembershipDetail) but is built from the
+# membership alone (MembershipPublic): `history` is resolved when asked for.
+@object_type(
+    MembershipPublic,
+    name="Membership",
+    description=inspect.cleandoc(MembershipDetail.__doc__ or ""),
+)
+class MembershipType(UuidNode, FromModel):
+    domain_id: strawberry.auto
+    person_id: strawberry.auto
     version: int = strawberry.field(
         description="Grows with every change; pass it as `expectedVersion` to change "
         "this membership only if no one changed it since."
     )
-
-    @classmethod
-    def from_model(cls, m: Membership) -> "MembershipType":
-        return cls(
-            id=m.id,
-            domain_id=m.domain_id,
-            person_id=m.person_id,
-            status=MembershipStatus(m.status),
-            roles=[Role(role) for role in m.roles],
-            created_at=m.created_at,
-            updated_at=m.updated_at,
-            joined_at=m.joined_at,
-            left_at=m.left_at,
-            conduct_accepted_at=m.conduct_accepted_at,
-            version=m.version,
-        )
 
     @strawberry.field(description="The member.")
     async def person(self, info: Info) -> PersonType | None:
@@ -65,12 +40,7 @@ class MembershipType(UuidNode):
         domain = await info.context.loaders.domain.load(self.domain_id)
         return DomainType.from_model(domain) if domain else None
 
-    @strawberry.field
+    @strawberry.field(description=MembershipDetail.model_fields["history"].description)
     async def history(self, info: Info) -> list[MembershipEventType]:
         events = await info.context.loaders.membership_history.load(self.id)
-        return [
-            MembershipEventType(
-                kind=e.kind, status=e.status, roles=list(e.roles), actor_id=e.actor_id, at=e.at
-            )
-            for e in events
-        ]
+        return [MembershipEventType.from_model(e) for e in events]

@@ -15,13 +15,19 @@ from app.models.people import (
 from app.schema.context import Info
 from app.schema.descriptions import GATHERING_WINDOW, arguments, described
 from app.schema.generate import FromModel, object_type
+from app.schema.lazy import lazy_class
 from app.schema.relay import Connection, UuidNode, connection, page_params
 from app.services.actors import Actor
+from app.services.gatherings.service import to_public
 from app.services.people import service as people
 
 if TYPE_CHECKING:
     from app.schema.gatherings.types import GatheringType
     from app.schema.memberships.types import MembershipType
+
+# Their modules import this one: they are named lazily (see app.schema.lazy).
+MembershipRef = Annotated["MembershipType", strawberry.lazy("app.schema.memberships.types")]
+GatheringRef = Annotated["GatheringType", strawberry.lazy("app.schema.gatherings.types")]
 
 
 @object_type(
@@ -72,13 +78,11 @@ class PersonType(UuidNode, FromModel):
         after: str | None = None,
         last: int | None = None,
         before: str | None = None,
-    ) -> Connection[Annotated["MembershipType", strawberry.lazy("app.schema.memberships.types")]]:
-        from app.schema.memberships.types import MembershipType
-
+    ) -> Connection[MembershipRef]:
         page = await info.context.loaders.person_memberships.load(
             (self.id, page_params(first, after, last, before))
         )
-        return connection(page, MembershipType.from_model)
+        return connection(page, lazy_class(MembershipRef).from_model)
 
     @arguments(**GATHERING_WINDOW)
     @strawberry.field(
@@ -93,17 +97,12 @@ class PersonType(UuidNode, FromModel):
         after: str | None = None,
         last: int | None = None,
         before: str | None = None,
-    ) -> (
-        Connection[Annotated["GatheringType", strawberry.lazy("app.schema.gatherings.types")]]
-        | None
-    ):
-        from app.schema.gatherings.types import GatheringType
-        from app.services.gatherings.service import to_public
-
+    ) -> Connection[GatheringRef] | None:
         page = await info.context.loaders.person_gatherings.load(
             (self.id, page_params(first, after, last, before), from_, to)
         )
-        return connection(page, lambda v: GatheringType.from_public(to_public(v)))
+        gathering_type = lazy_class(GatheringRef)
+        return connection(page, lambda v: gathering_type.from_public(to_public(v)))
 
 
 # The private fields GraphQL shows, taken from `PersonPrivate`.

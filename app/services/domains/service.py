@@ -6,7 +6,7 @@ import uuid
 from collections.abc import Sequence
 from typing import Any
 
-from sqlalchemy import or_, text
+from sqlalchemy import inspect, or_, text
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
@@ -38,7 +38,7 @@ from app.services.access import (
 )
 from app.services.actors import Actor
 from app.services.changes import events
-from app.services.memberships.service import pending_invitations
+from app.services.memberships.batches import pending_invitations
 from app.services.pagination import Page, PageParams, paginate
 from app.services.validation import bounded, refuse_nulls
 from app.services.versions import Expected, check_version
@@ -238,6 +238,10 @@ async def list_domains(
     )
 
 
+# What an update may not set to null: what the table keeps non-null.
+_NOT_NULL = frozenset(c.key for c in inspect(Domain).columns if not c.nullable)
+
+
 async def update_domain(
     session: AsyncSession,
     actor: Actor,
@@ -251,9 +255,7 @@ async def update_domain(
     check_version(domain, expected_version, "domain")
     before = _dump(domain)
     changes = data.model_dump(exclude_unset=True)
-    required = {"name", "slug", "visibility", "join_policy", "lifecycle_stage", "timezone"}
-    texts = {"purpose", "description", "goals", "boundaries", "themes", "code_of_conduct"}
-    refuse_nulls(changes, required | texts)
+    refuse_nulls(changes, _NOT_NULL)
     if "parent_slug" in changes:
         parent_slug = changes.pop("parent_slug")
         domain.parent_id = (
