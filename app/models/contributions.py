@@ -696,6 +696,49 @@ class ModerationEventPublic(BaseModel):
     at: datetime = Field(description="When it was done.")
 
 
+class ContributionFilter(BaseModel):
+    """What a list of contributions is narrowed to; every condition given must hold."""
+
+    # Frozen, so hashable: GraphQL loaders batch the parents that ask for the same list.
+    # REST reads it from query parameters named by the aliases, and only by them (unknown
+    # parameters, `author_id` among them, are ignored).
+    model_config = ConfigDict(frozen=True)
+
+    kind: ContributionKind | None = Field(
+        default=None, description="Only contributions of this kind."
+    )
+    tag: Annotated[str, StringConstraints(max_length=64)] | None = Field(
+        default=None, description="Only those with this tag."
+    )
+    theme: Annotated[str, StringConstraints(max_length=80)] | None = Field(
+        default=None, description="Only those on this theme."
+    )
+    author_id: uuid.UUID | None = Field(
+        default=None, alias="author", description="Only those by this person."
+    )
+    gathering_id: uuid.UUID | None = Field(
+        default=None, alias="gathering", description="Only those from this gathering."
+    )
+    curated: bool | None = Field(
+        default=None, description="Only curated ones (true), or only the others (false)."
+    )
+    unanswered: bool = Field(
+        default=False, description="Only questions that no one but their asker has answered."
+    )
+    created_after: datetime | None = Field(
+        default=None, description="Only those created at or after this time."
+    )
+    created_before: datetime | None = Field(
+        default=None, description="Only those created before this time."
+    )
+    status: ContributionStatus | None = Field(
+        default=None, description="Only those with this status (default: published)."
+    )
+    q: Annotated[str, StringConstraints(max_length=500)] | None = Field(
+        default=None, description="Only those that match this full-text search."
+    )
+
+
 class SearchHit(BaseModel):
     """A contribution that matches a search."""
 

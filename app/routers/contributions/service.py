@@ -1,5 +1,4 @@
 import uuid
-from datetime import datetime
 from typing import Annotated
 
 from fastapi import APIRouter, Query, Request, Response, status
@@ -11,10 +10,9 @@ from app.models.common import Page
 from app.models.contributions import (
     AcceptInput,
     ContributionCreate,
-    ContributionKind,
+    ContributionFilter,
     ContributionPublic,
     ContributionSort,
-    ContributionStatus,
     ContributionUpdate,
     EndorsementInput,
     EndorsementKind,
@@ -70,36 +68,12 @@ async def list_contributions(
     session: SessionDep,
     actor: ActorDep,
     page: PageDep,
-    kind: ContributionKind | None = None,
-    tag: Annotated[str | None, Query(max_length=64)] = None,
-    theme: Annotated[str | None, Query(max_length=80)] = None,
-    author: uuid.UUID | None = None,
-    gathering: uuid.UUID | None = None,
-    curated: bool | None = None,
-    unanswered: Annotated[bool, Query(description="Questions still waiting")] = False,
-    created_after: datetime | None = None,
-    created_before: datetime | None = None,
-    status: ContributionStatus | None = None,
-    q: Annotated[str | None, Query(max_length=500, description="Full-text search")] = None,
+    narrow: Annotated[ContributionFilter, Query()],
     sort: ContributionSort = ContributionSort.newest,
 ) -> Page[ContributionPublic]:
     """The domain's contributions you may read (drafts only your own, hidden ones only for
     moderators), filtered, searched (`q`) and sorted, a page at a time."""
-    narrow = contributions.ContributionFilter(
-        kind=kind,
-        tag=tag,
-        theme=theme,
-        author_id=author,
-        gathering_id=gathering,
-        curated=curated,
-        unanswered=unanswered,
-        created_after=created_after,
-        created_before=created_before,
-        status=status,
-        q=q,
-        sort=sort,
-    )
-    result = await contributions.list_contributions(session, actor, slug, page, narrow)
+    result = await contributions.list_contributions(session, actor, slug, page, narrow, sort)
     return page_out(result, request, response, ContributionPublic.model_validate)
 
 

@@ -1,5 +1,4 @@
 import uuid
-from datetime import datetime
 
 import strawberry
 
@@ -9,6 +8,7 @@ from app.models.contributions import (
     CollectionItemInput,
     CollectionUpdate,
     ContributionCreate,
+    ContributionFilter,
     ContributionUpdate,
     EndorsementInput,
     ModerationInput,
@@ -31,7 +31,6 @@ from app.schema.contributions.types import (
 from app.schema.descriptions import arguments, described
 from app.schema.enums import (
     ContributionKind,
-    ContributionStatus,
     EndorsementKind,
     ReportStatus,
     ValueCycle,
@@ -41,47 +40,14 @@ from app.schema.inputs import ExpectedVersion, create_data, input_data
 from app.schema.relay import Connection, connection, page_params
 from app.services.contributions import curation, endorsements, moderation, search
 from app.services.contributions import service as contributions
-from app.services.contributions.service import ContributionFilter
 from app.services.validation import parse
 
 
-@described()
-@strawberry.input(
-    description="What a list of contributions is narrowed to; every condition given must hold."
-)
+@input_type(ContributionFilter, name="ContributionFilterInput", defaults=True)
 class ContributionFilterInput:
-    kind: ContributionKind | None = strawberry.field(
-        default=None, description="Only contributions of this kind."
-    )
-    tag: str | None = strawberry.field(default=None, description="Only those with this tag.")
-    theme: str | None = strawberry.field(default=None, description="Only those on this theme.")
-    author_id: uuid.UUID | None = strawberry.field(
-        default=None, description="Only those by this person."
-    )
-    gathering_id: uuid.UUID | None = strawberry.field(
-        default=None, description="Only those from this gathering."
-    )
-    curated: bool | None = strawberry.field(
-        default=None, description="Only curated ones (true), or only the others (false)."
-    )
-    unanswered: bool = strawberry.field(
-        default=False, description="Only questions that no one but their asker has answered."
-    )
-    created_after: datetime | None = strawberry.field(
-        default=None, description="Only those created at or after this time."
-    )
-    created_before: datetime | None = strawberry.field(
-        default=None, description="Only those created before this time."
-    )
-    status: ContributionStatus | None = strawberry.field(
-        default=None, description="Only those with this status (default: published)."
-    )
-    q: str | None = strawberry.field(
-        default=None, description="Only those that match this full-text search."
-    )
-
-    def to_filter(self, sort: str) -> ContributionFilter:
-        return ContributionFilter(**vars(self), sort=sort)  # type: ignore[arg-type]
+    def to_filter(self) -> ContributionFilter:
+        fields = ContributionFilter.model_fields
+        return parse(ContributionFilter, {fields[k].alias or k: v for k, v in vars(self).items()})
 
 
 @input_type(ContributionCreate, name="ContributionInput")

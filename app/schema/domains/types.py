@@ -4,6 +4,7 @@ from typing import TYPE_CHECKING, Annotated
 
 import strawberry
 
+from app.models.contributions import ContributionFilter
 from app.models.domains import Domain, DomainPublic
 from app.models.memberships import Invitation
 from app.schema.context import Info
@@ -192,11 +193,10 @@ class DomainType(UuidNode):
         before: str | None = None,
     ) -> Connection[ContributionRef] | None:
         from app.schema.contributions.types import ContributionType
-        from app.services.contributions.service import ContributionFilter
 
-        narrow = filter.to_filter(sort) if filter else ContributionFilter(sort=sort)
+        narrow = filter.to_filter() if filter else ContributionFilter()
         page = await info.context.loaders.domain_contributions.load(
-            (self.id, page_params(first, after, last, before), narrow)
+            (self.id, page_params(first, after, last, before), narrow, sort)
         )
         return connection(page, ContributionType.from_model)
 

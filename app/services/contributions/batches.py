@@ -10,7 +10,9 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 
 from app.models.contributions import (
     Contribution,
+    ContributionFilter,
     ContributionKind,
+    ContributionSort,
     ContributionStatus,
     Endorsement,
 )
@@ -18,7 +20,7 @@ from app.models.domains import Domain
 from app.services.access import DomainAccess, actor_memberships, visible_domains
 from app.services.actors import Actor
 from app.services.contributions.service import (
-    ContributionFilter,
+    filter_conditions,
     is_moderator,
     sort_keys,
     sort_values,
@@ -59,6 +61,7 @@ async def contributions_for_domains(
     domain_ids: list[uuid.UUID],
     params: PageParams,
     narrow: ContributionFilter,
+    sort: ContributionSort,
 ) -> dict[uuid.UUID, Page[Contribution]]:
     readable, moderated = await _moderated(session, actor, domain_ids)
     return await windowed_pages(
@@ -66,14 +69,14 @@ async def contributions_for_domains(
         select(Contribution).where(
             col(Contribution.domain_id).in_(readable),
             *_readable(actor, moderated),
-            *narrow.conditions(),
+            *filter_conditions(narrow),
         ),
         Contribution,
         col(Contribution.domain_id),
-        Keyset(sort_keys(narrow.sort), descending=True),
+        Keyset(sort_keys(sort), descending=True),
         params,
         domain_ids,
-        lambda c: sort_values(narrow.sort, c),
+        lambda c: sort_values(sort, c),
     )
 
 

@@ -6,8 +6,6 @@ contribute; authors edit their own (every edit keeps the previous version); conv
 and knowledge brokers archive any. Hidden content is seen by moderators only."""
 
 import uuid
-from dataclasses import dataclass
-from datetime import datetime
 from typing import Any
 
 from sqlalchemy import ColumnElement, and_, func, literal, or_, text, update
@@ -22,6 +20,7 @@ from app.models.contributions import (
     UNTITLED_KINDS,
     Contribution,
     ContributionCreate,
+    ContributionFilter,
     ContributionKind,
     ContributionRevision,
     ContributionSort,
@@ -422,55 +421,36 @@ def search_query(q: str) -> Any:
     return func.websearch_to_tsquery(literal("english").cast(REGCONFIG), func.cop_spelling(q))
 
 
-@dataclass(frozen=True)
-class ContributionFilter:
-    """What a list of contributions is narrowed to, and how it is sorted. Hashable, so
-    GraphQL loaders can batch the parents that ask for the same list."""
-
-    kind: ContributionKind | None = None
-    tag: str | None = None
-    theme: str | None = None
-    author_id: uuid.UUID | None = None
-    gathering_id: uuid.UUID | None = None
-    curated: bool | None = None
-    unanswered: bool = False
-    created_after: datetime | None = None
-    created_before: datetime | None = None
-    status: ContributionStatus | None = None
-    q: str | None = None
-    sort: ContributionSort = ContributionSort.newest
-
-    def conditions(self) -> list[Any]:
-        found: list[Any] = [
-            col(Contribution.status) == (self.status or ContributionStatus.published)
-        ]
-        if self.kind:
-            found.append(col(Contribution.kind) == self.kind)
-        if self.tag:
-            found.append(col(Contribution.tags).contains([self.tag.strip().lower()]))
-        if self.theme:
-            found.append(col(Contribution.themes).contains([self.theme]))
-        if self.author_id:
-            found.append(col(Contribution.author_id) == self.author_id)
-        if self.gathering_id:
-            found.append(col(Contribution.gathering_id) == self.gathering_id)
-        if self.curated is not None:
-            curated_at = col(Contribution.curated_at)
-            found.append(curated_at.is_not(None) if self.curated else curated_at.is_(None))
-        if self.unanswered:
-            found.append(
-                and_(
-                    col(Contribution.kind) == K.question,
-                    col(Contribution.first_answer_at).is_(None),
-                )
+def filter_conditions(narrow: ContributionFilter) -> list[Any]:
+    """SQL conditions for a filter; without a `status`, published contributions only."""
+    found: list[Any] = [col(Contribution.status) == (narrow.status or ContributionStatus.published)]
+    if narrow.kind:
+        found.append(col(Contribution.kind) == narrow.kind)
+    if narrow.tag:
+        found.append(col(Contribution.tags).contains([narrow.tag.strip().lower()]))
+    if narrow.theme:
+        found.append(col(Contribution.themes).contains([narrow.theme]))
+    if narrow.author_id:
+        found.append(col(Contribution.author_id) == narrow.author_id)
+    if narrow.gathering_id:
+        found.append(col(Contribution.gathering_id) == narrow.gathering_id)
+    if narrow.curated is not None:
+        curated_at = col(Contribution.curated_at)
+        found.append(curated_at.is_not(None) if narrow.curated else curated_at.is_(None))
+    if narrow.unanswered:
+        found.append(
+            and_(
+                col(Contribution.kind) == K.question,
+                col(Contribution.first_answer_at).is_(None),
             )
-        if self.created_after:
-            found.append(col(Contribution.created_at) >= self.created_after)
-        if self.created_before:
-            found.append(col(Contribution.created_at) < self.created_before)
-        if self.q and self.q.strip():
-            found.append(SEARCH_VECTOR.op("@@")(search_query(self.q)))
-        return found
+        )
+    if narrow.created_after:
+        found.append(col(Contribution.created_at) >= narrow.created_after)
+    if narrow.created_before:
+        found.append(col(Contribution.created_at) < narrow.created_before)
+    if narrow.q and narrow.q.strip():
+        found.append(SEARCH_VECTOR.op("@@")(search_query(narrow.q)))
+    return found
 
 
 async def list_contributions(
@@ -479,12 +459,13 @@ async def list_contributions(
     slug: str,
     params: PageParams,
     narrow: ContributionFilter = ContributionFilter(),
+    sort: ContributionSort = ContributionSort.newest,
 ) -> Page[Contribution]:
     access = await domain_access(session, actor, slug)
     stmt: Any = select(Contribution).where(
         col(Contribution.domain_id) == access.domain.id,
         *readable(actor, moderator=is_moderator(access)),
-        *narrow.conditions(),
+        *filter_conditions(narrow),
     )
     if params.updated_since is not None:
         stmt = stmt.where(col(Contribution.updated_at) >= params.updated_since)
@@ -499,10 +480,10 @@ async def list_contributions(
     return await paginate_keys(
         session,
         stmt,
-        sort_keys(narrow.sort),
+        sort_keys(sort),
         params,
         descending=True,
-        values_of=lambda c: sort_values(narrow.sort, c),
+        values_of=lambda c: sort_values(sort, c),
     )
 
 
