@@ -48,12 +48,12 @@ async def create_contribution(
     response: Response,
     session: SessionDep,
     actor: CurrentActor,
-) -> object:
+) -> ContributionPublic:
     """Adds a story, question, answer, reply, practice or other contribution to the domain
     (its active members). Answers and replies name their parent."""
     created = await contributions.create_contribution(session, actor, slug, data)
     locate(request, response, "get_contribution", contribution_id=created.id)
-    return with_etag(response, created)
+    return with_etag(response, ContributionPublic.model_validate(created))
 
 
 @router.get(
@@ -82,11 +82,10 @@ async def list_contributions(
 )
 async def get_contribution(
     contribution_id: uuid.UUID, response: Response, session: SessionDep, actor: ActorDep
-) -> object:
+) -> ContributionPublic:
     """One contribution, if you may read it (404 otherwise)."""
-    return with_etag(
-        response, await contributions.get_contribution(session, actor, contribution_id)
-    )
+    found = await contributions.get_contribution(session, actor, contribution_id)
+    return with_etag(response, ContributionPublic.model_validate(found))
 
 
 @router.patch(
@@ -101,12 +100,12 @@ async def update_contribution(
     session: SessionDep,
     actor: CurrentActor,
     if_match: IfMatchDep,
-) -> object:
+) -> ContributionPublic:
     """Changes your own contribution (convenors and knowledge brokers may edit any in their
     domain); the previous version is kept as a revision. `If-Match` guards against
     overwriting a concurrent edit."""
     found = await contributions.update_contribution(session, actor, contribution_id, data, if_match)
-    return with_etag(response, found)
+    return with_etag(response, ContributionPublic.model_validate(found))
 
 
 @router.delete(
@@ -120,11 +119,11 @@ async def archive_contribution(
     session: SessionDep,
     actor: CurrentActor,
     if_match: IfMatchDep,
-) -> object:
+) -> ContributionPublic:
     """Archives a contribution: it stays readable but can no longer change. Nothing is
     deleted."""
     found = await contributions.archive_contribution(session, actor, contribution_id, if_match)
-    return with_etag(response, found)
+    return with_etag(response, ContributionPublic.model_validate(found))
 
 
 @router.get(
@@ -151,9 +150,10 @@ async def get_thread(
 )
 async def list_revisions(
     contribution_id: uuid.UUID, session: SessionDep, actor: ActorDep
-) -> object:
+) -> list[RevisionPublic]:
     """The versions a contribution had before each edit, oldest first."""
-    return await contributions.list_revisions(session, actor, contribution_id)
+    rows = await contributions.list_revisions(session, actor, contribution_id)
+    return [RevisionPublic.model_validate(r) for r in rows]
 
 
 @router.post(
@@ -167,11 +167,11 @@ async def accept_answer(
     response: Response,
     session: SessionDep,
     actor: CurrentActor,
-) -> object:
+) -> ContributionPublic:
     """Marks one published answer to this question as accepted (the asker or a convenor);
     accepting another replaces it."""
     found = await contributions.accept_answer(session, actor, contribution_id, data.answer_id)
-    return with_etag(response, found)
+    return with_etag(response, ContributionPublic.model_validate(found))
 
 
 @router.post(
@@ -195,7 +195,7 @@ async def endorse(
     response: Response,
     session: SessionDep,
     actor: CurrentActor,
-) -> object:
+) -> EndorsementPublic:
     """Records that the contribution helped you (`helpful`) or that you applied it in your
     practice (`applied`). 201 for a new endorsement, 200 with the existing one if you had
     already endorsed it that way."""
@@ -210,7 +210,7 @@ async def endorse(
             contribution_id=contribution_id,
             kind=endorsement.kind,
         )
-    return endorsement
+    return EndorsementPublic.model_validate(endorsement)
 
 
 @router.get(
@@ -220,9 +220,10 @@ async def endorse(
 )
 async def list_endorsements(
     contribution_id: uuid.UUID, session: SessionDep, actor: ActorDep
-) -> object:
+) -> list[EndorsementPublic]:
     """Every endorsement of a contribution you may read, with who gave it and how."""
-    return await endorsements.list_endorsements(session, actor, contribution_id)
+    rows = await endorsements.list_endorsements(session, actor, contribution_id)
+    return [EndorsementPublic.model_validate(e) for e in rows]
 
 
 @router.delete(
@@ -245,10 +246,11 @@ async def withdraw_endorsement(
 )
 async def create_value_story(
     slug: SlugPath, data: ValueStoryCreate, session: SessionDep, actor: CurrentActor
-) -> object:
+) -> ValueStoryPublic:
     """Records how the community created value (immediate, potential, applied, realised,
     reframing), linked to the contributions behind it (active members)."""
-    return await endorsements.create_value_story(session, actor, slug, data)
+    story = await endorsements.create_value_story(session, actor, slug, data)
+    return ValueStoryPublic.model_validate(story)
 
 
 @router.get(
