@@ -354,6 +354,11 @@ ThemeList = Annotated[
     Field(max_length=20),
 ]
 Reason = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=5000)]
+Tags = Annotated[TagList, Field(max_length=20)]
+CollectionTitle = Annotated[
+    str, StringConstraints(strip_whitespace=True, min_length=1, max_length=200)
+]
+Description = Annotated[str, StringConstraints(max_length=10_000)]
 # http(s) only, and no longer than the column holds.
 Url = Annotated[AnyHttpUrl, UrlConstraints(max_length=2000)]
 
@@ -386,7 +391,7 @@ class ContributionCreate(Input):
     url: Url | None = Field(
         default=None, description="A link (http or https); required for resources."
     )
-    tags: Annotated[TagList, Field(max_length=20)] = Field(
+    tags: Tags = Field(
         default=[], description="Free tags: at most 20, stored lowercase, each once."
     )
     themes: ThemeList = Field(
@@ -415,7 +420,7 @@ class ContributionUpdate(Input):
     title: Title | None = None
     body: Body | None = None
     url: Url | None = None
-    tags: Annotated[TagList, Field(max_length=20)] | None = None
+    tags: Tags | None = None
     themes: ThemeList | None = None
     status: ContributionStatus | None = Field(
         default=None, description="Publish a draft (`published`), or archive it."
@@ -577,23 +582,16 @@ class ValueStoryPublic(BaseModel):
 class CollectionCreate(Input):
     """A new collection: contributions put together by a curator, in order."""
 
-    title: Annotated[
-        str, StringConstraints(strip_whitespace=True, min_length=1, max_length=200)
-    ] = Field(description="The collection's title.")
-    description: Annotated[str, StringConstraints(max_length=10_000)] = Field(
-        default="", description="What the collection is for."
-    )
+    title: CollectionTitle = Field(description="The collection's title.")
+    description: Description = Field(default="", description="What the collection is for.")
 
 
 @descriptions_from(CollectionCreate)
 class CollectionUpdate(Input):
     """Changes to a collection: only the fields sent are changed."""
 
-    title: (
-        Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=200)]
-        | None
-    ) = None
-    description: Annotated[str, StringConstraints(max_length=10_000)] | None = None
+    title: CollectionTitle | None = None
+    description: Description | None = None
 
 
 class CollectionItemInput(Input):
