@@ -2,9 +2,7 @@
 nested query, however many domains or questions are asked about."""
 
 import uuid
-from typing import Any
 
-from sqlalchemy import or_
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
@@ -16,12 +14,10 @@ from app.models.contributions import (
     ContributionStatus,
     Endorsement,
 )
-from app.models.domains import Domain
-from app.services.access import DomainAccess, actor_memberships, visible_domains
+from app.services.access import domain_accesses, is_moderator, readable_contributions
 from app.services.actors import Actor
 from app.services.contributions.service import (
     filter_conditions,
-    is_moderator,
     sort_keys,
     sort_values,
 )
@@ -31,28 +27,13 @@ from app.services.pagination import Keyset, Page, PageParams, windowed_pages
 async def _moderated(
     session: AsyncSession, actor: Actor, domain_ids: list[uuid.UUID]
 ) -> tuple[list[uuid.UUID], set[uuid.UUID]]:
-    """Of these domains: those the caller may read, and those they moderate."""
-    domains = list(
-        await session.exec(
-            select(Domain).where(col(Domain.id).in_(domain_ids), visible_domains(actor))
-        )
-    )
-    mine = await actor_memberships(session, actor, [d.id for d in domains])
-    accesses = [DomainAccess(actor, d, mine.get(d.id)) for d in domains]
-    readable = [a.domain.id for a in accesses if a.can_read_content]
-    return readable, {a.domain.id for a in accesses if a.can_read_content and is_moderator(a)}
-
-
-def _readable(actor: Actor, moderated: set[uuid.UUID]) -> list[Any]:
-    """The same rule as contributions.readable, per domain: drafts for their author,
-    hidden content for the domain's moderators."""
-    return [
-        or_(
-            col(Contribution.status) != ContributionStatus.draft,
-            col(Contribution.author_id) == actor.person_id,
-        ),
-        or_(col(Contribution.hidden_at).is_(None), col(Contribution.domain_id).in_(moderated)),
+    """Of these domains: those whose content the caller reads, and those they moderate."""
+    accesses = [
+        a
+        for a in (await domain_accesses(session, actor, domain_ids)).values()
+        if a.can_read_content
     ]
+    return [a.domain.id for a in accesses], {a.domain.id for a in accesses if is_moderator(a)}
 
 
 async def contributions_for_domains(
@@ -68,7 +49,7 @@ async def contributions_for_domains(
         session,
         select(Contribution).where(
             col(Contribution.domain_id).in_(readable),
-            *_readable(actor, moderated),
+            *readable_contributions(actor, moderated),
             *filter_conditions(narrow),
         ),
         Contribution,
@@ -103,7 +84,7 @@ async def children_for(
             col(Contribution.kind) == kind,
             col(Contribution.status) == ContributionStatus.published,
             col(Contribution.domain_id).in_(readable),
-            *_readable(actor, moderated),
+            *readable_contributions(actor, moderated),
         )
         .order_by(col(Contribution.created_at), col(Contribution.id))
     ):
@@ -142,7 +123,7 @@ async def contributions_by_ids(
         select(Contribution).where(
             col(Contribution.id).in_(ids),
             col(Contribution.domain_id).in_(readable),
-            *_readable(actor, moderated),
+            *readable_contributions(actor, moderated),
         )
     )
     return {c.id: c for c in rows}

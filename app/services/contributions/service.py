@@ -8,7 +8,7 @@ and knowledge brokers archive any. Hidden content is seen by moderators only."""
 import uuid
 from typing import Any
 
-from sqlalchemy import ColumnElement, and_, func, literal, or_, text, update
+from sqlalchemy import and_, func, literal, text, update
 from sqlalchemy.dialects.postgresql import REGCONFIG
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
@@ -31,8 +31,16 @@ from app.models.contributions import (
 )
 from app.models.domains import Domain
 from app.models.gatherings import Gathering
-from app.models.memberships import Role
-from app.services.access import DomainAccess, active_member_ids, domain_access, visible_domains
+from app.services.access import (
+    DomainAccess,
+    active_member_ids,
+    domain_access,
+    is_curator,
+    is_moderator,
+    may_read_contribution,
+    readable_contributions,
+    visible_domains,
+)
 from app.services.actors import Actor
 from app.services.contributions.events import contribution_changed, dump
 from app.services.pagination import Page, PageParams, SortKey, paginate_keys
@@ -41,29 +49,6 @@ from app.services.validation import refuse_nulls
 from app.services.versions import Expected, check_version
 
 K = ContributionKind
-
-
-def is_moderator(access: DomainAccess) -> bool:
-    return access.can_manage
-
-
-def is_curator(access: DomainAccess) -> bool:
-    return access.can_manage or (
-        access.has_role(Role.knowledge_broker) and access.actor.has_scope("write")
-    )
-
-
-def readable(actor: Actor, *, moderator: bool) -> list[ColumnElement[bool]]:
-    """SQL conditions: drafts only for their author, hidden content only for moderators."""
-    conditions: list[ColumnElement[bool]] = [
-        or_(
-            col(Contribution.status) != ContributionStatus.draft,
-            col(Contribution.author_id) == actor.person_id,
-        )
-    ]
-    if not moderator:
-        conditions.append(col(Contribution.hidden_at).is_(None))
-    return conditions
 
 
 async def domain_of(session: AsyncSession, actor: Actor, domain_id: uuid.UUID) -> DomainAccess:
@@ -76,16 +61,6 @@ async def domain_of(session: AsyncSession, actor: Actor, domain_id: uuid.UUID) -
         raise NotFound("No such contribution.") from exc
 
 
-def visible_to(contribution: Contribution, access: DomainAccess) -> bool:
-    """Drafts are their author's alone; hidden content is for moderators."""
-    if contribution.hidden_at is not None and not is_moderator(access):
-        return False
-    return (
-        contribution.status != ContributionStatus.draft
-        or contribution.author_id == access.actor.person_id
-    )
-
-
 async def load_contribution(
     session: AsyncSession, actor: Actor, contribution_id: uuid.UUID, *, lock: bool = False
 ) -> tuple[Contribution, DomainAccess]:
@@ -96,7 +71,7 @@ async def load_contribution(
     if contribution is None:
         raise NotFound("No such contribution.")
     access = await domain_of(session, actor, contribution.domain_id)
-    if not visible_to(contribution, access):
+    if not may_read_contribution(contribution, access):
         raise NotFound("No such contribution.")
     return contribution, access
 
@@ -145,7 +120,11 @@ async def _check_shape(
     if data.parent_id is None:
         return None
     parent = await session.get(Contribution, data.parent_id, with_for_update=True)
-    if parent is None or parent.domain_id != access.domain.id or not visible_to(parent, access):
+    if (
+        parent is None
+        or parent.domain_id != access.domain.id
+        or not may_read_contribution(parent, access)
+    ):
         raise invalid_field("parent_id", "no such contribution in this domain", "not_found")
     if data.kind == K.answer and parent.kind != K.question:
         raise invalid_field("parent_id", "answers answer questions only", "not_a_question")
@@ -388,7 +367,7 @@ async def thread(
         for c in await session.exec(
             select(Contribution).where(
                 col(Contribution.id).in_([i for i, _ in order]),
-                *readable(actor, moderator=is_moderator(access)),
+                *readable_contributions(actor, is_moderator(access)),
             )
         )
     }
@@ -464,7 +443,7 @@ async def list_contributions(
     access = await domain_access(session, actor, slug)
     stmt: Any = select(Contribution).where(
         col(Contribution.domain_id) == access.domain.id,
-        *readable(actor, moderator=is_moderator(access)),
+        *readable_contributions(actor, is_moderator(access)),
         *filter_conditions(narrow),
     )
     if params.updated_since is not None:
