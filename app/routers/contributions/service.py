@@ -24,7 +24,7 @@ from app.models.contributions import (
 )
 from app.openapi import CREATED
 from app.routers.domains import SlugPath
-from app.services.contributions import endorsements
+from app.services.contributions import endorsements, listing
 from app.services.contributions import service as contributions
 
 router = APIRouter(prefix="/api/v1", tags=["contributions"], route_class=JSONRoute)
@@ -73,7 +73,7 @@ async def list_contributions(
 ) -> Page[ContributionPublic]:
     """The domain's contributions you may read (drafts only your own, hidden ones only for
     moderators), filtered, searched (`q`) and sorted, a page at a time."""
-    result = await contributions.list_contributions(session, actor, slug, page, narrow, sort)
+    result = await listing.list_contributions(session, actor, slug, page, narrow, sort)
     return page_out(result, request, response, ContributionPublic.model_validate)
 
 
@@ -136,7 +136,7 @@ async def get_thread(
 ) -> list[ThreadItem]:
     """The contribution and everything below it (answers, replies), depth first, each with
     its depth; what you may not read is left out."""
-    rows = await contributions.thread(session, actor, contribution_id)
+    rows = await listing.thread(session, actor, contribution_id)
     return [
         ThreadItem(**ContributionPublic.model_validate(c).model_dump(), depth=depth)
         for c, depth in rows
@@ -288,5 +288,5 @@ async def person_appreciations(
 ) -> Page[ContributionPublic]:
     """Appreciations (contributions of kind `appreciation`) that name this person, from the
     domains you may read."""
-    result = await contributions.appreciations_for(session, actor, person_id, page)
+    result = await listing.appreciations_for(session, actor, person_id, page)
     return page_out(result, request, response, ContributionPublic.model_validate)

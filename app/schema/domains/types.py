@@ -28,7 +28,7 @@ from app.schema.enums import (
 from app.schema.relay import Connection, UuidNode, connection, page_params
 
 if TYPE_CHECKING:
-    from app.schema.contributions.operations import ContributionFilterInput
+    from app.schema.contributions.inputs import ContributionFilterInput
     from app.schema.contributions.types import ContributionType
     from app.schema.gatherings.types import GatheringType
     from app.schema.memberships.types import MembershipType
@@ -42,9 +42,7 @@ if TYPE_CHECKING:
 GatheringRef = Annotated["GatheringType", strawberry.lazy("app.schema.gatherings.types")]
 ContributionRef = Annotated["ContributionType", strawberry.lazy("app.schema.contributions.types")]
 
-FilterRef = Annotated[
-    "ContributionFilterInput", strawberry.lazy("app.schema.contributions.operations")
-]
+FilterRef = Annotated["ContributionFilterInput", strawberry.lazy("app.schema.contributions.inputs")]
 MembershipRef = Annotated["MembershipType", strawberry.lazy("app.schema.memberships.types")]
 
 
@@ -183,7 +181,7 @@ class DomainType(UuidNode):
         self,
         info: Info,
         filter: Annotated[
-            "ContributionFilterInput", strawberry.lazy("app.schema.contributions.operations")
+            "ContributionFilterInput", strawberry.lazy("app.schema.contributions.inputs")
         ]
         | None = None,
         sort: ContributionSort = ContributionSort.newest,

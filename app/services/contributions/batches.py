@@ -16,11 +16,7 @@ from app.models.contributions import (
 )
 from app.services.access import domain_accesses, is_moderator, readable_contributions
 from app.services.actors import Actor
-from app.services.contributions.service import (
-    filter_conditions,
-    sort_keys,
-    sort_values,
-)
+from app.services.contributions.listing import filter_conditions, sort_keys, sort_values
 from app.services.pagination import Keyset, Page, PageParams, windowed_pages
 
 
