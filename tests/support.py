@@ -2,10 +2,11 @@
 (data without errors, error codes), committed rows and statement counts. Builders of test
 data live in tests/factories.py; area support modules hold only what is their own."""
 
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Awaitable
 from contextlib import asynccontextmanager
 from typing import Any
 
+import pytest
 from httpx import ASGITransport, AsyncClient, Response
 from sqlalchemy import func, text
 from sqlalchemy.ext.asyncio import AsyncEngine
@@ -159,3 +160,17 @@ async def gql_statements(
     counter.reset()
     gql_ok(await gql(client, query, variables, as_=as_))
     return counter.count
+
+
+# --- services ------------------------------------------------------------------------------
+
+
+async def refused(session: AsyncSession, error: type[Exception], call: Awaitable[Any]) -> Any:
+    """Await a service call that must fail with `error`, and return the error; roll back
+    what it left in the session and reload what was loaded, so the test can go on."""
+    with pytest.raises(error) as caught:
+        await call
+    await session.rollback()
+    for loaded in list(session.identity_map.values()):
+        await session.refresh(loaded)
+    return caught.value
