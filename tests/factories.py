@@ -10,10 +10,12 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 
 from app.config import Settings
 from app.models.base import utcnow
+from app.models.contributions import UNTITLED_KINDS, Contribution, ContributionCreate
 from app.models.domains import Domain, DomainCreate
 from app.models.memberships import Membership, MembershipCreate, MembershipEvent, Role
 from app.models.people import ApiKey, ApiKeyCreate, Person
 from app.services.actors import Actor
+from app.services.contributions import service as contributions
 from app.services.domains import service as domains
 from app.services.memberships import lifecycle
 from app.services.people import api_keys
@@ -125,3 +127,17 @@ async def gql(
 
 def new_id() -> str:
     return str(uuid.uuid4())
+
+
+async def make_contribution(
+    session: AsyncSession, author: Person | Actor, domain: Domain, **fields: Any
+) -> Contribution:
+    """A contribution through the service: a published story with a title unless told
+    otherwise (answers and replies get no title)."""
+    actor = author if isinstance(author, Actor) else actor_of(author)
+    fields.setdefault("kind", "story")
+    if fields["kind"] not in UNTITLED_KINDS:
+        fields.setdefault("title", "A title")
+    return await contributions.create_contribution(
+        session, actor, domain.slug, ContributionCreate(**fields)
+    )

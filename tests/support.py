@@ -187,3 +187,6 @@ async def gql_statements(
     counter.reset()
     gql_ok(await gql(client, query, variables, as_=as_))
     return counter.count
+
+
+# --- services ------------------------------------------------------------------------------

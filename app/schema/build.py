@@ -18,6 +18,8 @@ from strawberry.types import ExecutionContext
 from strawberry.types.base import get_object_definition
 
 from app.config import Settings
+from app.schema.contributions.curation import CurationMutation, CurationQuery
+from app.schema.contributions.moderation import ModerationMutation, ModerationQuery
 from app.schema.contributions.operations import ContributionMutation, ContributionQuery
 from app.schema.cost import QueryCost
 from app.schema.domains.operations import DomainMutation, DomainQuery
@@ -37,12 +39,22 @@ Query = merge_types(
         MembershipQuery,
         GatheringQuery,
         ContributionQuery,
+        CurationQuery,
+        ModerationQuery,
         ViewQuery,
     ),
 )
 Mutation = merge_types(
     "Mutation",
-    (PeopleMutation, DomainMutation, MembershipMutation, GatheringMutation, ContributionMutation),
+    (
+        PeopleMutation,
+        DomainMutation,
+        MembershipMutation,
+        GatheringMutation,
+        ContributionMutation,
+        CurationMutation,
+        ModerationMutation,
+    ),
 )
 get_object_definition(Query, strict=True).description = "What you may read."
 get_object_definition(

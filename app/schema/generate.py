@@ -128,12 +128,13 @@ def object_type(
 
 
 def input_type(
-    model: type[BaseModel], *, name: str, description: str | None = None
+    model: type[BaseModel], *, name: str, description: str | None = None, defaults: bool = False
 ) -> Callable[[T], T]:
     """Class decorator in place of `@strawberry.input` for an input that mirrors `model`:
     the fields the model requires are required; the others may be left out (UNSET), so
     that `create_data` and `input_data` pass on only what the client sent and the model
-    applies its own defaults."""
+    applies its own defaults. With `defaults`, the others show the model's defaults
+    instead (for a filter, where a condition left out and its default mean the same)."""
 
     def apply(cls: T) -> T:
         own = _own(cls)
@@ -144,7 +145,9 @@ def input_type(
                 annotations[field_name] = hint
                 continue
             annotations[field_name] = graphql_hint(field.annotation)
-            if not field.is_required():
+            if defaults and not field.is_required():
+                setattr(cls, field_name, field.get_default(call_default_factory=True))
+            elif not field.is_required():
                 annotations[field_name] = annotations[field_name] | None
                 setattr(cls, field_name, UNSET)
         cls.__annotations__ = annotations | own

@@ -54,7 +54,7 @@ class Loaders:
         self.person_gatherings = DataLoader[tuple[Any, ...], Any](self._person_gatherings)
         self.gathering_rsvps = DataLoader[uuid.UUID, Any](self._gathering_rsvps)
         self.gathering_attendance = DataLoader[uuid.UUID, Any](self._gathering_attendance)
-        # keys: (domain_id, PageParams, ContributionFilter)
+        # keys: (domain_id, PageParams, ContributionFilter, ContributionSort)
         self.domain_contributions = DataLoader[tuple[Any, ...], Any](self._domain_contributions)
         # keys: (parent_id, kind)
         self.contribution_children = DataLoader[tuple[Any, ...], Any](self._children)

@@ -13,6 +13,7 @@ The caller's memberships are those of `actor.member_id`: none before their email
 verified."""
 
 import uuid
+from collections.abc import Collection
 from dataclasses import dataclass
 from typing import Any
 
@@ -22,6 +23,7 @@ from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from app.errors import Conflict, Forbidden, NotFound, shown
+from app.models.contributions import Contribution, ContributionStatus
 from app.models.domains import Domain, Visibility
 from app.models.memberships import Membership, MembershipStatus, Role
 from app.models.people import Person
@@ -296,3 +298,55 @@ def visible_people(actor: Actor) -> ColumnElement[bool]:
         ),
     )
     return or_(col(Person.id) == actor.person_id, shares_domain)
+
+
+def is_moderator(access: DomainAccess) -> bool:
+    """Moderator of the domain: hides and restores contributions, reads hidden ones and
+    settles reports."""
+    return access.can_manage
+
+
+def reads_moderation(access: DomainAccess) -> bool:
+    """Who sees a domain's reports and moderation log: its moderators, and callers who
+    read the whole platform."""
+    return is_moderator(access) or access.actor.can_read_all
+
+
+def is_curator(access: DomainAccess) -> bool:
+    """Curator of the domain: marks contributions as curated, keeps its collections and
+    archives any contribution (its managers, and knowledge brokers who may write)."""
+    return access.can_manage or (
+        access.has_role(Role.knowledge_broker) and access.actor.has_scope("write")
+    )
+
+
+def may_read_contribution(contribution: Contribution, access: DomainAccess) -> bool:
+    """In a domain whose content the caller reads: a draft is its author's alone (not even
+    convenors read it), and hidden content is for moderators."""
+    if contribution.hidden_at is not None and not is_moderator(access):
+        return False
+    return (
+        contribution.status != ContributionStatus.draft
+        or contribution.author_id == access.actor.person_id
+    )
+
+
+def readable_contributions(
+    actor: Actor, moderated: bool | Collection[uuid.UUID]
+) -> list[ColumnElement[bool]]:
+    """`may_read_contribution` as SQL conditions, for a caller who moderates the domains
+    in question (True), none of them (False), or these ones."""
+    conditions: list[ColumnElement[bool]] = [
+        or_(
+            col(Contribution.status) != ContributionStatus.draft,
+            col(Contribution.author_id) == actor.person_id,
+        )
+    ]
+    if moderated is True:
+        return conditions
+    shown_to_all = col(Contribution.hidden_at).is_(None)
+    if moderated is False:
+        conditions.append(shown_to_all)
+    else:
+        conditions.append(or_(shown_to_all, col(Contribution.domain_id).in_(moderated)))
+    return conditions

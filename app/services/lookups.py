@@ -26,11 +26,10 @@ from app.models.domains import Domain
 from app.models.gatherings import FeedToken
 from app.models.memberships import Membership
 from app.models.people import ApiKey, Person
-from app.services.access import domain_accesses, membership_visible
+from app.services.access import domain_accesses, is_moderator, membership_visible, reads_moderation
 from app.services.actors import Actor
 from app.services.contributions.batches import contributions_by_ids
 from app.services.contributions.curation import items_of
-from app.services.contributions.moderation import reads_moderation
 from app.services.gatherings.batches import readable_gatherings
 from app.services.gatherings.service import GatheringView, views_for
 from app.services.people.service import people_by_ids
@@ -114,7 +113,7 @@ async def collections(
     shown = [c for c in found if c.domain_id in accesses and accesses[c.domain_id].can_read_content]
     by_depth: dict[bool, list[uuid.UUID]] = defaultdict(list)
     for c in shown:
-        by_depth[accesses[c.domain_id].can_manage].append(c.id)
+        by_depth[is_moderator(accesses[c.domain_id])].append(c.id)
     items: dict[uuid.UUID, list[CollectionItem]] = {}
     for moderator, collection_ids in by_depth.items():
         items.update(await items_of(session, collection_ids, moderator=moderator))

@@ -10,6 +10,7 @@ from app.models.domains import Domain
 from app.models.people import Person
 from app.services.contributions import service as contributions
 from tests.factories import actor_of, add_member, auth, gql, make_domain, make_person
+from tests.routers.contributions_support import community, contribute, listed
 from tests.support import count, error_codes, gql_ok, gql_statements
 
 NESTED = """query($slug: String!) { domain(slug: $slug) {
@@ -103,3 +104,38 @@ async def test_contribute_search_and_parity(client: AsyncClient, session: AsyncS
     assert error_codes(missing) == ["BAD_USER_INPUT"]
     assert missing["errors"][0]["extensions"]["fieldErrors"][0]["field"] == "title"
     assert await count(session, Contribution) == 1
+
+
+FILTERED = """query($slug: String!, $filter: ContributionFilterInput) { domain(slug: $slug) {
+  contributions(first: 100, filter: $filter) { edges { node { uuid } } } } }"""
+
+
+async def test_the_filter_reads_the_same_over_graphql_as_over_rest(
+    client: AsyncClient, session: AsyncSession
+) -> None:
+    c = await community(session)
+    story = await contribute(client, c.domain, c.alice, tags=["Handover"], themes=["pain"])
+    question = await contribute(client, c.domain, c.bob, kind="question", title="Waiting?")
+    cases: list[tuple[dict[str, Any], dict[str, Any]]] = [
+        ({}, {}),
+        ({"author": str(c.bob.id)}, {"authorId": str(c.bob.id)}),
+        ({"tag": "HANDOVER "}, {"tag": "HANDOVER "}),
+        ({"unanswered": "true"}, {"unanswered": True}),
+        ({"kind": "story", "theme": "pain"}, {"kind": "story", "theme": "pain"}),
+    ]
+    for rest, graphql in cases:
+        body = await gql(client, FILTERED, {"slug": c.domain.slug, "filter": graphql}, as_=c.bob)
+        edges = gql_ok(body)["domain"]["contributions"]["edges"]
+        assert {e["node"]["uuid"] for e in edges} == set(
+            await listed(client, c.domain, c.bob, **rest)
+        ), rest
+    assert set(await listed(client, c.domain, c.bob, author=str(c.bob.id))) == {question["id"]}
+    # Only the documented names filter: the field name of `author` is an unknown parameter.
+    assert set(await listed(client, c.domain, c.bob, author_id=str(c.bob.id))) == {
+        story["id"],
+        question["id"],
+    }
+    too_long = await gql(
+        client, FILTERED, {"slug": c.domain.slug, "filter": {"tag": "x" * 65}}, as_=c.bob
+    )
+    assert error_codes(too_long) == ["BAD_USER_INPUT"]

@@ -33,11 +33,11 @@ async def curate(
     session: SessionDep,
     actor: CurrentActor,
     if_match: IfMatchDep,
-) -> object:
+) -> ContributionPublic:
     """Marks a published contribution as curated: a practice worth keeping (knowledge
     brokers and convenors of its domain)."""
     found = await curation.set_curated(session, actor, contribution_id, True, if_match)
-    return with_etag(response, found)
+    return with_etag(response, ContributionPublic.model_validate(found))
 
 
 @router.delete(
@@ -52,10 +52,10 @@ async def uncurate(
     session: SessionDep,
     actor: CurrentActor,
     if_match: IfMatchDep,
-) -> object:
+) -> ContributionPublic:
     """Removes the curated mark (knowledge brokers and convenors of its domain)."""
     found = await curation.set_curated(session, actor, contribution_id, False, if_match)
-    return with_etag(response, found)
+    return with_etag(response, ContributionPublic.model_validate(found))
 
 
 @router.post(

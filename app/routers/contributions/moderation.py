@@ -30,9 +30,11 @@ router = APIRouter(prefix="/api/v1", tags=["moderation"], route_class=JSONRoute)
 )
 async def report(
     contribution_id: uuid.UUID, data: ReportCreate, session: SessionDep, actor: CurrentActor
-) -> object:
+) -> ReportPublic:
     """Reports a contribution to the domain's convenors, with a reason (active members)."""
-    return await moderation.report(session, actor, contribution_id, data)
+    return ReportPublic.model_validate(
+        await moderation.report(session, actor, contribution_id, data)
+    )
 
 
 @router.get(
@@ -59,9 +61,10 @@ async def list_reports(
 )
 async def resolve_report(
     report_id: uuid.UUID, data: ReportResolve, session: SessionDep, actor: CurrentActor
-) -> object:
+) -> ReportPublic:
     """Closes a report as resolved or dismissed, with a note (convenors)."""
-    return await moderation.resolve_report(session, actor, report_id, data)
+    found = await moderation.resolve_report(session, actor, report_id, data)
+    return ReportPublic.model_validate(found)
 
 
 @router.post(
@@ -76,12 +79,12 @@ async def hide(
     session: SessionDep,
     actor: CurrentActor,
     data: ModerationInput | None = None,
-) -> object:
+) -> ContributionPublic:
     """Hides a contribution from members, with an optional reason (convenors). It is kept,
     and moderators still see it."""
     reason = data.reason if data else ""
     found = await moderation.set_hidden(session, actor, contribution_id, True, reason)
-    return with_etag(response, found)
+    return with_etag(response, ContributionPublic.model_validate(found))
 
 
 @router.post(
@@ -96,11 +99,11 @@ async def restore(
     session: SessionDep,
     actor: CurrentActor,
     data: ModerationInput | None = None,
-) -> object:
+) -> ContributionPublic:
     """Shows a hidden contribution again (convenors)."""
     reason = data.reason if data else ""
     found = await moderation.set_hidden(session, actor, contribution_id, False, reason)
-    return with_etag(response, found)
+    return with_etag(response, ContributionPublic.model_validate(found))
 
 
 @router.get(
@@ -111,7 +114,8 @@ async def restore(
 )
 async def moderation_log(
     contribution_id: uuid.UUID, session: SessionDep, actor: CurrentActor
-) -> object:
+) -> list[ModerationEventPublic]:
     """Every hide, restore and curation of a contribution, with who did it and when
     (convenors)."""
-    return await moderation.moderation_log(session, actor, contribution_id)
+    rows = await moderation.moderation_log(session, actor, contribution_id)
+    return [ModerationEventPublic.model_validate(e) for e in rows]

@@ -1,5 +1,4 @@
 import uuid
-from datetime import datetime
 from typing import Annotated
 
 from fastapi import APIRouter, Query, Request, Response, status
@@ -11,10 +10,9 @@ from app.models.common import Page
 from app.models.contributions import (
     AcceptInput,
     ContributionCreate,
-    ContributionKind,
+    ContributionFilter,
     ContributionPublic,
     ContributionSort,
-    ContributionStatus,
     ContributionUpdate,
     EndorsementInput,
     EndorsementKind,
@@ -26,7 +24,7 @@ from app.models.contributions import (
 )
 from app.openapi import CREATED
 from app.routers.domains import SlugPath
-from app.services.contributions import endorsements
+from app.services.contributions import endorsements, listing
 from app.services.contributions import service as contributions
 
 router = APIRouter(prefix="/api/v1", tags=["contributions"], route_class=JSONRoute)
@@ -50,12 +48,12 @@ async def create_contribution(
     response: Response,
     session: SessionDep,
     actor: CurrentActor,
-) -> object:
+) -> ContributionPublic:
     """Adds a story, question, answer, reply, practice or other contribution to the domain
     (its active members). Answers and replies name their parent."""
     created = await contributions.create_contribution(session, actor, slug, data)
     locate(request, response, "get_contribution", contribution_id=created.id)
-    return with_etag(response, created)
+    return with_etag(response, ContributionPublic.model_validate(created))
 
 
 @router.get(
@@ -70,36 +68,12 @@ async def list_contributions(
     session: SessionDep,
     actor: ActorDep,
     page: PageDep,
-    kind: ContributionKind | None = None,
-    tag: Annotated[str | None, Query(max_length=64)] = None,
-    theme: Annotated[str | None, Query(max_length=80)] = None,
-    author: uuid.UUID | None = None,
-    gathering: uuid.UUID | None = None,
-    curated: bool | None = None,
-    unanswered: Annotated[bool, Query(description="Questions still waiting")] = False,
-    created_after: datetime | None = None,
-    created_before: datetime | None = None,
-    status: ContributionStatus | None = None,
-    q: Annotated[str | None, Query(max_length=500, description="Full-text search")] = None,
+    narrow: Annotated[ContributionFilter, Query()],
     sort: ContributionSort = ContributionSort.newest,
 ) -> Page[ContributionPublic]:
     """The domain's contributions you may read (drafts only your own, hidden ones only for
     moderators), filtered, searched (`q`) and sorted, a page at a time."""
-    narrow = contributions.ContributionFilter(
-        kind=kind,
-        tag=tag,
-        theme=theme,
-        author_id=author,
-        gathering_id=gathering,
-        curated=curated,
-        unanswered=unanswered,
-        created_after=created_after,
-        created_before=created_before,
-        status=status,
-        q=q,
-        sort=sort,
-    )
-    result = await contributions.list_contributions(session, actor, slug, page, narrow)
+    result = await listing.list_contributions(session, actor, slug, page, narrow, sort)
     return page_out(result, request, response, ContributionPublic.model_validate)
 
 
@@ -108,11 +82,10 @@ async def list_contributions(
 )
 async def get_contribution(
     contribution_id: uuid.UUID, response: Response, session: SessionDep, actor: ActorDep
-) -> object:
+) -> ContributionPublic:
     """One contribution, if you may read it (404 otherwise)."""
-    return with_etag(
-        response, await contributions.get_contribution(session, actor, contribution_id)
-    )
+    found = await contributions.get_contribution(session, actor, contribution_id)
+    return with_etag(response, ContributionPublic.model_validate(found))
 
 
 @router.patch(
@@ -127,12 +100,12 @@ async def update_contribution(
     session: SessionDep,
     actor: CurrentActor,
     if_match: IfMatchDep,
-) -> object:
+) -> ContributionPublic:
     """Changes your own contribution (convenors and knowledge brokers may edit any in their
     domain); the previous version is kept as a revision. `If-Match` guards against
     overwriting a concurrent edit."""
     found = await contributions.update_contribution(session, actor, contribution_id, data, if_match)
-    return with_etag(response, found)
+    return with_etag(response, ContributionPublic.model_validate(found))
 
 
 @router.delete(
@@ -146,11 +119,11 @@ async def archive_contribution(
     session: SessionDep,
     actor: CurrentActor,
     if_match: IfMatchDep,
-) -> object:
+) -> ContributionPublic:
     """Archives a contribution: it stays readable but can no longer change. Nothing is
     deleted."""
     found = await contributions.archive_contribution(session, actor, contribution_id, if_match)
-    return with_etag(response, found)
+    return with_etag(response, ContributionPublic.model_validate(found))
 
 
 @router.get(
@@ -163,7 +136,7 @@ async def get_thread(
 ) -> list[ThreadItem]:
     """The contribution and everything below it (answers, replies), depth first, each with
     its depth; what you may not read is left out."""
-    rows = await contributions.thread(session, actor, contribution_id)
+    rows = await listing.thread(session, actor, contribution_id)
     return [
         ThreadItem(**ContributionPublic.model_validate(c).model_dump(), depth=depth)
         for c, depth in rows
@@ -177,9 +150,10 @@ async def get_thread(
 )
 async def list_revisions(
     contribution_id: uuid.UUID, session: SessionDep, actor: ActorDep
-) -> object:
+) -> list[RevisionPublic]:
     """The versions a contribution had before each edit, oldest first."""
-    return await contributions.list_revisions(session, actor, contribution_id)
+    rows = await contributions.list_revisions(session, actor, contribution_id)
+    return [RevisionPublic.model_validate(r) for r in rows]
 
 
 @router.post(
@@ -193,11 +167,11 @@ async def accept_answer(
     response: Response,
     session: SessionDep,
     actor: CurrentActor,
-) -> object:
+) -> ContributionPublic:
     """Marks one published answer to this question as accepted (the asker or a convenor);
     accepting another replaces it."""
     found = await contributions.accept_answer(session, actor, contribution_id, data.answer_id)
-    return with_etag(response, found)
+    return with_etag(response, ContributionPublic.model_validate(found))
 
 
 @router.post(
@@ -221,7 +195,7 @@ async def endorse(
     response: Response,
     session: SessionDep,
     actor: CurrentActor,
-) -> object:
+) -> EndorsementPublic:
     """Records that the contribution helped you (`helpful`) or that you applied it in your
     practice (`applied`). 201 for a new endorsement, 200 with the existing one if you had
     already endorsed it that way."""
@@ -236,7 +210,7 @@ async def endorse(
             contribution_id=contribution_id,
             kind=endorsement.kind,
         )
-    return endorsement
+    return EndorsementPublic.model_validate(endorsement)
 
 
 @router.get(
@@ -246,9 +220,10 @@ async def endorse(
 )
 async def list_endorsements(
     contribution_id: uuid.UUID, session: SessionDep, actor: ActorDep
-) -> object:
+) -> list[EndorsementPublic]:
     """Every endorsement of a contribution you may read, with who gave it and how."""
-    return await endorsements.list_endorsements(session, actor, contribution_id)
+    rows = await endorsements.list_endorsements(session, actor, contribution_id)
+    return [EndorsementPublic.model_validate(e) for e in rows]
 
 
 @router.delete(
@@ -271,10 +246,11 @@ async def withdraw_endorsement(
 )
 async def create_value_story(
     slug: SlugPath, data: ValueStoryCreate, session: SessionDep, actor: CurrentActor
-) -> object:
+) -> ValueStoryPublic:
     """Records how the community created value (immediate, potential, applied, realised,
     reframing), linked to the contributions behind it (active members)."""
-    return await endorsements.create_value_story(session, actor, slug, data)
+    story = await endorsements.create_value_story(session, actor, slug, data)
+    return ValueStoryPublic.model_validate(story)
 
 
 @router.get(
@@ -312,5 +288,5 @@ async def person_appreciations(
 ) -> Page[ContributionPublic]:
     """Appreciations (contributions of kind `appreciation`) that name this person, from the
     domains you may read."""
-    result = await contributions.appreciations_for(session, actor, person_id, page)
+    result = await listing.appreciations_for(session, actor, person_id, page)
     return page_out(result, request, response, ContributionPublic.model_validate)

@@ -1,128 +1,35 @@
 import uuid
-from datetime import datetime
 
 import strawberry
 
 from app.models.contributions import (
     AcceptInput,
-    CollectionCreate,
-    CollectionItemInput,
-    CollectionUpdate,
     ContributionCreate,
     ContributionUpdate,
     EndorsementInput,
-    ModerationInput,
-    ReportCreate,
-    ReportResolve,
     ValueStoryCreate,
 )
 from app.schema.context import Info
+from app.schema.contributions.inputs import (
+    ContributionInput,
+    ContributionUpdateInput,
+    ValueStoryInput,
+)
 from app.schema.contributions.types import (
-    CollectionType,
     ContributionType,
     EndorsementType,
-    ModerationEventType,
-    ReportType,
     RevisionType,
     SearchHitType,
     TagCountType,
     ValueStoryType,
 )
 from app.schema.descriptions import arguments, described
-from app.schema.enums import (
-    ContributionKind,
-    ContributionStatus,
-    EndorsementKind,
-    ReportStatus,
-    ValueCycle,
-)
-from app.schema.generate import input_type
+from app.schema.enums import ContributionKind, EndorsementKind, ValueCycle
 from app.schema.inputs import ExpectedVersion, create_data, input_data
 from app.schema.relay import Connection, connection, page_params
-from app.services.contributions import curation, endorsements, moderation, search
+from app.services.contributions import endorsements, listing, search
 from app.services.contributions import service as contributions
-from app.services.contributions.service import ContributionFilter
 from app.services.validation import parse
-
-
-@described()
-@strawberry.input(
-    description="What a list of contributions is narrowed to; every condition given must hold."
-)
-class ContributionFilterInput:
-    kind: ContributionKind | None = strawberry.field(
-        default=None, description="Only contributions of this kind."
-    )
-    tag: str | None = strawberry.field(default=None, description="Only those with this tag.")
-    theme: str | None = strawberry.field(default=None, description="Only those on this theme.")
-    author_id: uuid.UUID | None = strawberry.field(
-        default=None, description="Only those by this person."
-    )
-    gathering_id: uuid.UUID | None = strawberry.field(
-        default=None, description="Only those from this gathering."
-    )
-    curated: bool | None = strawberry.field(
-        default=None, description="Only curated ones (true), or only the others (false)."
-    )
-    unanswered: bool = strawberry.field(
-        default=False, description="Only questions that no one but their asker has answered."
-    )
-    created_after: datetime | None = strawberry.field(
-        default=None, description="Only those created at or after this time."
-    )
-    created_before: datetime | None = strawberry.field(
-        default=None, description="Only those created before this time."
-    )
-    status: ContributionStatus | None = strawberry.field(
-        default=None, description="Only those with this status (default: published)."
-    )
-    q: str | None = strawberry.field(
-        default=None, description="Only those that match this full-text search."
-    )
-
-    def to_filter(self, sort: str) -> ContributionFilter:
-        return ContributionFilter(**vars(self), sort=sort)  # type: ignore[arg-type]
-
-
-@input_type(ContributionCreate, name="ContributionInput")
-class ContributionInput:
-    pass
-
-
-@input_type(ContributionUpdate, name="ContributionUpdateInput")
-class ContributionUpdateInput:
-    pass
-
-
-@input_type(ValueStoryCreate, name="ValueStoryInput")
-class ValueStoryInput:
-    pass
-
-
-@input_type(CollectionCreate, name="CollectionInput")
-class CollectionInput:
-    pass
-
-
-@input_type(CollectionUpdate, name="CollectionUpdateInput")
-class CollectionUpdateInput:
-    pass
-
-
-@input_type(CollectionItemInput, name="CollectionItemInput")
-class CollectionItemInputType:
-    pass
-
-
-@input_type(ReportResolve, name="ReportResolveInput")
-class ReportResolveInput:
-    pass
-
-
-async def _collection(info: Info, collection_id: uuid.UUID) -> CollectionType:
-    async with info.context.session() as session:
-        found, items = await curation.get_collection(session, info.context.actor, collection_id)
-    return CollectionType.from_model(curation.collection_public(found, items))
 
 
 @described()
@@ -177,7 +84,7 @@ class ContributionQuery:
     @strawberry.field(description="A contribution and everything below it, in thread order.")
     async def thread(self, info: Info, id: uuid.UUID) -> list[ContributionType]:
         async with info.context.session() as session:
-            rows = await contributions.thread(session, info.context.actor, id)
+            rows = await listing.thread(session, info.context.actor, id)
         return [ContributionType.from_model(c) for c, _ in rows]
 
     @arguments(id="The contribution's id.")
@@ -199,7 +106,7 @@ class ContributionQuery:
         before: str | None = None,
     ) -> Connection[ContributionType]:
         async with info.context.session() as session:
-            page = await contributions.appreciations_for(
+            page = await listing.appreciations_for(
                 session, info.context.actor, person_id, page_params(first, after, last, before)
             )
         return connection(page, ContributionType.from_model)
@@ -221,55 +128,6 @@ class ContributionQuery:
                 session, info.context.actor, slug, page_params(first, after, last, before), cycle
             )
         return connection(page, ValueStoryType.from_model)
-
-    @arguments(id="The collection's id.")
-    @strawberry.field(description="A collection you may read.")
-    async def collection(self, info: Info, id: uuid.UUID) -> CollectionType | None:
-        return await _collection(info, id)
-
-    @strawberry.field(description="A domain's collections, oldest first.")
-    async def collections(
-        self,
-        info: Info,
-        slug: str,
-        first: int | None = None,
-        after: str | None = None,
-        last: int | None = None,
-        before: str | None = None,
-    ) -> Connection[CollectionType]:
-        async with info.context.session() as session:
-            page = await curation.list_collections(
-                session, info.context.actor, slug, page_params(first, after, last, before)
-            )
-            items = await curation.items_of(session, [c.id for c in page.items])
-        return connection(
-            page, lambda c: CollectionType.from_model(curation.collection_public(c, items[c.id]))
-        )
-
-    @arguments(status="Only reports with this status (default: open); null for all.")
-    @strawberry.field(description="Reports in a domain (convenors); open ones by default.")
-    async def reports(
-        self,
-        info: Info,
-        slug: str,
-        status: ReportStatus | None = ReportStatus.open,
-        first: int | None = None,
-        after: str | None = None,
-        last: int | None = None,
-        before: str | None = None,
-    ) -> Connection[ReportType]:
-        async with info.context.session() as session:
-            page = await moderation.list_reports(
-                session, info.context.actor, slug, page_params(first, after, last, before), status
-            )
-        return connection(page, ReportType.from_model)
-
-    @arguments(id="The contribution's id.")
-    @strawberry.field(description="Who moderated or curated a contribution (convenors).")
-    async def moderation_log(self, info: Info, id: uuid.UUID) -> list[ModerationEventType]:
-        async with info.context.session() as session:
-            rows = await moderation.moderation_log(session, info.context.actor, id)
-        return [ModerationEventType.from_model(e) for e in rows]
 
 
 @described()
@@ -325,11 +183,7 @@ class ContributionMutation:
     @arguments(EndorsementInput, id="The contribution's id.")
     @strawberry.mutation(description="Endorse: helpful, or applied in your own practice.")
     async def endorse(
-        self,
-        info: Info,
-        id: uuid.UUID,
-        kind: EndorsementKind,
-        note: str | None = None,
+        self, info: Info, id: uuid.UUID, kind: EndorsementKind, note: str | None = None
     ) -> EndorsementType | None:
         data = parse(
             EndorsementInput,
@@ -342,10 +196,7 @@ class ContributionMutation:
     @arguments(id="The contribution's id.", kind="The kind of endorsement to withdraw.")
     @strawberry.mutation(description="Withdraw your endorsement of a contribution.")
     async def withdraw_endorsement(
-        self,
-        info: Info,
-        id: uuid.UUID,
-        kind: EndorsementKind,
+        self, info: Info, id: uuid.UUID, kind: EndorsementKind
     ) -> bool | None:
         async with info.context.session() as session:
             await endorsements.withdraw(session, info.context.actor, id, kind)
@@ -359,126 +210,3 @@ class ContributionMutation:
         async with info.context.session() as session:
             found = await endorsements.create_value_story(session, info.context.actor, slug, data)
         return ValueStoryType.from_model(found)
-
-    @arguments(id="The contribution's id.")
-    @strawberry.mutation(description="Mark as curated (knowledge brokers, convenors).")
-    async def curate(
-        self, info: Info, id: uuid.UUID, expected_version: ExpectedVersion = None
-    ) -> ContributionType | None:
-        async with info.context.session() as session:
-            found = await curation.set_curated(
-                session, info.context.actor, id, True, expected_version
-            )
-        return ContributionType.from_model(found)
-
-    @arguments(id="The contribution's id.")
-    @strawberry.mutation(description="Unmark as curated (knowledge brokers, convenors).")
-    async def uncurate(
-        self, info: Info, id: uuid.UUID, expected_version: ExpectedVersion = None
-    ) -> ContributionType | None:
-        async with info.context.session() as session:
-            found = await curation.set_curated(
-                session, info.context.actor, id, False, expected_version
-            )
-        return ContributionType.from_model(found)
-
-    @strawberry.mutation(description="Create a collection (knowledge brokers, convenors).")
-    async def create_collection(
-        self, info: Info, slug: str, input: CollectionInput
-    ) -> CollectionType | None:
-        data = parse(CollectionCreate, create_data(input))
-        async with info.context.session() as session:
-            found = await curation.create_collection(session, info.context.actor, slug, data)
-        return await _collection(info, found.id)
-
-    @arguments(id="The collection's id.")
-    @strawberry.mutation(description="Change a collection (knowledge brokers, convenors).")
-    async def update_collection(
-        self,
-        info: Info,
-        id: uuid.UUID,
-        input: CollectionUpdateInput,
-        expected_version: ExpectedVersion = None,
-    ) -> CollectionType | None:
-        data = parse(CollectionUpdate, input_data(input))
-        async with info.context.session() as session:
-            await curation.update_collection(
-                session, info.context.actor, id, data, expected_version
-            )
-        return await _collection(info, id)
-
-    @arguments(id="The collection's id.")
-    @strawberry.mutation(
-        description="Delete a collection; its contributions stay (knowledge brokers, convenors)."
-    )
-    async def delete_collection(
-        self, info: Info, id: uuid.UUID, expected_version: ExpectedVersion = None
-    ) -> bool | None:
-        async with info.context.session() as session:
-            await curation.delete_collection(session, info.context.actor, id, expected_version)
-        return True
-
-    @arguments(id="The collection's id.")
-    @strawberry.mutation(description="Add a contribution to a collection, move it, or re-note it.")
-    async def put_collection_item(
-        self,
-        info: Info,
-        id: uuid.UUID,
-        input: CollectionItemInputType,
-        expected_version: ExpectedVersion = None,
-    ) -> CollectionType | None:
-        data = parse(CollectionItemInput, create_data(input))
-        async with info.context.session() as session:
-            await curation.put_item(session, info.context.actor, id, data, expected_version)
-        return await _collection(info, id)
-
-    @arguments(id="The collection's id.", contribution_id="The contribution's id.")
-    @strawberry.mutation(description="Take a contribution out of a collection.")
-    async def remove_collection_item(
-        self,
-        info: Info,
-        id: uuid.UUID,
-        contribution_id: uuid.UUID,
-        expected_version: ExpectedVersion = None,
-    ) -> CollectionType | None:
-        async with info.context.session() as session:
-            await curation.remove_item(
-                session, info.context.actor, id, contribution_id, expected_version
-            )
-        return await _collection(info, id)
-
-    @arguments(ReportCreate, id="The contribution's id.")
-    @strawberry.mutation(description="Report a contribution to the convenors.")
-    async def report(self, info: Info, id: uuid.UUID, reason: str) -> ReportType | None:
-        data = parse(ReportCreate, {"reason": reason})
-        async with info.context.session() as session:
-            found = await moderation.report(session, info.context.actor, id, data)
-        return ReportType.from_model(found)
-
-    @arguments(id="The report's id.")
-    @strawberry.mutation(description="Resolve or dismiss a report (convenors).")
-    async def resolve_report(
-        self, info: Info, id: uuid.UUID, input: ReportResolveInput
-    ) -> ReportType | None:
-        data = parse(ReportResolve, create_data(input))
-        async with info.context.session() as session:
-            found = await moderation.resolve_report(session, info.context.actor, id, data)
-        return ReportType.from_model(found)
-
-    @arguments(ModerationInput, id="The contribution's id.")
-    @strawberry.mutation(description="Hide from members (convenors); kept for moderators.")
-    async def hide_contribution(
-        self, info: Info, id: uuid.UUID, reason: str = ""
-    ) -> ContributionType | None:
-        async with info.context.session() as session:
-            found = await moderation.set_hidden(session, info.context.actor, id, True, reason)
-        return ContributionType.from_model(found)
-
-    @arguments(ModerationInput, id="The contribution's id.")
-    @strawberry.mutation(description="Show a hidden contribution again (convenors).")
-    async def restore_contribution(
-        self, info: Info, id: uuid.UUID, reason: str = ""
-    ) -> ContributionType | None:
-        async with info.context.session() as session:
-            found = await moderation.set_hidden(session, info.context.actor, id, False, reason)
-        return ContributionType.from_model(found)

@@ -4,6 +4,7 @@ from typing import TYPE_CHECKING, Annotated
 
 import strawberry
 
+from app.models.contributions import ContributionFilter
 from app.models.domains import DomainPublic
 from app.models.memberships import Invitation
 from app.schema.context import Info
@@ -29,11 +30,10 @@ from app.schema.views.operations import (
     domain_comparison_history,
     domain_network,
 )
-from app.services.contributions.service import ContributionFilter
 from app.services.gatherings.service import to_public
 
 if TYPE_CHECKING:
-    from app.schema.contributions.operations import ContributionFilterInput
+    from app.schema.contributions.inputs import ContributionFilterInput
     from app.schema.contributions.types import ContributionType
     from app.schema.gatherings.types import GatheringType
     from app.schema.memberships.types import MembershipType
@@ -47,9 +47,7 @@ if TYPE_CHECKING:
 # Their modules import this one: they are named lazily (see app.schema.lazy).
 GatheringRef = Annotated["GatheringType", strawberry.lazy("app.schema.gatherings.types")]
 ContributionRef = Annotated["ContributionType", strawberry.lazy("app.schema.contributions.types")]
-FilterRef = Annotated[
-    "ContributionFilterInput", strawberry.lazy("app.schema.contributions.operations")
-]
+FilterRef = Annotated["ContributionFilterInput", strawberry.lazy("app.schema.contributions.inputs")]
 MembershipRef = Annotated["MembershipType", strawberry.lazy("app.schema.memberships.types")]
 
 
@@ -139,9 +137,9 @@ class DomainType(UuidNode, FromModel):
         last: int | None = None,
         before: str | None = None,
     ) -> Connection[ContributionRef] | None:
-        narrow = filter.to_filter(sort) if filter else ContributionFilter(sort=sort)
+        narrow = filter.to_filter() if filter else ContributionFilter()
         page = await info.context.loaders.domain_contributions.load(
-            (self.id, page_params(first, after, last, before), narrow)
+            (self.id, page_params(first, after, last, before), narrow, sort)
         )
         return connection(page, lazy_class(ContributionRef).from_model)
 

@@ -2,55 +2,34 @@
 nested query, however many domains or questions are asked about."""
 
 import uuid
-from typing import Any
 
-from sqlalchemy import or_
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from app.models.contributions import (
     Contribution,
+    ContributionFilter,
     ContributionKind,
+    ContributionSort,
     ContributionStatus,
     Endorsement,
 )
-from app.models.domains import Domain
-from app.services.access import DomainAccess, actor_memberships, visible_domains
+from app.services.access import domain_accesses, is_moderator, readable_contributions
 from app.services.actors import Actor
-from app.services.contributions.service import (
-    ContributionFilter,
-    is_moderator,
-    sort_keys,
-    sort_values,
-)
+from app.services.contributions.listing import filter_conditions, sort_keys, sort_values
 from app.services.pagination import Keyset, Page, PageParams, windowed_pages
 
 
 async def _moderated(
     session: AsyncSession, actor: Actor, domain_ids: list[uuid.UUID]
 ) -> tuple[list[uuid.UUID], set[uuid.UUID]]:
-    """Of these domains: those the caller may read, and those they moderate."""
-    domains = list(
-        await session.exec(
-            select(Domain).where(col(Domain.id).in_(domain_ids), visible_domains(actor))
-        )
-    )
-    mine = await actor_memberships(session, actor, [d.id for d in domains])
-    accesses = [DomainAccess(actor, d, mine.get(d.id)) for d in domains]
-    readable = [a.domain.id for a in accesses if a.can_read_content]
-    return readable, {a.domain.id for a in accesses if a.can_read_content and is_moderator(a)}
-
-
-def _readable(actor: Actor, moderated: set[uuid.UUID]) -> list[Any]:
-    """The same rule as contributions.readable, per domain: drafts for their author,
-    hidden content for the domain's moderators."""
-    return [
-        or_(
-            col(Contribution.status) != ContributionStatus.draft,
-            col(Contribution.author_id) == actor.person_id,
-        ),
-        or_(col(Contribution.hidden_at).is_(None), col(Contribution.domain_id).in_(moderated)),
+    """Of these domains: those whose content the caller reads, and those they moderate."""
+    accesses = [
+        a
+        for a in (await domain_accesses(session, actor, domain_ids)).values()
+        if a.can_read_content
     ]
+    return [a.domain.id for a in accesses], {a.domain.id for a in accesses if is_moderator(a)}
 
 
 async def contributions_for_domains(
@@ -59,21 +38,22 @@ async def contributions_for_domains(
     domain_ids: list[uuid.UUID],
     params: PageParams,
     narrow: ContributionFilter,
+    sort: ContributionSort,
 ) -> dict[uuid.UUID, Page[Contribution]]:
     readable, moderated = await _moderated(session, actor, domain_ids)
     return await windowed_pages(
         session,
         select(Contribution).where(
             col(Contribution.domain_id).in_(readable),
-            *_readable(actor, moderated),
-            *narrow.conditions(),
+            *readable_contributions(actor, moderated),
+            *filter_conditions(narrow),
         ),
         Contribution,
         col(Contribution.domain_id),
-        Keyset(sort_keys(narrow.sort), descending=True),
+        Keyset(sort_keys(sort), descending=True),
         params,
         domain_ids,
-        lambda c: sort_values(narrow.sort, c),
+        lambda c: sort_values(sort, c),
     )
 
 
@@ -100,7 +80,7 @@ async def children_for(
             col(Contribution.kind) == kind,
             col(Contribution.status) == ContributionStatus.published,
             col(Contribution.domain_id).in_(readable),
-            *_readable(actor, moderated),
+            *readable_contributions(actor, moderated),
         )
         .order_by(col(Contribution.created_at), col(Contribution.id))
     ):
@@ -139,7 +119,7 @@ async def contributions_by_ids(
         select(Contribution).where(
             col(Contribution.id).in_(ids),
             col(Contribution.domain_id).in_(readable),
-            *_readable(actor, moderated),
+            *readable_contributions(actor, moderated),
         )
     )
     return {c.id: c for c in rows}

@@ -24,11 +24,17 @@ from app.models.contributions import (
     ModerationEvent,
 )
 from app.models.domains import Domain
-from app.services.access import DomainAccess, domain_access
+from app.services.access import (
+    DomainAccess,
+    domain_access,
+    is_curator,
+    is_moderator,
+    may_read_contribution,
+)
 from app.services.actors import Actor
 from app.services.changes import events
 from app.services.contributions.events import contribution_changed, dump
-from app.services.contributions.service import is_curator, load_contribution, visible_to
+from app.services.contributions.service import load_contribution
 from app.services.pagination import Page, PageParams, paginate
 from app.services.validation import refuse_nulls
 from app.services.versions import Expected, check_version
@@ -142,7 +148,7 @@ async def get_collection(
     session: AsyncSession, actor: Actor, collection_id: uuid.UUID
 ) -> tuple[Collection, list[CollectionItem]]:
     collection, access = await load_collection(session, actor, collection_id)
-    items = await items_of(session, [collection.id], moderator=access.can_manage)
+    items = await items_of(session, [collection.id], moderator=is_moderator(access))
     return collection, items[collection.id]
 
 
@@ -197,7 +203,7 @@ async def put_item(
     if (
         contribution is None
         or contribution.domain_id != collection.domain_id
-        or not visible_to(contribution, access)
+        or not may_read_contribution(contribution, access)
     ):
         raise invalid_field("contribution_id", "no such contribution in this domain", "not_found")
     items = list(

@@ -21,10 +21,10 @@ from app.models.contributions import (
     ValueStory,
     ValueStoryCreate,
 )
-from app.services.access import domain_access
+from app.services.access import domain_access, readable_contributions
 from app.services.actors import Actor
 from app.services.contributions.events import endorsement_changed, value_story_created
-from app.services.contributions.service import bump_counter, load_contribution, readable
+from app.services.contributions.service import bump_counter, load_contribution
 from app.services.pagination import Page, PageParams, paginate
 
 _COUNTER = {EndorsementKind.helpful: "helpful_count", EndorsementKind.applied: "applied_count"}
@@ -141,7 +141,7 @@ async def create_value_story(
                     select(Contribution.id).where(
                         col(Contribution.id).in_(wanted),
                         col(Contribution.domain_id) == access.domain.id,
-                        *readable(actor, moderator=False),
+                        *readable_contributions(actor, False),
                     )
                 )
             ).all()

@@ -19,11 +19,11 @@ from app.models.contributions import (
     ReportStatus,
 )
 from app.models.domains import Domain
-from app.services.access import DomainAccess, domain_access
+from app.services.access import DomainAccess, domain_access, is_moderator, reads_moderation
 from app.services.actors import Actor
 from app.services.changes import events
 from app.services.contributions.events import contribution_changed, dump
-from app.services.contributions.service import answer_changed, is_moderator, load_contribution
+from app.services.contributions.service import answer_changed, load_contribution
 from app.services.pagination import Page, PageParams, paginate
 
 
@@ -50,12 +50,6 @@ async def report(
     await _audit(session, actor, row, "report.created")
     await session.commit()
     return row
-
-
-def reads_moderation(access: DomainAccess) -> bool:
-    """Who sees a domain's reports and moderation log: its moderators, and callers who
-    read the whole platform."""
-    return is_moderator(access) or access.actor.can_read_all
 
 
 async def list_reports(

@@ -21,7 +21,7 @@ from app.models.contributions import (
 from app.models.domains import Domain
 from app.services.access import domain_access, visible_domains
 from app.services.actors import Actor
-from app.services.contributions.service import search_query
+from app.services.contributions.listing import search_query
 from app.services.pagination import Page, PageParams, SortKey, paginate_keys
 from app.services.validation import bounded
 

@@ -6,25 +6,19 @@ contribute; authors edit their own (every edit keeps the previous version); conv
 and knowledge brokers archive any. Hidden content is seen by moderators only."""
 
 import uuid
-from dataclasses import dataclass
-from datetime import datetime
-from typing import Any
 
-from sqlalchemy import ColumnElement, and_, func, literal, or_, text, update
-from sqlalchemy.dialects.postgresql import REGCONFIG
+from sqlalchemy import func, update
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from app.errors import Conflict, FieldError, Forbidden, Invalid, NotFound, invalid_field, shown
 from app.models.base import utcnow
 from app.models.contributions import (
-    SEARCH_VECTOR,
     UNTITLED_KINDS,
     Contribution,
     ContributionCreate,
     ContributionKind,
     ContributionRevision,
-    ContributionSort,
     ContributionStatus,
     ContributionUpdate,
     ModerationAction,
@@ -32,39 +26,19 @@ from app.models.contributions import (
 )
 from app.models.domains import Domain
 from app.models.gatherings import Gathering
-from app.models.memberships import Role
-from app.services.access import DomainAccess, active_member_ids, domain_access, visible_domains
+from app.services.access import (
+    DomainAccess,
+    active_member_ids,
+    domain_access,
+    is_curator,
+    may_read_contribution,
+)
 from app.services.actors import Actor
 from app.services.contributions.events import contribution_changed, dump
-from app.services.pagination import Page, PageParams, SortKey, paginate_keys
-from app.services.people.service import get_person
 from app.services.validation import refuse_nulls
 from app.services.versions import Expected, check_version
 
 K = ContributionKind
-
-
-def is_moderator(access: DomainAccess) -> bool:
-    return access.can_manage
-
-
-def is_curator(access: DomainAccess) -> bool:
-    return access.can_manage or (
-        access.has_role(Role.knowledge_broker) and access.actor.has_scope("write")
-    )
-
-
-def readable(actor: Actor, *, moderator: bool) -> list[ColumnElement[bool]]:
-    """SQL conditions: drafts only for their author, hidden content only for moderators."""
-    conditions: list[ColumnElement[bool]] = [
-        or_(
-            col(Contribution.status) != ContributionStatus.draft,
-            col(Contribution.author_id) == actor.person_id,
-        )
-    ]
-    if not moderator:
-        conditions.append(col(Contribution.hidden_at).is_(None))
-    return conditions
 
 
 async def domain_of(session: AsyncSession, actor: Actor, domain_id: uuid.UUID) -> DomainAccess:
@@ -77,16 +51,6 @@ async def domain_of(session: AsyncSession, actor: Actor, domain_id: uuid.UUID) -
         raise NotFound("No such contribution.") from exc
 
 
-def visible_to(contribution: Contribution, access: DomainAccess) -> bool:
-    """Drafts are their author's alone; hidden content is for moderators."""
-    if contribution.hidden_at is not None and not is_moderator(access):
-        return False
-    return (
-        contribution.status != ContributionStatus.draft
-        or contribution.author_id == access.actor.person_id
-    )
-
-
 async def load_contribution(
     session: AsyncSession, actor: Actor, contribution_id: uuid.UUID, *, lock: bool = False
 ) -> tuple[Contribution, DomainAccess]:
@@ -97,7 +61,7 @@ async def load_contribution(
     if contribution is None:
         raise NotFound("No such contribution.")
     access = await domain_of(session, actor, contribution.domain_id)
-    if not visible_to(contribution, access):
+    if not may_read_contribution(contribution, access):
         raise NotFound("No such contribution.")
     return contribution, access
 
@@ -146,7 +110,11 @@ async def _check_shape(
     if data.parent_id is None:
         return None
     parent = await session.get(Contribution, data.parent_id, with_for_update=True)
-    if parent is None or parent.domain_id != access.domain.id or not visible_to(parent, access):
+    if (
+        parent is None
+        or parent.domain_id != access.domain.id
+        or not may_read_contribution(parent, access)
+    ):
         raise invalid_field("parent_id", "no such contribution in this domain", "not_found")
     if data.kind == K.answer and parent.kind != K.question:
         raise invalid_field("parent_id", "answers answer questions only", "not_a_question")
@@ -361,174 +329,6 @@ async def accept_answer(
     await contribution_changed(session, actor, "contribution.accepted", question, before=before)
     await session.commit()
     return question
-
-
-async def thread(
-    session: AsyncSession, actor: Actor, contribution_id: uuid.UUID
-) -> list[tuple[Contribution, int]]:
-    """The contribution and everything below it (answers, replies), with each one's depth."""
-    root, access = await load_contribution(session, actor, contribution_id)
-    rows = await (await session.connection()).execute(
-        text(
-            """
-            WITH RECURSIVE tree(id, depth, path) AS (
-                SELECT id, 0, ARRAY[created_at::text || id::text] FROM contributions
-                WHERE id = :root
-                UNION ALL
-                SELECT c.id, t.depth + 1, t.path || (c.created_at::text || c.id::text)
-                FROM contributions c JOIN tree t ON c.parent_id = t.id
-                WHERE t.depth < 50
-            )
-            SELECT id, depth FROM tree ORDER BY path
-            """
-        ).bindparams(root=root.id)
-    )
-    order = [(r[0], r[1]) for r in rows]
-    found = {
-        c.id: c
-        for c in await session.exec(
-            select(Contribution).where(
-                col(Contribution.id).in_([i for i, _ in order]),
-                *readable(actor, moderator=is_moderator(access)),
-            )
-        )
-    }
-    return [(found[i], depth) for i, depth in order if i in found]
-
-
-def sort_keys(sort: ContributionSort) -> list[SortKey]:
-    created = SortKey(col(Contribution.created_at), "time")
-    ident = SortKey(col(Contribution.id), "uuid")
-    if sort == ContributionSort.most_endorsed:
-        total = col(Contribution.helpful_count) + col(Contribution.applied_count)
-        return [SortKey(total, "int"), created, ident]
-    if sort == ContributionSort.most_reused:
-        return [SortKey(col(Contribution.applied_count), "int"), created, ident]
-    return [created, ident]
-
-
-def sort_values(sort: ContributionSort, c: Contribution) -> list[Any]:
-    if sort == ContributionSort.most_endorsed:
-        return [c.helpful_count + c.applied_count, c.created_at, c.id]
-    if sort == ContributionSort.most_reused:
-        return [c.applied_count, c.created_at, c.id]
-    return [c.created_at, c.id]
-
-
-def search_query(q: str) -> Any:
-    """Web-search syntax: words are stemmed ("practising" finds "practice"), "quoted
-    phrases" match as phrases, -word excludes, OR alternates. British and American
-    spellings are folded together first (see the migration's cop_spelling)."""
-    return func.websearch_to_tsquery(literal("english").cast(REGCONFIG), func.cop_spelling(q))
-
-
-@dataclass(frozen=True)
-class ContributionFilter:
-    """What a list of contributions is narrowed to, and how it is sorted. Hashable, so
-    GraphQL loaders can batch the parents that ask for the same list."""
-
-    kind: ContributionKind | None = None
-    tag: str | None = None
-    theme: str | None = None
-    author_id: uuid.UUID | None = None
-    gathering_id: uuid.UUID | None = None
-    curated: bool | None = None
-    unanswered: bool = False
-    created_after: datetime | None = None
-    created_before: datetime | None = None
-    status: ContributionStatus | None = None
-    q: str | None = None
-    sort: ContributionSort = ContributionSort.newest
-
-    def conditions(self) -> list[Any]:
-        found: list[Any] = [
-            col(Contribution.status) == (self.status or ContributionStatus.published)
-        ]
-        if self.kind:
-            found.append(col(Contribution.kind) == self.kind)
-        if self.tag:
-            found.append(col(Contribution.tags).contains([self.tag.strip().lower()]))
-        if self.theme:
-            found.append(col(Contribution.themes).contains([self.theme]))
-        if self.author_id:
-            found.append(col(Contribution.author_id) == self.author_id)
-        if self.gathering_id:
-            found.append(col(Contribution.gathering_id) == self.gathering_id)
-        if self.curated is not None:
-            curated_at = col(Contribution.curated_at)
-            found.append(curated_at.is_not(None) if self.curated else curated_at.is_(None))
-        if self.unanswered:
-            found.append(
-                and_(
-                    col(Contribution.kind) == K.question,
-                    col(Contribution.first_answer_at).is_(None),
-                )
-            )
-        if self.created_after:
-            found.append(col(Contribution.created_at) >= self.created_after)
-        if self.created_before:
-            found.append(col(Contribution.created_at) < self.created_before)
-        if self.q and self.q.strip():
-            found.append(SEARCH_VECTOR.op("@@")(search_query(self.q)))
-        return found
-
-
-async def list_contributions(
-    session: AsyncSession,
-    actor: Actor,
-    slug: str,
-    params: PageParams,
-    narrow: ContributionFilter = ContributionFilter(),
-) -> Page[Contribution]:
-    access = await domain_access(session, actor, slug)
-    stmt: Any = select(Contribution).where(
-        col(Contribution.domain_id) == access.domain.id,
-        *readable(actor, moderator=is_moderator(access)),
-        *narrow.conditions(),
-    )
-    if params.updated_since is not None:
-        stmt = stmt.where(col(Contribution.updated_at) >= params.updated_since)
-        return await paginate_keys(
-            session,
-            stmt,
-            [SortKey(col(Contribution.updated_at), "time"), SortKey(col(Contribution.id), "uuid")],
-            params,
-            descending=False,
-            values_of=lambda c: [c.updated_at, c.id],
-        )
-    return await paginate_keys(
-        session,
-        stmt,
-        sort_keys(narrow.sort),
-        params,
-        descending=True,
-        values_of=lambda c: sort_values(narrow.sort, c),
-    )
-
-
-async def appreciations_for(
-    session: AsyncSession, actor: Actor, person_id: uuid.UUID, params: PageParams
-) -> Page[Contribution]:
-    """Appreciations naming a person, from the domains the caller may see."""
-    await get_person(session, actor, person_id)
-    stmt: Any = select(Contribution).where(
-        col(Contribution.kind) == K.appreciation,
-        col(Contribution.recipient_ids).contains([person_id]),
-        col(Contribution.status) == ContributionStatus.published,
-        col(Contribution.hidden_at).is_(None),
-        col(Contribution.domain_id).in_(
-            select(Domain.id).where(visible_domains(actor), col(Domain.archived_at).is_(None))
-        ),
-    )
-    keys = sort_keys(ContributionSort.newest)
-    return await paginate_keys(
-        session,
-        stmt,
-        keys,
-        params,
-        descending=True,
-        values_of=lambda c: [c.created_at, c.id],
-    )
 
 
 async def bump_counter(

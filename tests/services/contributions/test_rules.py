@@ -3,8 +3,8 @@ under concurrency, the search vector and spelling folding, and safe snippets."""
 
 import asyncio
 import uuid
-from collections.abc import Awaitable, Callable
-from typing import Any, TypeVar
+from collections.abc import Callable
+from typing import TypeVar
 
 import pytest
 from sqlalchemy import text
@@ -16,7 +16,6 @@ from app.db import create_sessionmaker
 from app.errors import Conflict, Forbidden, Invalid, NotFound
 from app.models.contributions import (
     Contribution,
-    ContributionCreate,
     ContributionKind,
     ContributionStatus,
     ContributionUpdate,
@@ -33,8 +32,8 @@ from app.services.contributions import endorsements, moderation
 from app.services.contributions import service as contributions
 from app.services.contributions.search import safe_snippet, search_contributions
 from app.services.pagination import PageParams
-from tests.factories import actor_of, add_member, make_domain, make_person
-from tests.support import count
+from tests.factories import actor_of, add_member, make_contribution, make_domain, make_person
+from tests.support import count, refused
 
 T = TypeVar("T")
 
@@ -49,35 +48,11 @@ async def world(session: AsyncSession) -> tuple[Domain, Person, Person, Person]:
     return domain, convenor, alice, bob
 
 
-async def create(
-    session: AsyncSession, person: Person | Actor, domain: Domain, **fields: Any
-) -> Contribution:
-    actor = person if isinstance(person, Actor) else actor_of(person)
-    fields.setdefault("kind", ContributionKind.story)
-    if fields["kind"] not in (ContributionKind.answer, ContributionKind.reply):
-        fields.setdefault("title", "A title")
-    return await contributions.create_contribution(
-        session, actor, domain.slug, ContributionCreate(**fields)
-    )
-
-
-async def refused(session: AsyncSession, error: type[Exception], call: Awaitable[Any]) -> Any:
-    """Await a service call that must fail; roll back what it left in the session."""
-    with pytest.raises(error) as caught:
-        await call
-    await session.rollback()
-    # The rollback expired everything loaded; reload it so the test can go on using it.
-    for loaded in list(session.identity_map.values()):
-        await session.refresh(loaded)
-    return caught.value
-
-
 async def test_shape_errors_name_each_field(session: AsyncSession) -> None:
     domain, _, alice, _ = await world(session)
     error = await refused(
         session,
-        Invalid,
-        create(
+        make_contribution(
             session,
             alice,
             domain,
@@ -87,6 +62,7 @@ async def test_shape_errors_name_each_field(session: AsyncSession) -> None:
             recipient_ids=[alice.id],
             parent_id=uuid.uuid4(),
         ),
+        Invalid,
     )
     assert {(e.field, e.code) for e in error.errors} == {
         ("title", "missing"),
@@ -103,24 +79,24 @@ async def test_recipients_and_parents_are_checked_in_the_database(session: Async
     stranger = await make_person(session)
     error = await refused(
         session,
-        Invalid,
-        create(
+        make_contribution(
             session,
             alice,
             domain,
             kind=ContributionKind.appreciation,
             recipient_ids=[bob.id, stranger.id],
         ),
+        Invalid,
     )
     assert [(e.field, e.code) for e in error.errors] == [("recipient_ids", "not_member")]
     assert (
         str(stranger.id) in error.errors[0].message and str(bob.id) not in error.errors[0].message
     )
-    story = await create(session, alice, domain)
+    story = await make_contribution(session, alice, domain)
     error = await refused(
         session,
+        make_contribution(session, bob, domain, kind=ContributionKind.answer, parent_id=story.id),
         Invalid,
-        create(session, bob, domain, kind=ContributionKind.answer, parent_id=story.id),
     )
     assert [(e.field, e.code) for e in error.errors] == [("parent_id", "not_a_question")]
     assert await count(session, Contribution) == 1
@@ -130,11 +106,11 @@ async def test_api_keys_do_not_contribute(session: AsyncSession) -> None:
     domain, _, alice, _ = await world(session)
     reader = Actor(api_key_id=uuid.uuid4(), scopes=frozenset({"read"}))
     writer = Actor(api_key_id=uuid.uuid4(), scopes=frozenset({"write"}))
-    error = await refused(session, Forbidden, create(session, reader, domain))
+    error = await refused(session, make_contribution(session, reader, domain), Forbidden)
     assert error.problem == "insufficient-scope"
     # A key is no member: it may moderate (a service account) but not contribute.
-    await refused(session, Forbidden, create(session, writer, domain))
-    story = await create(session, alice, domain)
+    await refused(session, make_contribution(session, writer, domain), Forbidden)
+    story = await make_contribution(session, alice, domain)
     hidden = await moderation.set_hidden(session, writer, story.id, True, "automated filter")
     assert hidden.hidden_at is not None
     assert await count(session, Contribution) == 1
@@ -142,23 +118,23 @@ async def test_api_keys_do_not_contribute(session: AsyncSession) -> None:
 
 async def test_editing_rules(session: AsyncSession) -> None:
     domain, convenor, alice, bob = await world(session)
-    story = await create(session, alice, domain, body="v1")
+    story = await make_contribution(session, alice, domain, body="v1")
     await refused(
         session,
-        Forbidden,
         contributions.update_contribution(
             session, actor_of(convenor), story.id, ContributionUpdate(body="not mine")
         ),
+        Forbidden,
     )
     error = await refused(
         session,
-        Invalid,
         contributions.update_contribution(
             session,
             actor_of(alice),
             story.id,
             ContributionUpdate(status=ContributionStatus.archived, body="and archive"),
         ),
+        Invalid,
     )
     assert error.errors[0].field == "status"
     archived = await contributions.update_contribution(
@@ -167,46 +143,48 @@ async def test_editing_rules(session: AsyncSession) -> None:
     assert archived.status == ContributionStatus.archived
     await refused(
         session,
-        Conflict,
         contributions.update_contribution(
             session, actor_of(alice), story.id, ContributionUpdate(body="v2")
         ),
+        Conflict,
     )
     await refused(
         session,
-        Conflict,
         contributions.update_contribution(
             session,
             actor_of(alice),
             story.id,
             ContributionUpdate(status=ContributionStatus.published),
         ),
+        Conflict,
     )
     assert await contributions.list_revisions(session, actor_of(bob), story.id) == []
 
 
 async def test_hidden_content_is_not_found_for_members(session: AsyncSession) -> None:
     domain, convenor, alice, bob = await world(session)
-    story = await create(session, alice, domain)
+    story = await make_contribution(session, alice, domain)
     await moderation.set_hidden(session, actor_of(convenor), story.id, True, "")
     for person in (alice, bob):
         await refused(
-            session, NotFound, contributions.get_contribution(session, actor_of(person), story.id)
+            session, contributions.get_contribution(session, actor_of(person), story.id), NotFound
         )
         await refused(
             session,
-            NotFound,
             moderation.report(session, actor_of(person), story.id, ReportCreate(reason="x")),
+            NotFound,
         )
     seen = await contributions.get_contribution(session, actor_of(convenor), story.id)
     assert seen.id == story.id
     # Nobody replies to what members cannot see, except the moderators who hid it.
     await refused(
         session,
+        make_contribution(session, bob, domain, kind=ContributionKind.reply, parent_id=story.id),
         Invalid,
-        create(session, bob, domain, kind=ContributionKind.reply, parent_id=story.id),
     )
-    reply = await create(session, convenor, domain, kind=ContributionKind.reply, parent_id=story.id)
+    reply = await make_contribution(
+        session, convenor, domain, kind=ContributionKind.reply, parent_id=story.id
+    )
     assert reply.parent_id == story.id
 
 
@@ -221,12 +199,14 @@ async def test_concurrent_answers_are_all_counted(
     helpers = [await make_person(session) for _ in range(6)]
     for helper in helpers:
         await add_member(session, domain, helper)
-    question = await create(session, alice, domain, kind=ContributionKind.question)
+    question = await make_contribution(session, alice, domain, kind=ContributionKind.question)
     maker = sessions(engine)
 
     async def answer(person: Person) -> None:
         async with maker() as own:
-            await create(own, person, domain, kind=ContributionKind.answer, parent_id=question.id)
+            await make_contribution(
+                own, person, domain, kind=ContributionKind.answer, parent_id=question.id
+            )
 
     await asyncio.gather(*(answer(h) for h in helpers))
     async with maker() as fresh:
@@ -240,7 +220,7 @@ async def test_concurrent_identical_endorsements_count_once(
     session: AsyncSession, engine: AsyncEngine
 ) -> None:
     domain, _, alice, bob = await world(session)
-    story = await create(session, alice, domain)
+    story = await make_contribution(session, alice, domain)
     maker = sessions(engine)
 
     async def endorse() -> bool:
@@ -261,7 +241,9 @@ async def test_concurrent_identical_endorsements_count_once(
 
 async def test_the_search_vector_follows_edits(session: AsyncSession) -> None:
     domain, _, alice, bob = await world(session)
-    story = await create(session, alice, domain, title="Bereavement visits", body="old words")
+    story = await make_contribution(
+        session, alice, domain, title="Bereavement visits", body="old words"
+    )
     params = PageParams(limit=10)
 
     async def found(q: str) -> list[uuid.UUID]:
@@ -314,9 +296,9 @@ async def test_members_cannot_archive_others_but_brokers_can(session: AsyncSessi
     domain, _, alice, bob = await world(session)
     broker = await make_person(session)
     await add_member(session, domain, broker, roles=[Role.member, Role.knowledge_broker])
-    story = await create(session, alice, domain)
+    story = await make_contribution(session, alice, domain)
     await refused(
-        session, Forbidden, contributions.archive_contribution(session, actor_of(bob), story.id)
+        session, contributions.archive_contribution(session, actor_of(bob), story.id), Forbidden
     )
     archived = await contributions.archive_contribution(session, actor_of(broker), story.id)
     assert archived.status == ContributionStatus.archived
