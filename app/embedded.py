@@ -18,6 +18,7 @@ with everything the server needs inside the data folder:
 
 import contextlib
 import fcntl
+import hashlib
 import importlib.util
 import json
 import logging
@@ -28,6 +29,8 @@ import subprocess
 import time
 from collections.abc import Iterator
 from pathlib import Path
+
+from sqlalchemy.engine import make_url
 
 log = logging.getLogger("cop_api")
 
@@ -127,8 +130,6 @@ class EmbeddedPostgres:
         private (0700) folder of this user's, named after the data folder."""
         if len(str(self.data_dir)) <= _SOCKET_DIR_MAX:
             return self.data_dir
-        import hashlib
-
         digest = hashlib.sha256(str(self.data_dir).encode()).hexdigest()[:16]
         base = Path(os.environ.get("XDG_RUNTIME_DIR") or "/tmp")
         folder = base / f"cop-api-{os.getuid()}-{digest}"
@@ -257,6 +258,5 @@ class EmbeddedPostgres:
 
 def database_url(base_url: str, name: str) -> str:
     """The same server, another database: swap the path part of the URL."""
-    from sqlalchemy.engine import make_url
 
     return make_url(base_url).set(database=name).render_as_string(hide_password=False)
