@@ -54,7 +54,7 @@ def created_at_field() -> Any:
     return Field(
         default_factory=utcnow,
         sa_column_kwargs={"server_default": sa.func.now()},
-        sa_type=sa.DateTime(timezone=True),  # type: ignore[call-overload]
+        sa_type=sa.DateTime(timezone=True),
         nullable=False,
     )
 
@@ -85,13 +85,13 @@ class Versioned:
 
 
 def optional_time_field(**kwargs: Any) -> Any:
-    return Field(default=None, sa_type=sa.DateTime(timezone=True), nullable=True, **kwargs)  # type: ignore[call-overload]
+    return Field(default=None, sa_type=sa.DateTime(timezone=True), nullable=True, **kwargs)
 
 
 def text_list_field(item: sa.types.TypeEngine[Any] | None = None) -> Any:
     return Field(
         default_factory=list,
-        sa_type=ARRAY(item or sa.Text()),  # type: ignore[call-overload]
+        sa_type=ARRAY(item or sa.Text()),
         sa_column_kwargs={"server_default": sa.text("'{}'")},
         nullable=False,
     )

@@ -75,7 +75,7 @@ class ImportJob(SQLModel, table=True):
     invited: int = _count()
     errors: list[dict[str, Any]] = SQLField(
         default_factory=list,
-        sa_type=JSONB,  # type: ignore[call-overload]
+        sa_type=JSONB,
         sa_column_kwargs={"server_default": sa.text("'[]'::jsonb")},
         nullable=False,
     )

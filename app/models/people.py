@@ -129,7 +129,7 @@ class RefreshToken(SQLModel, table=True):
     person_id: uuid.UUID = SQLField(foreign_key="people.id", ondelete="CASCADE", index=True)
     token_hash: str = SQLField(max_length=64, unique=True)
     created_at: datetime = created_at_field()
-    expires_at: datetime = SQLField(sa_type=sa.DateTime(timezone=True))  # type: ignore[call-overload]
+    expires_at: datetime = SQLField(sa_type=sa.DateTime(timezone=True))
     revoked_at: datetime | None = optional_time_field()
     # Set when the token was spent on a refresh: the token that refresh issued.
     replaced_by_id: uuid.UUID | None = SQLField(
@@ -157,10 +157,10 @@ class AccountToken(SQLModel, table=True):
     purpose: str = SQLField(max_length=32)
     token_hash: str = SQLField(max_length=64, unique=True)
     created_at: datetime = created_at_field()
-    expires_at: datetime = SQLField(sa_type=sa.DateTime(timezone=True))  # type: ignore[call-overload]
+    expires_at: datetime = SQLField(sa_type=sa.DateTime(timezone=True))
     # A sign-up waiting on this link to claim a person an import created: the password
     # hash and profile it chose. Applied only when the link is used.
-    claim: dict[str, Any] | None = SQLField(default=None, sa_type=JSONB)  # type: ignore[call-overload]
+    claim: dict[str, Any] | None = SQLField(default=None, sa_type=JSONB)
 
 
 # Data models: what comes in and what leaves the service.

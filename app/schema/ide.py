@@ -174,9 +174,7 @@ class GraphQLApp(GraphQLRouter[Context, None]):
                 ],
             )
 
-    async def run(  # type: ignore[override]
-        self, request: Any, context: Any = UNSET, root_value: Any = UNSET
-    ) -> Any:
+    async def run(self, request: Any, context: Any = UNSET, root_value: Any = UNSET) -> Any:
         """A request GraphQL cannot even read (a body that is no JSON, nested too deep, not
         UTF-8) is answered in GraphQL's own shape with a stable code, not in plain text."""
         try:

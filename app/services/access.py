@@ -179,7 +179,7 @@ async def domain_access(
         Membership, and_(col(Membership.domain_id) == col(Domain.id), my_memberships(actor))
     )
     if lock:
-        stmt = stmt.with_for_update(of=Domain)  # type: ignore[arg-type]
+        stmt = stmt.with_for_update(of=Domain)
     row = (await session.exec(stmt)).one_or_none()
     if row is None:
         raise not_found(slug)

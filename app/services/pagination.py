@@ -167,11 +167,13 @@ class Keyset:
     def _after(self, cursor: str, field: str) -> ColumnElement[bool]:
         """Rows strictly after the cursor's row, in the list's order."""
         bound = self._bound(cursor, field)
-        return self._row < bound if self.descending else self._row > bound
+        after: ColumnElement[bool] = self._row < bound if self.descending else self._row > bound
+        return after
 
     def _before(self, cursor: str, field: str) -> ColumnElement[bool]:
         bound = self._bound(cursor, field)
-        return self._row > bound if self.descending else self._row < bound
+        before: ColumnElement[bool] = self._row > bound if self.descending else self._row < bound
+        return before
 
     def conditions(self, params: PageParams) -> list[ColumnElement[bool]]:
         """The range the page is taken from: after `cursor` and before `before`."""

@@ -50,7 +50,7 @@ def _entries(
         for index, row in enumerate(getattr(holder, section.key)):
             row_path = f"{path}{section.key}.{index}"
             yield _Entry(section, row, parent_id, row_path)
-            yield from _entries(section.children, row, row.id, f"{row_path}.")  # type: ignore[attr-defined]
+            yield from _entries(section.children, row, row.id, f"{row_path}.")
 
 
 @dataclass

@@ -26,7 +26,7 @@ class RowFieldError(FieldError):
 
     row: int = 0
 
-    def as_dict(self) -> dict[str, Any]:  # type: ignore[override]
+    def as_dict(self) -> dict[str, Any]:
         return {"row": self.row, **super().as_dict()}
 
 
