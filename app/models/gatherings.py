@@ -344,11 +344,6 @@ class GatheringCreate(Input):
     model_config = ConfigDict(json_schema_extra={"examples": [_EXAMPLE]})
 
     title: Title = Field(description="The gathering's title.")
-    theme: ShortText = Field(default="", description="The theme it works on.")
-    guiding_question: LongText = Field(
-        default="", description="An open question that guides the conversation."
-    )
-    description: LongText = Field(default="", description="More about it, as free text.")
     start: Start = Field(
         description="When it starts: wall-clock time in `timezone` (an offset, if given, is "
         "converted)."
@@ -357,6 +352,11 @@ class GatheringCreate(Input):
         description="The IANA time zone it is planned in, for example Europe/London."
     )
     duration_minutes: Minutes = Field(description="How long it lasts, in minutes.")
+    theme: ShortText = Field(default="", description="The theme it works on.")
+    guiding_question: LongText = Field(
+        default="", description="An open question that guides the conversation."
+    )
+    description: LongText = Field(default="", description="More about it, as free text.")
     modality: Modality = Field(
         default=Modality.in_person, description="How people take part (default: in_person)."
     )
@@ -388,7 +388,7 @@ class GatheringCreate(Input):
 
 
 @descriptions_from(GatheringCreate)
-class GatheringUpdate(Input):
+class GatheringChanges(Input):
     """Changes to a gathering: only the fields sent are changed. With the scope `following`
     they apply to this occurrence and all later ones of its series."""
 
@@ -408,6 +408,12 @@ class GatheringUpdate(Input):
     capacity: Annotated[int, Field(ge=1, le=100_000)] | None = None
     host_ids: Annotated[list[uuid.UUID], Field(max_length=20)] | None = None
     agenda: Annotated[list[AgendaSegment], Field(max_length=50)] | None = None
+
+
+class GatheringUpdate(GatheringChanges):
+    # GraphQL cancels with a mutation of its own, so only REST changes the status here.
+    __doc__ = GatheringChanges.__doc__
+
     status: GatheringStatus | None = Field(
         default=None, description="`cancelled` to cancel; `scheduled` to reinstate."
     )

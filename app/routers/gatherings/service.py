@@ -170,12 +170,7 @@ async def rsvp(
 @router.get("/gatherings/{gathering_id}/rsvps", response_model=RsvpList, summary="RSVPs")
 async def list_rsvps(gathering_id: uuid.UUID, session: SessionDep, actor: CurrentActor) -> RsvpList:
     """Hosts and convenors see every RSVP; other members see the counts and their own."""
-    counts, mine, items = await rsvps.list_rsvps(session, actor, gathering_id)
-    return RsvpList(
-        counts=counts,
-        mine=RsvpPublic.model_validate(mine) if mine else None,
-        items=[RsvpPublic.model_validate(r) for r in items],
-    )
+    return await rsvps.list_rsvps(session, actor, gathering_id)
 
 
 @router.delete(

@@ -169,12 +169,11 @@ class DomainType(UuidNode):
         before: str | None = None,
     ) -> Connection[GatheringRef] | None:
         from app.schema.gatherings.types import GatheringType
-        from app.services.gatherings.service import to_public
 
         page = await info.context.loaders.domain_gatherings.load(
             (self.id, page_params(first, after, last, before), from_, to, status)
         )
-        return connection(page, lambda v: GatheringType.from_public(to_public(v)))
+        return connection(page, GatheringType.from_model)
 
     @arguments(filter="What to narrow the list to.", sort="The list's order.")
     @strawberry.field(description="The domain's contributions, filtered, searched and sorted.")

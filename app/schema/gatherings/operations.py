@@ -1,3 +1,4 @@
+import inspect
 import uuid
 from datetime import datetime
 
@@ -7,6 +8,8 @@ from app.models.gatherings import (
     AgendaSegment,
     AttendanceInput,
     FeedTokenCreated,
+    FeedTokenPublic,
+    GatheringChanges,
     GatheringCreate,
     GatheringStatus,
     GatheringUpdate,
@@ -15,13 +18,9 @@ from app.models.gatherings import (
 )
 from app.schema.context import Info
 from app.schema.descriptions import arguments, described
-from app.schema.enums import (
-    EditScope,
-    Modality,
-    RsvpResponse,
-    SegmentKind,
-)
+from app.schema.enums import EditScope, RsvpResponse, SegmentKind
 from app.schema.gatherings.types import AttendanceType, GatheringType, RsvpType
+from app.schema.generate import FromModel, input_type, object_type
 from app.schema.inputs import ExpectedVersion, create_data, input_data
 from app.schema.relay import UuidNode
 from app.services.gatherings import calendars, rsvps
@@ -31,6 +30,7 @@ from app.services.validation import parse
 SCOPE = "Which occurrences the change applies to (default: this one)."
 
 
+# Written out rather than generated: the published schema lists the required fields first.
 @described(AgendaSegment)
 @strawberry.input
 class AgendaSegmentInput:
@@ -39,55 +39,25 @@ class AgendaSegmentInput:
     kind: SegmentKind | None = strawberry.UNSET
 
 
-@described(GatheringCreate)
-@strawberry.input
+@input_type(GatheringCreate, name="GatheringInput")
 class GatheringInput:
-    title: str
-    start: datetime
-    timezone: str
-    duration_minutes: int
-    theme: str | None = strawberry.UNSET
-    guiding_question: str | None = strawberry.UNSET
-    description: str | None = strawberry.UNSET
-    modality: Modality | None = strawberry.UNSET
-    location: str | None = strawberry.UNSET
-    join_url: str | None = strawberry.UNSET
-    capacity: int | None = strawberry.UNSET
-    host_ids: list[uuid.UUID] | None = strawberry.UNSET
-    rotation_host_ids: list[uuid.UUID] | None = strawberry.UNSET
-    rrule: str | None = strawberry.UNSET
     agenda: list[AgendaSegmentInput] | None = strawberry.UNSET
 
 
-@described(GatheringUpdate)
-@strawberry.input
+@input_type(GatheringChanges, name="GatheringUpdateInput")
 class GatheringUpdateInput:
-    title: str | None = strawberry.UNSET
-    theme: str | None = strawberry.UNSET
-    guiding_question: str | None = strawberry.UNSET
-    description: str | None = strawberry.UNSET
-    start: datetime | None = strawberry.UNSET
-    duration_minutes: int | None = strawberry.UNSET
-    modality: Modality | None = strawberry.UNSET
-    location: str | None = strawberry.UNSET
-    join_url: str | None = strawberry.UNSET
-    capacity: int | None = strawberry.UNSET
-    host_ids: list[uuid.UUID] | None = strawberry.UNSET
     agenda: list[AgendaSegmentInput] | None = strawberry.UNSET
 
 
-@described(SummaryInput)
-@strawberry.input(name="SummaryInput")
+@input_type(SummaryInput, name="SummaryInput")
 class SummaryInputType:
-    summary: str
-    decisions: list[str] | None = strawberry.UNSET
-    follow_ups: list[str] | None = strawberry.UNSET
+    pass
 
 
-@described(FeedTokenCreated)
-@strawberry.type(name="FeedToken")
-class FeedTokenType(UuidNode):
-    created_at: datetime
+@object_type(
+    FeedTokenPublic, name="FeedToken", description=inspect.cleandoc(FeedTokenCreated.__doc__ or "")
+)
+class FeedTokenType(UuidNode, FromModel):
     revoked_at: datetime | None = strawberry.field(
         default=None, description="When it was revoked; null while it works."
     )
@@ -99,7 +69,7 @@ class FeedTokenType(UuidNode):
 async def _view(info: Info, gathering_id: uuid.UUID) -> GatheringType:
     async with info.context.session() as session:
         view = await gatherings.get_gathering(session, info.context.actor, gathering_id)
-    return GatheringType.from_public(gatherings.to_public(view))
+    return GatheringType.from_model(gatherings.to_public(view))
 
 
 @described()
@@ -211,7 +181,9 @@ class GatheringMutation:
     async def create_feed_token(self, info: Info) -> FeedTokenType | None:
         async with info.context.session() as session:
             token, secret = await calendars.create_feed_token(session, info.context.actor)
-        return FeedTokenType(id=token.id, token=secret, created_at=token.created_at)
+        created = FeedTokenType.from_model(token)
+        created.token = secret
+        return created
 
     @arguments(id="The token's id.")
     @strawberry.mutation(description="Revoke a calendar-feed token: its feed stops working.")

@@ -106,12 +106,11 @@ class PersonType(UuidNode):
         | None
     ):
         from app.schema.gatherings.types import GatheringType
-        from app.services.gatherings.service import to_public
 
         page = await info.context.loaders.person_gatherings.load(
             (self.id, page_params(first, after, last, before), from_, to)
         )
-        return connection(page, lambda v: GatheringType.from_public(to_public(v)))
+        return connection(page, GatheringType.from_model)
 
 
 @described(RegistrationPending)

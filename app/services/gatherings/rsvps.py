@@ -20,6 +20,8 @@ from app.models.gatherings import (
     GatheringStatus,
     Rsvp,
     RsvpCounts,
+    RsvpList,
+    RsvpPublic,
     RsvpResponse,
     RsvpStatus,
     SummaryInput,
@@ -183,25 +185,32 @@ async def remove_rsvp(
     await session.commit()
 
 
-async def list_rsvps(
-    session: AsyncSession, actor: Actor, gathering_id: uuid.UUID
-) -> tuple[RsvpCounts, Rsvp | None, list[Rsvp]]:
-    """Hosts and convenors see everyone; other members see the counts and their own."""
+RSVP_ORDER = (col(Rsvp.status), col(Rsvp.queued_at), col(Rsvp.created_at), col(Rsvp.id))
+
+
+def rsvp_list(
+    rows: list[Rsvp], actor: Actor, access: DomainAccess, gathering: Gathering
+) -> RsvpList:
+    """A gathering's RSVPs as the caller may see them: hosts and convenors see everyone,
+    other members the counts and their own."""
+    counts = RsvpCounts(**{s.value: sum(1 for r in rows if r.status == s) for s in RsvpStatus})
+    mine = next((r for r in rows if r.person_id == actor.person_id), None)
+    shown = rows if can_host(access, gathering) or actor.can_read_all else [mine] if mine else []
+    return RsvpList(
+        counts=counts,
+        mine=RsvpPublic.model_validate(mine) if mine else None,
+        items=[RsvpPublic.model_validate(r) for r in shown],
+    )
+
+
+async def list_rsvps(session: AsyncSession, actor: Actor, gathering_id: uuid.UUID) -> RsvpList:
     gathering, access = await load_gathering(session, actor, gathering_id)
     if not (access.is_active_member or access.actor.can_read_all):
         raise Forbidden("Only members of the domain see RSVPs.")
-    rows = list(
-        await session.exec(
-            select(Rsvp)
-            .where(col(Rsvp.gathering_id) == gathering.id)
-            .order_by(col(Rsvp.status), col(Rsvp.queued_at), col(Rsvp.created_at), col(Rsvp.id))
-        )
+    rows = await session.exec(
+        select(Rsvp).where(col(Rsvp.gathering_id) == gathering.id).order_by(*RSVP_ORDER)
     )
-    counts = RsvpCounts(**{s.value: sum(1 for r in rows if r.status == s) for s in RsvpStatus})
-    mine = next((r for r in rows if r.person_id == actor.person_id), None)
-    if can_host(access, gathering) or actor.can_read_all:
-        return counts, mine, rows
-    return counts, mine, [mine] if mine is not None else []
+    return rsvp_list(list(rows), actor, access, gathering)
 
 
 async def record_attendance(
