@@ -161,10 +161,12 @@ async def cancel_gathering(
 )
 async def rsvp(
     gathering_id: uuid.UUID, data: RsvpInput, session: SessionDep, actor: CurrentActor
-) -> object:
+) -> RsvpPublic:
     """Sets your RSVP (active members). `going` on a full gathering puts you on the
     waitlist; places free up first come, first served."""
-    return await rsvps.set_rsvp(session, actor, gathering_id, data.response)
+    return RsvpPublic.model_validate(
+        await rsvps.set_rsvp(session, actor, gathering_id, data.response)
+    )
 
 
 @router.get("/gatherings/{gathering_id}/rsvps", response_model=RsvpList, summary="RSVPs")
@@ -193,10 +195,11 @@ async def remove_rsvp(
 )
 async def record_attendance(
     gathering_id: uuid.UUID, data: AttendanceInput, session: SessionDep, actor: CurrentActor
-) -> object:
+) -> list[AttendancePublic]:
     """Records who attended, walk-ins included (hosts). Recording someone twice changes
     nothing. Returns the attendance as it now stands."""
-    return await rsvps.record_attendance(session, actor, gathering_id, data.person_ids)
+    rows = await rsvps.record_attendance(session, actor, gathering_id, data.person_ids)
+    return [AttendancePublic.model_validate(a) for a in rows]
 
 
 @router.get(
@@ -206,10 +209,11 @@ async def record_attendance(
 )
 async def list_attendance(
     gathering_id: uuid.UUID, session: SessionDep, actor: CurrentActor
-) -> object:
+) -> list[AttendancePublic]:
     """Who attended: hosts and convenors see everyone, members themselves and those who
     chose to be shown."""
-    return await rsvps.list_attendance(session, actor, gathering_id)
+    rows = await rsvps.list_attendance(session, actor, gathering_id)
+    return [AttendancePublic.model_validate(a) for a in rows]
 
 
 @router.post(
@@ -217,9 +221,11 @@ async def list_attendance(
     response_model=AttendancePublic,
     summary="Check yourself in during the gathering",
 )
-async def check_in(gathering_id: uuid.UUID, session: SessionDep, actor: CurrentActor) -> object:
+async def check_in(
+    gathering_id: uuid.UUID, session: SessionDep, actor: CurrentActor
+) -> AttendancePublic:
     """Records your own attendance, from 15 minutes before the start until the end."""
-    return await rsvps.check_in(session, actor, gathering_id)
+    return AttendancePublic.model_validate(await rsvps.check_in(session, actor, gathering_id))
 
 
 @router.put(
