@@ -32,7 +32,7 @@ from app.schema.relay import UuidNode, not_an_id, parse_global_id
 from app.services import lookups
 from app.services.actors import Actor
 from app.services.contributions.curation import collection_public
-from app.services.gatherings.service import to_public
+from app.services.gatherings.public import to_public
 
 MAX_NODES = 100
 

@@ -23,8 +23,7 @@ from app.schema.gatherings.types import AttendanceType, GatheringType, RsvpType
 from app.schema.generate import FromModel, input_type, object_type
 from app.schema.inputs import ExpectedVersion, create_data, input_data
 from app.schema.relay import UuidNode
-from app.services.gatherings import calendars, rsvps
-from app.services.gatherings import service as gatherings
+from app.services.gatherings import attendance, calendars, public, rsvps, scheduling, series
 from app.services.validation import parse
 
 SCOPE = "Which occurrences the change applies to (default: this one)."
@@ -68,8 +67,8 @@ class FeedTokenType(UuidNode, FromModel):
 
 async def _view(info: Info, gathering_id: uuid.UUID) -> GatheringType:
     async with info.context.session() as session:
-        view = await gatherings.get_gathering(session, info.context.actor, gathering_id)
-    return GatheringType.from_model(gatherings.to_public(view))
+        view = await public.get_gathering(session, info.context.actor, gathering_id)
+    return GatheringType.from_model(public.to_public(view))
 
 
 @described()
@@ -90,7 +89,7 @@ class GatheringMutation:
     ) -> GatheringType | None:
         data = parse(GatheringCreate, create_data(input))
         async with info.context.session() as session:
-            first = await gatherings.create_gathering(session, info.context.actor, slug, data)
+            first = await scheduling.create_gathering(session, info.context.actor, slug, data)
         return await _view(info, first.id)
 
     @arguments(id="The gathering's id.", scope=SCOPE)
@@ -105,7 +104,7 @@ class GatheringMutation:
     ) -> GatheringType | None:
         data = parse(GatheringUpdate, input_data(input))
         async with info.context.session() as session:
-            await gatherings.update_gathering(
+            await series.update_gathering(
                 session, info.context.actor, id, data, scope, expected_version
             )
         return await _view(info, id)
@@ -121,7 +120,7 @@ class GatheringMutation:
     ) -> GatheringType | None:
         data = GatheringUpdate(status=GatheringStatus.cancelled)
         async with info.context.session() as session:
-            await gatherings.update_gathering(
+            await series.update_gathering(
                 session, info.context.actor, id, data, scope, expected_version
             )
         return await _view(info, id)
@@ -153,14 +152,16 @@ class GatheringMutation:
     ) -> list[AttendanceType] | None:
         data = parse(AttendanceInput, {"person_ids": person_ids})
         async with info.context.session() as session:
-            rows = await rsvps.record_attendance(session, info.context.actor, id, data.person_ids)
+            rows = await attendance.record_attendance(
+                session, info.context.actor, id, data.person_ids
+            )
         return [AttendanceType.from_model(a) for a in rows]
 
     @arguments(id="The gathering's id.")
     @strawberry.mutation(description="Check yourself in during the gathering.")
     async def check_in(self, info: Info, id: uuid.UUID) -> AttendanceType | None:
         async with info.context.session() as session:
-            row = await rsvps.check_in(session, info.context.actor, id)
+            row = await attendance.check_in(session, info.context.actor, id)
         return AttendanceType.from_model(row)
 
     @arguments(id="The gathering's id.")
@@ -174,7 +175,7 @@ class GatheringMutation:
     ) -> GatheringType | None:
         data = parse(SummaryInput, input_data(input))
         async with info.context.session() as session:
-            await rsvps.write_summary(session, info.context.actor, id, data, expected_version)
+            await attendance.write_summary(session, info.context.actor, id, data, expected_version)
         return await _view(info, id)
 
     @strawberry.mutation(description="A secret calendar-feed token (shown once).")

@@ -24,14 +24,10 @@ from app.models.memberships import Membership
 from app.models.people import Person
 from app.services.access import DomainAccess, active_membership, actor_memberships, visible_domains
 from app.services.actors import Actor
+from app.services.gatherings.listing import GATHERING_WINDOW, window_filter
+from app.services.gatherings.occurrences import sees_everyone
+from app.services.gatherings.public import to_public, views_for
 from app.services.gatherings.rsvps import RSVP_ORDER, rsvp_list
-from app.services.gatherings.service import (
-    GATHERING_WINDOW,
-    _window_filter,
-    can_host,
-    to_public,
-    views_for,
-)
 from app.services.pagination import Keyset, Page, PageParams, SortKey, windowed_pages
 from app.services.windows import parse_window
 
@@ -52,7 +48,7 @@ async def gatherings_for_domains(
         col(Gathering.domain_id).in_(
             select(Domain.id).where(col(Domain.id).in_(domain_ids), visible_domains(actor))
         ),
-        *_window_filter(lo, hi),
+        *window_filter(lo, hi),
     ]
     if status:
         conditions.append(col(Gathering.status) == status)
@@ -84,7 +80,7 @@ async def readable_gatherings(
     session: AsyncSession, actor: Actor, gathering_ids: list[uuid.UUID]
 ) -> dict[uuid.UUID, tuple[Gathering, DomainAccess]]:
     """Those of these occurrences whose domain's content the caller reads (the rule of
-    `gatherings.load_gathering`), with the caller's access to that domain."""
+    `occurrences.load_gathering`), with the caller's access to that domain."""
     gatherings = list(
         await session.exec(select(Gathering).where(col(Gathering.id).in_(gathering_ids)))
     )
@@ -110,11 +106,7 @@ async def rsvps_for_gatherings(
 ) -> dict[uuid.UUID, RsvpList | Forbidden]:
     """The same rule as the REST list (`rsvps.list_rsvps`)."""
     accesses = await readable_gatherings(session, actor, gathering_ids)
-    allowed = [
-        gid
-        for gid, (_, access) in accesses.items()
-        if access.is_active_member or actor.can_read_all
-    ]
+    allowed = [gid for gid, (_, access) in accesses.items() if access.can_read_members]
     rows: dict[uuid.UUID, list[Rsvp]] = defaultdict(list)
     if allowed:
         for r in await session.exec(
@@ -136,11 +128,7 @@ async def attendance_for_gatherings(
 ) -> dict[uuid.UUID, list[Attendance] | Forbidden]:
     """Hosts and convenors see everyone; members see themselves and those who share."""
     accesses = await readable_gatherings(session, actor, gathering_ids)
-    allowed = [
-        gid
-        for gid, (_, access) in accesses.items()
-        if access.is_active_member or actor.can_read_all
-    ]
+    allowed = [gid for gid, (_, access) in accesses.items() if access.can_read_members]
     rows: dict[uuid.UUID, list[Attendance]] = defaultdict(list)
     sharing: set[uuid.UUID] = set()
     if allowed:
@@ -161,7 +149,7 @@ async def attendance_for_gatherings(
             continue
         gathering, access = accesses[gid]
         items = rows.get(gid, [])
-        if not (can_host(access, gathering) or actor.can_read_all):
+        if not sees_everyone(access, gathering):
             items = [a for a in items if a.person_id in sharing or a.person_id == actor.person_id]
         result[gid] = items
     return result
@@ -175,7 +163,7 @@ async def gatherings_for_people(
     start: datetime | None,
     end: datetime | None,
 ) -> dict[uuid.UUID, Page[GatheringPublic]]:
-    """Each person's agenda (as `gatherings.list_my_gatherings`), for many people in one
+    """Each person's agenda (as `listing.list_my_gatherings`), for many people in one
     statement: occurrences in the non-archived domains they are active members of, among
     the domains the caller may see."""
     lo, hi = parse_window(start, end, GATHERING_WINDOW)
@@ -184,7 +172,7 @@ async def gatherings_for_people(
         active_membership(),
         col(Domain.archived_at).is_(None),
         col(Gathering.domain_id).in_(select(Domain.id).where(visible_domains(actor))),
-        *_window_filter(lo, hi),
+        *window_filter(lo, hi),
     ]
     pages = await windowed_pages(
         session,
