@@ -3,6 +3,7 @@ slow by design); everything with rules goes through the services."""
 
 import itertools
 import uuid
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from httpx import AsyncClient, Response
@@ -12,11 +13,13 @@ from app.config import Settings
 from app.models.base import utcnow
 from app.models.contributions import UNTITLED_KINDS, Contribution, ContributionCreate
 from app.models.domains import Domain, DomainCreate
+from app.models.gatherings import Gathering, GatheringCreate
 from app.models.memberships import Membership, MembershipCreate, MembershipEvent, Role
 from app.models.people import ApiKey, ApiKeyCreate, Person
 from app.services.actors import Actor
 from app.services.contributions import service as contributions
 from app.services.domains import service as domains
+from app.services.gatherings import scheduling
 from app.services.memberships import lifecycle
 from app.services.people import api_keys
 from app.services.people.auth import issue_access_token
@@ -141,3 +144,82 @@ async def make_contribution(
     return await contributions.create_contribution(
         session, actor, domain.slug, ContributionCreate(**fields)
     )
+
+
+def from_now(**delta: float) -> datetime:
+    """Now plus `delta` (timedelta's arguments), to the second."""
+    return (datetime.now(UTC) + timedelta(**delta)).replace(microsecond=0)
+
+
+async def make_gathering(
+    session: AsyncSession, domain: Domain, by: Person, **fields: Any
+) -> Gathering:
+    """A gathering (or series) scheduled by `by` in a week, lasting 90 minutes; returns its
+    first occurrence."""
+    fields.setdefault("title", f"Gathering {next(_seq)}")
+    fields.setdefault("start", from_now(days=7))
+    fields.setdefault("timezone", "Europe/Amsterdam")
+    fields.setdefault("duration_minutes", 90)
+    data = GatheringCreate.model_validate(fields)
+    return await scheduling.create_gathering(session, actor_of(by), domain.slug, data)
+
+
+def at(moment: datetime) -> str:
+    """ISO 8601 with an offset, as a client would send it."""
+    return moment.astimezone(UTC).isoformat()
+
+
+def gathering_body(**fields: Any) -> dict[str, Any]:
+    body: dict[str, Any] = {
+        "title": f"Gathering {next(_seq)}",
+        "start": at(from_now(days=7)),
+        "timezone": "Europe/Amsterdam",
+        "duration_minutes": 90,
+    }
+    body.update(fields)
+    return body
+
+
+def headers_for(people: list[Person]) -> list[dict[str, str]]:
+    """`auth()` for many people at once, without building settings for each."""
+    settings = Settings(environment="test", secret_key=SECRET)
+    return [{"Authorization": f"Bearer {issue_access_token(p.id, settings)}"} for p in people]
+
+
+async def many_members(session: AsyncSession, domain: Domain, n: int) -> list[Person]:
+    """`n` active members, inserted in two statements rather than `n` round trips."""
+    people = [
+        Person(
+            email=f"crowd{next(_seq)}@example.org",
+            display_name=f"Crowd {i}",
+            email_verified_at=utcnow(),
+        )
+        for i in range(n)
+    ]
+    session.add_all(people)
+    await session.flush()
+    session.add_all(
+        Membership(domain_id=domain.id, person_id=p.id, status="active", roles=["member"])
+        for p in people
+    )
+    await session.commit()
+    return people
+
+
+class Circle:
+    """A domain with a convenor, a core member, a plain member and an outsider."""
+
+    def __init__(self, domain: Domain, convenor: Person, core: Person, member: Person,
+                 outsider: Person) -> None:  # fmt: skip
+        self.domain, self.convenor, self.core = domain, convenor, core
+        self.member, self.outsider = member, outsider
+        self.slug = domain.slug
+
+
+async def circle(session: AsyncSession, **domain_fields: Any) -> Circle:
+    convenor = await make_person(session)
+    domain = await make_domain(session, convenor, **domain_fields)
+    core, member, outsider = [await make_person(session) for _ in range(3)]
+    await add_member(session, domain, core, roles=[Role.member, Role.core])
+    await add_member(session, domain, member)
+    return Circle(domain, convenor, core, member, outsider)

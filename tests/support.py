@@ -9,13 +9,15 @@ from typing import Any
 from httpx import ASGITransport, AsyncClient, Response
 from sqlalchemy import func, text
 from sqlalchemy.ext.asyncio import AsyncEngine
-from sqlmodel import SQLModel, select
+from sqlmodel import SQLModel, col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from app.errors import DomainError
+from app.models.domains import Domain
+from app.models.gatherings import Attendance, Gathering, GatheringSeries, Rsvp
 from app.models.people import Person
 from app.problems import CATALOGUE
-from tests.factories import gql
+from tests.factories import auth, gathering_body, gql
 
 API = "/api/v1"
 
@@ -190,3 +192,58 @@ async def gql_statements(
 
 
 # --- services ------------------------------------------------------------------------------
+
+
+# --- Gatherings ---------------------------------------------------------------------------
+
+
+async def snapshot(session: AsyncSession) -> dict[str, int]:
+    """Row counts of everything a gathering write can touch, to prove nothing was written."""
+    tables: list[type[SQLModel]] = [GatheringSeries, Gathering, Rsvp, Attendance]
+    return {t.__name__: await count(session, t) for t in tables}
+
+
+async def series_state(session: AsyncSession) -> list[tuple[Any, ...]]:
+    """Every column that an edit could change, for an exact before/after comparison."""
+    async with AsyncSession(session.bind) as fresh:
+        rows = await fresh.exec(select(Gathering).order_by(col(Gathering.original_start)))
+        gatherings = [
+            (g.id, g.series_id, g.start_at, g.original_start, g.title, g.status, g.capacity)
+            for g in rows
+        ]
+        series = await fresh.exec(select(GatheringSeries).order_by(col(GatheringSeries.dtstart)))
+        return [*gatherings, *((s.id, s.rrule, s.dtstart, s.sequence) for s in series)]
+
+
+async def schedule(
+    client: AsyncClient, domain: Domain | str, by: Person, **fields: Any
+) -> dict[str, Any]:
+    slug = domain if isinstance(domain, str) else domain.slug
+    response = await client.post(
+        f"{API}/domains/{slug}/gatherings", json=gathering_body(**fields), headers=auth(by)
+    )
+    return ok(response, 201)  # type: ignore[no-any-return]
+
+
+async def occurrences(
+    client: AsyncClient,
+    domain: Domain,
+    as_: Person | None,
+    start: str = "2026-01-01T00:00:00Z",
+    end: str = "2028-12-31T00:00:00Z",
+    **params: Any,
+) -> list[dict[str, Any]]:
+    """Every occurrence in the window, following the cursor to the last page."""
+    items: list[dict[str, Any]] = []
+    query: dict[str, Any] = {"from": start, "to": end, "limit": 100, **params}
+    while True:
+        response = await client.get(
+            f"{API}/domains/{domain.slug}/gatherings",
+            params=query,
+            headers=auth(as_) if as_ else {},
+        )
+        page = ok(response)
+        items.extend(page["items"])
+        if not page["next_cursor"]:
+            return items
+        query["cursor"] = page["next_cursor"]

@@ -38,8 +38,7 @@ from app.services.actors import SYSTEM, Actor
 from app.services.contributions import curation, endorsements, moderation
 from app.services.contributions import service as contributions
 from app.services.domains import service as domains
-from app.services.gatherings import rsvps
-from app.services.gatherings import service as gatherings
+from app.services.gatherings import attendance, rsvps, scheduling
 from app.services.memberships import lifecycle as memberships
 from app.services.people import service as people
 from app.services.people.auth import Passwords
@@ -191,7 +190,7 @@ class Replay(Known):
             case P.Schedule(
                 slug=slug, by=by, key=key, fields=fields, hosts=hosts, rotation=rotation
             ):
-                first = await gatherings.create_gathering(
+                first = await scheduling.create_gathering(
                     s,
                     self.actors[by],
                     slug,
@@ -215,15 +214,15 @@ class Replay(Known):
                     s, self.actors[who], self.gatherings[g], RsvpResponse(response)
                 )
             case P.CheckIn(gathering=g, who=who):
-                await rsvps.check_in(s, self.actors[who], self.gatherings[g])
+                await attendance.check_in(s, self.actors[who], self.gatherings[g])
             case P.Attend(gathering=g, by=by, who=who):
-                await rsvps.record_attendance(
+                await attendance.record_attendance(
                     s, self.actors[by], self.gatherings[g], [self.person(k) for k in who]
                 )
             case P.Summarise(
                 gathering=g, by=by, summary=summary, decisions=decisions, follow_ups=follow_ups
             ):
-                await rsvps.write_summary(
+                await attendance.write_summary(
                     s,
                     self.actors[by],
                     self.gatherings[g],

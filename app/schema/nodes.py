@@ -32,7 +32,7 @@ from app.schema.relay import UuidNode, not_an_id, parse_global_id
 from app.services import lookups
 from app.services.actors import Actor
 from app.services.contributions.curation import collection_public
-from app.services.gatherings.service import to_public
+from app.services.gatherings.public import to_public
 
 MAX_NODES = 100
 
@@ -59,7 +59,7 @@ _KINDS = [
     NodeKind(
         GatheringType,
         lookups.gatherings,
-        lambda v, _: GatheringType.from_public(to_public(v)),
+        lambda v, _: GatheringType.from_model(to_public(v)),
     ),
     NodeKind(ContributionType, lookups.contributions, lambda c, _: ContributionType.from_model(c)),
     NodeKind(EndorsementType, lookups.endorsements, lambda e, _: EndorsementType.from_model(e)),
@@ -73,7 +73,7 @@ _KINDS = [
     NodeKind(
         FeedTokenType,
         lookups.feed_tokens,
-        lambda t, _: FeedTokenType(id=t.id, created_at=t.created_at, revoked_at=t.revoked_at),
+        lambda t, _: FeedTokenType.from_model(t),
     ),
 ]
 KINDS: dict[str, NodeKind] = {k.name: k for k in _KINDS}

@@ -139,6 +139,15 @@ class DomainAccess:
     def can_manage(self) -> bool:
         return self.actor.can_write_all or (self.is_convenor and self.actor.has_scope("write"))
 
+    @property
+    def can_schedule(self) -> bool:
+        """Gatherings are scheduled by those who manage the domain and its core group."""
+        return self.can_manage or self.has_role(Role.core)
+
+    def can_host(self, host_ids: list[uuid.UUID]) -> bool:
+        """A gathering is run by its hosts (while active members) and those who manage."""
+        return self.can_manage or (self.is_active_member and self.actor.person_id in host_ids)
+
     def require_read_members(self) -> "DomainAccess":
         if not self.can_read_members:
             raise Forbidden("Only members of this domain can see its members.")

@@ -31,7 +31,7 @@ from app.services.actors import Actor
 from app.services.contributions.batches import contributions_by_ids
 from app.services.contributions.curation import items_of
 from app.services.gatherings.batches import readable_gatherings
-from app.services.gatherings.service import GatheringView, views_for
+from app.services.gatherings.public import GatheringView, views_for
 from app.services.people.service import people_by_ids
 
 Ids = list[uuid.UUID]
@@ -63,7 +63,7 @@ async def memberships(session: AsyncSession, actor: Actor, ids: Ids) -> dict[uui
 async def gatherings(
     session: AsyncSession, actor: Actor, ids: Ids
 ) -> dict[uuid.UUID, GatheringView]:
-    """As `gatherings.get_gathering`: occurrences in domains whose content the caller reads."""
+    """As `public.get_gathering`: occurrences in domains whose content the caller reads."""
     readable = await readable_gatherings(session, actor, ids)
     views = await views_for(session, actor, [g for g, _ in readable.values()])
     return {v.gathering.id: v for v in views}

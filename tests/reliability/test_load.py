@@ -17,10 +17,17 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 from app.models.contributions import Contribution
 from app.models.gatherings import Rsvp
 from app.models.memberships import Role
-from tests.factories import add_member, make_domain, make_person
+from tests.factories import (
+    add_member,
+    at,
+    from_now,
+    headers_for,
+    make_domain,
+    make_person,
+    many_members,
+)
 from tests.reliability.conftest import ServerFactory, client, statuses
-from tests.routers.gatherings_support import at, from_now, headers_for, many_members, schedule
-from tests.support import count, error_codes
+from tests.support import count, error_codes, schedule
 
 ME = {"query": "{ me { displayName } }"}
 CONTRIBUTIONS = (

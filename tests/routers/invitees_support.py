@@ -10,8 +10,7 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 from app.models.domains import Domain
 from app.models.people import Person
 from tests.factories import add_member, auth, make_domain, make_person
-from tests.routers.gatherings_support import schedule
-from tests.support import API, ok
+from tests.support import API, ok, schedule
 
 WORD = "tracheostomy"  # in the contribution, so a search finds it
 

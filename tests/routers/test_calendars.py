@@ -16,9 +16,8 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 
 from app.models.gatherings import FeedToken, Gathering
 from app.models.people import Person
-from tests.factories import add_member, auth, make_person
-from tests.routers.gatherings_support import Circle, circle, occurrences, schedule
-from tests.support import API, count, ok, problem
+from tests.factories import Circle, add_member, auth, circle, make_person
+from tests.support import API, count, occurrences, ok, problem, schedule
 
 JOIN = "https://meet.example.org/secret-room"
 

@@ -19,7 +19,7 @@ from app.models.contributions import (
 )
 from app.models.gatherings import GatheringCreate
 from app.models.memberships import Role
-from app.services.gatherings import service as gatherings
+from app.services.gatherings import scheduling
 from tests.factories import actor_of, add_member, auth, make_domain, make_person
 from tests.routers.contributions_support import (
     Community,
@@ -227,7 +227,7 @@ async def test_bad_input_is_refused_and_nothing_is_written(
     former, invitee = await make_person(session), await make_person(session)
     await add_member(session, c.domain, former, status="left")
     await add_member(session, c.domain, invitee, status="invited")
-    gathering = await gatherings.create_gathering(
+    gathering = await scheduling.create_gathering(
         session,
         actor_of(other_convenor),
         other.slug,
@@ -493,7 +493,7 @@ async def test_a_thread_holds_answers_and_replies_in_order(
 
 
 async def _gathering(session: AsyncSession, c: Community) -> uuid.UUID:
-    made = await gatherings.create_gathering(
+    made = await scheduling.create_gathering(
         session,
         actor_of(c.convenor),
         c.domain.slug,

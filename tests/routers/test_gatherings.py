@@ -14,19 +14,28 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 from app.models.gatherings import Gathering
 from app.models.people import Person
 from app.services.gatherings import recurrence
-from tests.factories import add_member, auth, make_person
-from tests.routers.gatherings_support import (
+from tests.factories import (
     Circle,
+    add_member,
     at,
+    auth,
     circle,
     from_now,
     gathering_body,
+    make_person,
+)
+from tests.support import (
+    API,
+    count,
     occurrences,
+    ok,
+    problem,
+    problem_field_codes,
+    problem_fields,
     schedule,
     series_state,
     snapshot,
 )
-from tests.support import API, count, ok, problem, problem_field_codes, problem_fields
 
 
 def local_times(items: list[dict[str, Any]]) -> list[str]:

@@ -11,9 +11,8 @@ import pytest
 from httpx import ASGITransport, AsyncClient, Response
 from sqlmodel.ext.asyncio.session import AsyncSession
 
-from tests.factories import auth, make_person
-from tests.routers.gatherings_support import circle, schedule
-from tests.support import API, ok, problem
+from tests.factories import auth, circle, make_person
+from tests.support import API, ok, problem, schedule
 
 
 @pytest.fixture

@@ -20,8 +20,7 @@ from app.json_body import MAX_DEPTH, JSONRoute, MalformedJSON, deeper_than, load
 from app.main import create_app
 from app.models.domains import Domain
 from app.models.idempotency import IdempotencyRecord
-from tests.factories import auth, make_domain, make_person
-from tests.routers.gatherings_support import circle, gathering_body
+from tests.factories import auth, circle, gathering_body, make_domain, make_person
 from tests.support import API, count, problem, problem_checked_client
 
 MB = 1024 * 1024

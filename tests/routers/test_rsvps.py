@@ -20,18 +20,18 @@ from app.config import Settings
 from app.main import create_app
 from app.models.gatherings import Attendance, Rsvp
 from app.models.people import Person
-from tests.factories import add_member, auth, make_person
-from tests.routers.gatherings_support import (
+from tests.factories import (
     Circle,
+    add_member,
     at,
+    auth,
     circle,
     from_now,
     headers_for,
+    make_person,
     many_members,
-    schedule,
-    snapshot,
 )
-from tests.support import API, count, ok, problem
+from tests.support import API, count, ok, problem, schedule, snapshot
 
 
 async def rsvp(client: AsyncClient, gathering_id: str, person: Person, response: str) -> Response:

@@ -9,8 +9,7 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 from app.models.domains import Domain
 from app.models.gatherings import GatheringCreate, Rsvp
 from app.models.people import Person
-from app.services.gatherings import rsvps
-from app.services.gatherings import service as gatherings
+from app.services.gatherings import rsvps, scheduling
 from tests.factories import actor_of, add_member, auth, gql, make_domain, make_person
 from tests.support import count, error_codes, gql_ok, gql_statements
 
@@ -28,7 +27,7 @@ async def _schedule(
     session: AsyncSession, domain: Domain, host: Person, n: int, members: list[Person]
 ) -> None:
     for i in range(n):
-        g = await gatherings.create_gathering(
+        g = await scheduling.create_gathering(
             session,
             actor_of(host),
             domain.slug,

@@ -11,8 +11,7 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 from app.errors import Conflict
 from app.models.base import replayed_at, utcnow
 from app.models.gatherings import GatheringCreate, RsvpResponse
-from app.services.gatherings import rsvps
-from app.services.gatherings import service as gatherings
+from app.services.gatherings import rsvps, scheduling
 from tests.factories import actor_of, add_member, make_domain, make_person
 
 THEN = datetime(2025, 3, 4, 18, 30, tzinfo=UTC)
@@ -48,7 +47,7 @@ async def test_rules_that_compare_with_now_compare_with_the_replayed_moment(
     with replayed_at(THEN - timedelta(days=30)):
         domain = await make_domain(session, convenor)
         await add_member(session, domain, member)
-        gathering = await gatherings.create_gathering(
+        gathering = await scheduling.create_gathering(
             session,
             actor_of(convenor),
             domain.slug,

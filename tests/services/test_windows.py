@@ -6,7 +6,7 @@ from datetime import UTC, datetime, timedelta
 import pytest
 
 from app.errors import FieldError, Invalid
-from app.services.gatherings.service import GATHERING_WINDOW
+from app.services.gatherings.listing import GATHERING_WINDOW
 from app.services.views.params import view_window
 from app.services.windows import parse_window
 

@@ -24,8 +24,7 @@ from app.models.memberships import Role
 from app.models.people import Person
 from app.services.contributions import endorsements
 from app.services.contributions import service as contributions
-from app.services.gatherings import rsvps
-from app.services.gatherings import service as gatherings
+from app.services.gatherings import attendance, scheduling
 from tests.factories import actor_of, add_member, make_domain, make_person
 
 LONG_AGO = datetime(2020, 1, 1, tzinfo=UTC)
@@ -136,7 +135,7 @@ class World:
         hosts: list[Person] | None = None,
         theme: str = "",
     ) -> Gathering:
-        made = await gatherings.create_gathering(
+        made = await scheduling.create_gathering(
             self.session,
             actor_of(self.convenor),
             self.domain.slug,
@@ -150,7 +149,7 @@ class World:
             ),
         )
         if attendees:
-            await rsvps.record_attendance(
+            await attendance.record_attendance(
                 self.session, actor_of(self.convenor), made.id, [p.id for p in attendees]
             )
         return made

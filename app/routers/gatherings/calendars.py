@@ -92,10 +92,11 @@ async def create_feed_token(
     response_model=list[FeedTokenPublic],
     summary="My calendar links (without their secrets), revoked ones included",
 )
-async def list_feed_tokens(session: SessionDep, actor: CurrentActor) -> object:
+async def list_feed_tokens(session: SessionDep, actor: CurrentActor) -> list[FeedTokenPublic]:
     """Your calendar links, newest first, without their secrets (only their creation and
     revocation times)."""
-    return await calendars.list_feed_tokens(session, actor)
+    tokens = await calendars.list_feed_tokens(session, actor)
+    return [FeedTokenPublic.model_validate(t) for t in tokens]
 
 
 @router.delete(

@@ -23,8 +23,7 @@ from app.models.gatherings import (
 )
 from app.openapi import CREATED
 from app.routers.domains import SlugPath
-from app.services.gatherings import rsvps
-from app.services.gatherings import service as gatherings
+from app.services.gatherings import attendance, listing, public, rsvps, scheduling, series
 
 router = APIRouter(prefix="/api/v1", tags=["gatherings"], route_class=JSONRoute)
 
@@ -51,13 +50,13 @@ async def create_gathering(
     """Schedules a gathering, or a recurring series with an RFC 5545 `rrule` (convenors and
     core group). `start` is wall-clock time in `timezone` unless it has an offset.
     Returns the first occurrence."""
-    first = await gatherings.create_gathering(session, actor, slug, data)
+    first = await scheduling.create_gathering(session, actor, slug, data)
     locate(request, response, "get_gathering", gathering_id=first.id)
-    return _shown(response, await gatherings.get_gathering(session, actor, first.id))
+    return _shown(response, await public.get_gathering(session, actor, first.id))
 
 
-def _shown(response: Response, view: gatherings.GatheringView) -> GatheringPublic:
-    return with_etag(response, gatherings.to_public(view))
+def _shown(response: Response, view: public.GatheringView) -> GatheringPublic:
+    return with_etag(response, public.to_public(view))
 
 
 @router.get(
@@ -78,10 +77,10 @@ async def list_domain_gatherings(
 ) -> Page[GatheringPublic]:
     """The domain's gatherings between `from` and `to` (default: the next 90 days),
     recurring series expanded into occurrences, in time order."""
-    result = await gatherings.list_domain_gatherings(
+    result = await listing.list_domain_gatherings(
         session, actor, slug, page, start=start, end=end, status=status
     )
-    return page_out(result, request, response, gatherings.to_public)
+    return page_out(result, request, response, public.to_public)
 
 
 @router.get(
@@ -100,8 +99,8 @@ async def list_my_gatherings(
 ) -> Page[GatheringPublic]:
     """Your agenda: occurrences between `from` and `to` in every domain you are an active
     member of."""
-    result = await gatherings.list_my_gatherings(session, actor, page, start=start, end=end)
-    return page_out(result, request, response, gatherings.to_public)
+    result = await listing.list_my_gatherings(session, actor, page, start=start, end=end)
+    return page_out(result, request, response, public.to_public)
 
 
 @router.get("/gatherings/{gathering_id}", response_model=GatheringPublic, summary="A gathering")
@@ -110,7 +109,7 @@ async def get_gathering(
 ) -> GatheringPublic:
     """One occurrence with its RSVP counts, your own RSVP and whether you may see the join
     link."""
-    return _shown(response, await gatherings.get_gathering(session, actor, gathering_id))
+    return _shown(response, await public.get_gathering(session, actor, gathering_id))
 
 
 @router.patch(
@@ -129,8 +128,8 @@ async def update_gathering(
 ) -> GatheringPublic:
     """Changes, moves or cancels an occurrence (`scope=this`), or it and every later one of
     its series (`scope=following`, which splits the series). Hosts and convenors."""
-    await gatherings.update_gathering(session, actor, gathering_id, data, scope, if_match)
-    return _shown(response, await gatherings.get_gathering(session, actor, gathering_id))
+    await series.update_gathering(session, actor, gathering_id, data, scope, if_match)
+    return _shown(response, await public.get_gathering(session, actor, gathering_id))
 
 
 @router.delete(
@@ -149,8 +148,8 @@ async def cancel_gathering(
     """Cancels an occurrence (or it and the following ones): it stays, shown as cancelled,
     and RSVPs close."""
     data = GatheringUpdate(status=GatheringStatus.cancelled)
-    await gatherings.update_gathering(session, actor, gathering_id, data, scope, if_match)
-    return _shown(response, await gatherings.get_gathering(session, actor, gathering_id))
+    await series.update_gathering(session, actor, gathering_id, data, scope, if_match)
+    return _shown(response, await public.get_gathering(session, actor, gathering_id))
 
 
 @router.put(
@@ -161,21 +160,18 @@ async def cancel_gathering(
 )
 async def rsvp(
     gathering_id: uuid.UUID, data: RsvpInput, session: SessionDep, actor: CurrentActor
-) -> object:
+) -> RsvpPublic:
     """Sets your RSVP (active members). `going` on a full gathering puts you on the
     waitlist; places free up first come, first served."""
-    return await rsvps.set_rsvp(session, actor, gathering_id, data.response)
+    return RsvpPublic.model_validate(
+        await rsvps.set_rsvp(session, actor, gathering_id, data.response)
+    )
 
 
 @router.get("/gatherings/{gathering_id}/rsvps", response_model=RsvpList, summary="RSVPs")
 async def list_rsvps(gathering_id: uuid.UUID, session: SessionDep, actor: CurrentActor) -> RsvpList:
     """Hosts and convenors see every RSVP; other members see the counts and their own."""
-    counts, mine, items = await rsvps.list_rsvps(session, actor, gathering_id)
-    return RsvpList(
-        counts=counts,
-        mine=RsvpPublic.model_validate(mine) if mine else None,
-        items=[RsvpPublic.model_validate(r) for r in items],
-    )
+    return await rsvps.list_rsvps(session, actor, gathering_id)
 
 
 @router.delete(
@@ -198,10 +194,11 @@ async def remove_rsvp(
 )
 async def record_attendance(
     gathering_id: uuid.UUID, data: AttendanceInput, session: SessionDep, actor: CurrentActor
-) -> object:
+) -> list[AttendancePublic]:
     """Records who attended, walk-ins included (hosts). Recording someone twice changes
     nothing. Returns the attendance as it now stands."""
-    return await rsvps.record_attendance(session, actor, gathering_id, data.person_ids)
+    rows = await attendance.record_attendance(session, actor, gathering_id, data.person_ids)
+    return [AttendancePublic.model_validate(a) for a in rows]
 
 
 @router.get(
@@ -211,10 +208,11 @@ async def record_attendance(
 )
 async def list_attendance(
     gathering_id: uuid.UUID, session: SessionDep, actor: CurrentActor
-) -> object:
+) -> list[AttendancePublic]:
     """Who attended: hosts and convenors see everyone, members themselves and those who
     chose to be shown."""
-    return await rsvps.list_attendance(session, actor, gathering_id)
+    rows = await attendance.list_attendance(session, actor, gathering_id)
+    return [AttendancePublic.model_validate(a) for a in rows]
 
 
 @router.post(
@@ -222,9 +220,11 @@ async def list_attendance(
     response_model=AttendancePublic,
     summary="Check yourself in during the gathering",
 )
-async def check_in(gathering_id: uuid.UUID, session: SessionDep, actor: CurrentActor) -> object:
+async def check_in(
+    gathering_id: uuid.UUID, session: SessionDep, actor: CurrentActor
+) -> AttendancePublic:
     """Records your own attendance, from 15 minutes before the start until the end."""
-    return await rsvps.check_in(session, actor, gathering_id)
+    return AttendancePublic.model_validate(await attendance.check_in(session, actor, gathering_id))
 
 
 @router.put(
@@ -242,5 +242,5 @@ async def write_summary(
 ) -> GatheringPublic:
     """Writes the gathering's summary and outcomes and marks it completed (hosts and
     convenors)."""
-    await rsvps.write_summary(session, actor, gathering_id, data, if_match)
-    return _shown(response, await gatherings.get_gathering(session, actor, gathering_id))
+    await attendance.write_summary(session, actor, gathering_id, data, if_match)
+    return _shown(response, await public.get_gathering(session, actor, gathering_id))

@@ -30,7 +30,6 @@ from app.schema.views.operations import (
     domain_comparison_history,
     domain_network,
 )
-from app.services.gatherings.service import to_public
 
 if TYPE_CHECKING:
     from app.schema.contributions.inputs import ContributionFilterInput
@@ -122,8 +121,7 @@ class DomainType(UuidNode, FromModel):
         page = await info.context.loaders.domain_gatherings.load(
             (self.id, page_params(first, after, last, before), from_, to, status)
         )
-        gathering_type = lazy_class(GatheringRef)
-        return connection(page, lambda v: gathering_type.from_public(to_public(v)))
+        return connection(page, lazy_class(GatheringRef).from_model)
 
     @arguments(filter="What to narrow the list to.", sort="The list's order.")
     @strawberry.field(description="The domain's contributions, filtered, searched and sorted.")

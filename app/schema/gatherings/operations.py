@@ -1,3 +1,4 @@
+import inspect
 import uuid
 from datetime import datetime
 
@@ -7,6 +8,8 @@ from app.models.gatherings import (
     AgendaSegment,
     AttendanceInput,
     FeedTokenCreated,
+    FeedTokenPublic,
+    GatheringChanges,
     GatheringCreate,
     GatheringStatus,
     GatheringUpdate,
@@ -15,22 +18,18 @@ from app.models.gatherings import (
 )
 from app.schema.context import Info
 from app.schema.descriptions import arguments, described
-from app.schema.enums import (
-    EditScope,
-    Modality,
-    RsvpResponse,
-    SegmentKind,
-)
+from app.schema.enums import EditScope, RsvpResponse, SegmentKind
 from app.schema.gatherings.types import AttendanceType, GatheringType, RsvpType
+from app.schema.generate import FromModel, input_type, object_type
 from app.schema.inputs import ExpectedVersion, create_data, input_data
 from app.schema.relay import UuidNode
-from app.services.gatherings import calendars, rsvps
-from app.services.gatherings import service as gatherings
+from app.services.gatherings import attendance, calendars, public, rsvps, scheduling, series
 from app.services.validation import parse
 
 SCOPE = "Which occurrences the change applies to (default: this one)."
 
 
+# Written out rather than generated: the published schema lists the required fields first.
 @described(AgendaSegment)
 @strawberry.input
 class AgendaSegmentInput:
@@ -39,55 +38,25 @@ class AgendaSegmentInput:
     kind: SegmentKind | None = strawberry.UNSET
 
 
-@described(GatheringCreate)
-@strawberry.input
+@input_type(GatheringCreate, name="GatheringInput")
 class GatheringInput:
-    title: str
-    start: datetime
-    timezone: str
-    duration_minutes: int
-    theme: str | None = strawberry.UNSET
-    guiding_question: str | None = strawberry.UNSET
-    description: str | None = strawberry.UNSET
-    modality: Modality | None = strawberry.UNSET
-    location: str | None = strawberry.UNSET
-    join_url: str | None = strawberry.UNSET
-    capacity: int | None = strawberry.UNSET
-    host_ids: list[uuid.UUID] | None = strawberry.UNSET
-    rotation_host_ids: list[uuid.UUID] | None = strawberry.UNSET
-    rrule: str | None = strawberry.UNSET
     agenda: list[AgendaSegmentInput] | None = strawberry.UNSET
 
 
-@described(GatheringUpdate)
-@strawberry.input
+@input_type(GatheringChanges, name="GatheringUpdateInput")
 class GatheringUpdateInput:
-    title: str | None = strawberry.UNSET
-    theme: str | None = strawberry.UNSET
-    guiding_question: str | None = strawberry.UNSET
-    description: str | None = strawberry.UNSET
-    start: datetime | None = strawberry.UNSET
-    duration_minutes: int | None = strawberry.UNSET
-    modality: Modality | None = strawberry.UNSET
-    location: str | None = strawberry.UNSET
-    join_url: str | None = strawberry.UNSET
-    capacity: int | None = strawberry.UNSET
-    host_ids: list[uuid.UUID] | None = strawberry.UNSET
     agenda: list[AgendaSegmentInput] | None = strawberry.UNSET
 
 
-@described(SummaryInput)
-@strawberry.input(name="SummaryInput")
+@input_type(SummaryInput, name="SummaryInput")
 class SummaryInputType:
-    summary: str
-    decisions: list[str] | None = strawberry.UNSET
-    follow_ups: list[str] | None = strawberry.UNSET
+    pass
 
 
-@described(FeedTokenCreated)
-@strawberry.type(name="FeedToken")
-class FeedTokenType(UuidNode):
-    created_at: datetime
+@object_type(
+    FeedTokenPublic, name="FeedToken", description=inspect.cleandoc(FeedTokenCreated.__doc__ or "")
+)
+class FeedTokenType(UuidNode, FromModel):
     revoked_at: datetime | None = strawberry.field(
         default=None, description="When it was revoked; null while it works."
     )
@@ -98,8 +67,8 @@ class FeedTokenType(UuidNode):
 
 async def _view(info: Info, gathering_id: uuid.UUID) -> GatheringType:
     async with info.context.session() as session:
-        view = await gatherings.get_gathering(session, info.context.actor, gathering_id)
-    return GatheringType.from_public(gatherings.to_public(view))
+        view = await public.get_gathering(session, info.context.actor, gathering_id)
+    return GatheringType.from_model(public.to_public(view))
 
 
 @described()
@@ -120,7 +89,7 @@ class GatheringMutation:
     ) -> GatheringType | None:
         data = parse(GatheringCreate, create_data(input))
         async with info.context.session() as session:
-            first = await gatherings.create_gathering(session, info.context.actor, slug, data)
+            first = await scheduling.create_gathering(session, info.context.actor, slug, data)
         return await _view(info, first.id)
 
     @arguments(id="The gathering's id.", scope=SCOPE)
@@ -135,7 +104,7 @@ class GatheringMutation:
     ) -> GatheringType | None:
         data = parse(GatheringUpdate, input_data(input))
         async with info.context.session() as session:
-            await gatherings.update_gathering(
+            await series.update_gathering(
                 session, info.context.actor, id, data, scope, expected_version
             )
         return await _view(info, id)
@@ -151,7 +120,7 @@ class GatheringMutation:
     ) -> GatheringType | None:
         data = GatheringUpdate(status=GatheringStatus.cancelled)
         async with info.context.session() as session:
-            await gatherings.update_gathering(
+            await series.update_gathering(
                 session, info.context.actor, id, data, scope, expected_version
             )
         return await _view(info, id)
@@ -183,14 +152,16 @@ class GatheringMutation:
     ) -> list[AttendanceType] | None:
         data = parse(AttendanceInput, {"person_ids": person_ids})
         async with info.context.session() as session:
-            rows = await rsvps.record_attendance(session, info.context.actor, id, data.person_ids)
+            rows = await attendance.record_attendance(
+                session, info.context.actor, id, data.person_ids
+            )
         return [AttendanceType.from_model(a) for a in rows]
 
     @arguments(id="The gathering's id.")
     @strawberry.mutation(description="Check yourself in during the gathering.")
     async def check_in(self, info: Info, id: uuid.UUID) -> AttendanceType | None:
         async with info.context.session() as session:
-            row = await rsvps.check_in(session, info.context.actor, id)
+            row = await attendance.check_in(session, info.context.actor, id)
         return AttendanceType.from_model(row)
 
     @arguments(id="The gathering's id.")
@@ -204,14 +175,16 @@ class GatheringMutation:
     ) -> GatheringType | None:
         data = parse(SummaryInput, input_data(input))
         async with info.context.session() as session:
-            await rsvps.write_summary(session, info.context.actor, id, data, expected_version)
+            await attendance.write_summary(session, info.context.actor, id, data, expected_version)
         return await _view(info, id)
 
     @strawberry.mutation(description="A secret calendar-feed token (shown once).")
     async def create_feed_token(self, info: Info) -> FeedTokenType | None:
         async with info.context.session() as session:
             token, secret = await calendars.create_feed_token(session, info.context.actor)
-        return FeedTokenType(id=token.id, token=secret, created_at=token.created_at)
+        created = FeedTokenType.from_model(token)
+        created.token = secret
+        return created
 
     @arguments(id="The token's id.")
     @strawberry.mutation(description="Revoke a calendar-feed token: its feed stops working.")

@@ -1,71 +1,34 @@
-import uuid
-from datetime import datetime
-
 import strawberry
 
 from app.models.gatherings import (
     AgendaSegment,
-    Attendance,
     AttendancePublic,
     GatheringPublic,
     RecurrencePublic,
-    Rsvp,
     RsvpCounts,
     RsvpList,
     RsvpPublic,
 )
 from app.schema.context import Info
-from app.schema.descriptions import described
 from app.schema.domains.types import DomainType
-from app.schema.enums import (
-    AttendanceSource,
-    GatheringStatus,
-    Modality,
-    RsvpStatus,
-    SegmentKind,
-)
+from app.schema.generate import FromModel, object_type
 from app.schema.people.types import PersonType
 from app.schema.relay import UuidNode
 
 
-@described(AgendaSegment)
-@strawberry.type(name="AgendaSegment")
-class AgendaSegmentType:
-    title: str
-    kind: SegmentKind
-    minutes: int
+@object_type(AgendaSegment, name="AgendaSegment")
+class AgendaSegmentType(FromModel):
+    pass
 
 
-@described(RecurrencePublic)
-@strawberry.type(name="Recurrence")
-class RecurrenceType:
-    series_id: uuid.UUID
-    rrule: str | None
-    index: int
-    original_start: datetime
-    is_exception: bool
+@object_type(RecurrencePublic, name="Recurrence")
+class RecurrenceType(FromModel):
+    pass
 
 
-@described(RsvpPublic)
-@strawberry.type(name="Rsvp")
-class RsvpType:
-    person_id: uuid.UUID
-    gathering_id: uuid.UUID
-    status: RsvpStatus
-    queued_at: datetime | None
-    created_at: datetime
-    updated_at: datetime
-
-    @classmethod
-    def from_model(cls, r: Rsvp) -> "RsvpType":
-        return cls(
-            person_id=r.person_id,
-            gathering_id=r.gathering_id,
-            status=RsvpStatus(r.status),
-            queued_at=r.queued_at,
-            created_at=r.created_at,
-            updated_at=r.updated_at,
-        )
+@object_type(RsvpPublic, name="Rsvp")
+class RsvpType(FromModel):
+    person_id: strawberry.auto
 
     @strawberry.field(description="The person.")
     async def person(self, info: Info) -> PersonType | None:
@@ -73,49 +36,19 @@ class RsvpType:
         return PersonType.for_viewer(person, info.context.actor) if person else None
 
 
-@described(RsvpCounts)
-@strawberry.type(name="RsvpCounts")
-class RsvpCountsType:
-    going: int
-    maybe: int
-    declined: int
-    waitlisted: int
+@object_type(RsvpCounts, name="RsvpCounts")
+class RsvpCountsType(FromModel):
+    pass
 
 
-@described(RsvpList)
-@strawberry.type(name="Rsvps")
-class RsvpsType:
-    counts: RsvpCountsType
-    mine: RsvpType | None
-    items: list[RsvpType]
-
-    @classmethod
-    def from_summary(cls, counts: RsvpCounts, mine: Rsvp | None, items: list[Rsvp]) -> "RsvpsType":
-        return cls(
-            counts=RsvpCountsType(**counts.model_dump()),
-            mine=RsvpType.from_model(mine) if mine else None,
-            items=[RsvpType.from_model(r) for r in items],
-        )
+@object_type(RsvpList, name="Rsvps")
+class RsvpsType(FromModel):
+    pass
 
 
-@described(AttendancePublic)
-@strawberry.type(name="Attendance")
-class AttendanceType:
-    person_id: uuid.UUID
-    gathering_id: uuid.UUID
-    source: AttendanceSource
-    walk_in: bool
-    created_at: datetime
-
-    @classmethod
-    def from_model(cls, a: Attendance) -> "AttendanceType":
-        return cls(
-            person_id=a.person_id,
-            gathering_id=a.gathering_id,
-            source=AttendanceSource(a.source),
-            walk_in=a.walk_in,
-            created_at=a.created_at,
-        )
+@object_type(AttendancePublic, name="Attendance")
+class AttendanceType(FromModel):
+    person_id: strawberry.auto
 
     @strawberry.field(description="The person.")
     async def person(self, info: Info) -> PersonType | None:
@@ -123,49 +56,14 @@ class AttendanceType:
         return PersonType.for_viewer(person, info.context.actor) if person else None
 
 
-@described(GatheringPublic)
-@strawberry.type(name="Gathering")
-class GatheringType(UuidNode):
-    domain_id: uuid.UUID
-    title: str
-    theme: str
-    guiding_question: str
-    description: str
-    start: datetime
-    end: datetime
-    start_local: str
-    timezone: str
-    duration_minutes: int
-    modality: Modality
-    location: str
-    join_url: str | None
-    capacity: int | None
-    host_ids: list[uuid.UUID]
-    agenda: list[AgendaSegmentType]
-    status: GatheringStatus
-    recurrence: RecurrenceType
-    going_count: int
-    waitlist_count: int
-    my_rsvp: RsvpStatus | None
-    summary: str
-    decisions: list[str]
-    follow_ups: list[str]
-    summary_at: datetime | None
-    created_at: datetime
-    updated_at: datetime
+@object_type(GatheringPublic, name="Gathering")
+class GatheringType(UuidNode, FromModel):
+    domain_id: strawberry.auto
+    host_ids: strawberry.auto
     version: int = strawberry.field(
         description="Grows with every change; pass it as `expectedVersion` to change "
         "this occurrence only if no one changed it since."
     )
-
-    @classmethod
-    def from_public(cls, p: GatheringPublic) -> "GatheringType":
-        fields = p.model_dump(exclude={"agenda", "recurrence"})
-        return cls(
-            **fields,
-            agenda=[AgendaSegmentType(**s.model_dump()) for s in p.agenda],
-            recurrence=RecurrenceType(**p.recurrence.model_dump()),
-        )
 
     @strawberry.field(description="The hosts of this occurrence (rotation applied).")
     async def hosts(self, info: Info) -> list[PersonType]:
@@ -174,8 +72,7 @@ class GatheringType(UuidNode):
 
     @strawberry.field(description="RSVPs (members only; null with an error otherwise).")
     async def rsvps(self, info: Info) -> RsvpsType | None:
-        counts, mine, items = await info.context.loaders.gathering_rsvps.load(self.id)
-        return RsvpsType.from_summary(counts, mine, items)
+        return RsvpsType.from_model(await info.context.loaders.gathering_rsvps.load(self.id))
 
     @strawberry.field(description="Who attended (respecting each person's privacy choice).")
     async def attendees(self, info: Info) -> list[AttendanceType] | None:

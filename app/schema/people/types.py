@@ -18,7 +18,6 @@ from app.schema.generate import FromModel, object_type
 from app.schema.lazy import lazy_class
 from app.schema.relay import Connection, UuidNode, connection, page_params
 from app.services.actors import Actor
-from app.services.gatherings.service import to_public
 from app.services.people import service as people
 
 if TYPE_CHECKING:
@@ -101,8 +100,7 @@ class PersonType(UuidNode, FromModel):
         page = await info.context.loaders.person_gatherings.load(
             (self.id, page_params(first, after, last, before), from_, to)
         )
-        gathering_type = lazy_class(GatheringRef)
-        return connection(page, lambda v: gathering_type.from_public(to_public(v)))
+        return connection(page, lazy_class(GatheringRef).from_model)
 
 
 # The private fields GraphQL shows, taken from `PersonPrivate`.

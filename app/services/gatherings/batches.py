@@ -15,28 +15,23 @@ from app.models.domains import Domain
 from app.models.gatherings import (
     Attendance,
     Gathering,
+    GatheringPublic,
     GatheringStatus,
     Rsvp,
-    RsvpCounts,
-    RsvpStatus,
+    RsvpList,
 )
 from app.models.memberships import Membership
 from app.models.people import Person
 from app.services.access import DomainAccess, active_membership, actor_memberships, visible_domains
 from app.services.actors import Actor
-from app.services.gatherings.service import (
-    GATHERING_WINDOW,
-    GatheringView,
-    _window_filter,
-    can_host,
-    views_for,
-)
+from app.services.gatherings.listing import GATHERING_WINDOW, window_filter
+from app.services.gatherings.occurrences import sees_everyone
+from app.services.gatherings.public import to_public, views_for
+from app.services.gatherings.rsvps import RSVP_ORDER, rsvp_list
 from app.services.pagination import Keyset, Page, PageParams, SortKey, windowed_pages
 from app.services.windows import parse_window
 
 BY_START = Keyset([SortKey(col(Gathering.start_at), "time"), SortKey(col(Gathering.id), "uuid")])
-
-RsvpSummary = tuple[RsvpCounts, Rsvp | None, list[Rsvp]]
 
 
 async def gatherings_for_domains(
@@ -47,13 +42,13 @@ async def gatherings_for_domains(
     start: datetime | None,
     end: datetime | None,
     status: GatheringStatus | None,
-) -> dict[uuid.UUID, Page[GatheringView]]:
+) -> dict[uuid.UUID, Page[GatheringPublic]]:
     lo, hi = parse_window(start, end, GATHERING_WINDOW)
     conditions: list[Any] = [
         col(Gathering.domain_id).in_(
             select(Domain.id).where(col(Domain.id).in_(domain_ids), visible_domains(actor))
         ),
-        *_window_filter(lo, hi),
+        *window_filter(lo, hi),
     ]
     if status:
         conditions.append(col(Gathering.status) == status)
@@ -67,22 +62,25 @@ async def gatherings_for_domains(
         domain_ids,
         lambda g: [g.start_at, g.id],
     )
-    return await _with_views(session, actor, pages)
+    return await _shown(session, actor, pages)
 
 
-async def _with_views(
+async def _shown(
     session: AsyncSession, actor: Actor, pages: dict[uuid.UUID, Page[Gathering]]
-) -> dict[uuid.UUID, Page[GatheringView]]:
+) -> dict[uuid.UUID, Page[GatheringPublic]]:
     shown = {g.id: g for page in pages.values() for g in page.items}
     views = {v.gathering.id: v for v in await views_for(session, actor, list(shown.values()))}
-    return {key: page.with_items([views[g.id] for g in page.items]) for key, page in pages.items()}
+    return {
+        key: page.with_items([to_public(views[g.id]) for g in page.items])
+        for key, page in pages.items()
+    }
 
 
 async def readable_gatherings(
     session: AsyncSession, actor: Actor, gathering_ids: list[uuid.UUID]
 ) -> dict[uuid.UUID, tuple[Gathering, DomainAccess]]:
     """Those of these occurrences whose domain's content the caller reads (the rule of
-    `gatherings.load_gathering`), with the caller's access to that domain."""
+    `occurrences.load_gathering`), with the caller's access to that domain."""
     gatherings = list(
         await session.exec(select(Gathering).where(col(Gathering.id).in_(gathering_ids)))
     )
@@ -105,34 +103,23 @@ def _refused(what: str) -> Forbidden:
 
 async def rsvps_for_gatherings(
     session: AsyncSession, actor: Actor, gathering_ids: list[uuid.UUID]
-) -> dict[uuid.UUID, RsvpSummary | Forbidden]:
-    """The same rule as the REST list: hosts and convenors see everyone, other members
-    the counts and their own."""
+) -> dict[uuid.UUID, RsvpList | Forbidden]:
+    """The same rule as the REST list (`rsvps.list_rsvps`)."""
     accesses = await readable_gatherings(session, actor, gathering_ids)
-    allowed = [
-        gid
-        for gid, (_, access) in accesses.items()
-        if access.is_active_member or actor.can_read_all
-    ]
+    allowed = [gid for gid, (_, access) in accesses.items() if access.can_read_members]
     rows: dict[uuid.UUID, list[Rsvp]] = defaultdict(list)
     if allowed:
         for r in await session.exec(
-            select(Rsvp)
-            .where(col(Rsvp.gathering_id).in_(allowed))
-            .order_by(col(Rsvp.status), col(Rsvp.queued_at), col(Rsvp.created_at), col(Rsvp.id))
+            select(Rsvp).where(col(Rsvp.gathering_id).in_(allowed)).order_by(*RSVP_ORDER)
         ):
             rows[r.gathering_id].append(r)
-    result: dict[uuid.UUID, RsvpSummary | Forbidden] = {}
+    result: dict[uuid.UUID, RsvpList | Forbidden] = {}
     for gid in gathering_ids:
         if gid not in allowed:
             result[gid] = _refused("RSVPs")
             continue
         gathering, access = accesses[gid]
-        items = rows.get(gid, [])
-        counts = RsvpCounts(**{s.value: sum(1 for r in items if r.status == s) for s in RsvpStatus})
-        mine = next((r for r in items if r.person_id == actor.person_id), None)
-        sees_all = can_host(access, gathering) or actor.can_read_all
-        result[gid] = (counts, mine, items if sees_all else ([mine] if mine else []))
+        result[gid] = rsvp_list(rows.get(gid, []), actor, access, gathering)
     return result
 
 
@@ -141,11 +128,7 @@ async def attendance_for_gatherings(
 ) -> dict[uuid.UUID, list[Attendance] | Forbidden]:
     """Hosts and convenors see everyone; members see themselves and those who share."""
     accesses = await readable_gatherings(session, actor, gathering_ids)
-    allowed = [
-        gid
-        for gid, (_, access) in accesses.items()
-        if access.is_active_member or actor.can_read_all
-    ]
+    allowed = [gid for gid, (_, access) in accesses.items() if access.can_read_members]
     rows: dict[uuid.UUID, list[Attendance]] = defaultdict(list)
     sharing: set[uuid.UUID] = set()
     if allowed:
@@ -166,7 +149,7 @@ async def attendance_for_gatherings(
             continue
         gathering, access = accesses[gid]
         items = rows.get(gid, [])
-        if not (can_host(access, gathering) or actor.can_read_all):
+        if not sees_everyone(access, gathering):
             items = [a for a in items if a.person_id in sharing or a.person_id == actor.person_id]
         result[gid] = items
     return result
@@ -179,8 +162,8 @@ async def gatherings_for_people(
     params: PageParams,
     start: datetime | None,
     end: datetime | None,
-) -> dict[uuid.UUID, Page[GatheringView]]:
-    """Each person's agenda (as `gatherings.list_my_gatherings`), for many people in one
+) -> dict[uuid.UUID, Page[GatheringPublic]]:
+    """Each person's agenda (as `listing.list_my_gatherings`), for many people in one
     statement: occurrences in the non-archived domains they are active members of, among
     the domains the caller may see."""
     lo, hi = parse_window(start, end, GATHERING_WINDOW)
@@ -189,7 +172,7 @@ async def gatherings_for_people(
         active_membership(),
         col(Domain.archived_at).is_(None),
         col(Gathering.domain_id).in_(select(Domain.id).where(visible_domains(actor))),
-        *_window_filter(lo, hi),
+        *window_filter(lo, hi),
     ]
     pages = await windowed_pages(
         session,
@@ -204,4 +187,4 @@ async def gatherings_for_people(
         person_ids,
         lambda g: [g.start_at, g.id],
     )
-    return await _with_views(session, actor, pages)
+    return await _shown(session, actor, pages)

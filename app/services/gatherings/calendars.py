@@ -85,7 +85,7 @@ async def actor_from_feed_token(session: AsyncSession, secret: str) -> Actor:
 
 async def domain_calendar(session: AsyncSession, actor: Actor, slug: str) -> bytes:
     access = await domain_access(session, actor, slug)
-    show_links = access.is_active_member or actor.can_read_all
+    show_links = access.can_read_members
     return await _calendar(
         session,
         [access.domain],

@@ -10,7 +10,7 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 from app.models.gatherings import AttendancePublic, Gathering, Rsvp, RsvpPublic
 from app.services.actors import Actor
 from app.services.changes import events
-from app.services.gatherings.service import to_public, views_for
+from app.services.gatherings.public import to_public, views_for
 
 _NEUTRAL = Actor(is_platform_admin=True)
 
