@@ -14,7 +14,7 @@ from app.models.contributions import ContributionCreate, ValueStoryCreate
 from app.models.people import PersonUpdate
 from app.services.contributions import endorsements
 from app.services.contributions import service as contributions
-from app.services.gatherings import rsvps
+from app.services.gatherings import attendance
 from app.services.people import service as people
 from app.services.people.auth import Passwords
 from app.services.views import network
@@ -55,7 +55,7 @@ async def test_each_kind_of_activity_renews_the_view(engine: AsyncEngine) -> Non
             await world.endorse(c, await world.topic(a))
 
         async def attend() -> None:
-            await rsvps.record_attendance(
+            await attendance.record_attendance(
                 session, actor_of(world.convenor), gathering.id, [a.id, c.id]
             )
 
