@@ -262,3 +262,28 @@ class DomainPublic(BaseModel):
         "you, when, and with which roles. Accept or decline it at "
         "/domains/{slug}/members/{your id}.",
     )
+
+
+class DomainFilter(BaseModel):
+    """What a list of domains is narrowed to; every condition given must hold. REST reads
+    it from query parameters, GraphQL from the arguments of the same names."""
+
+    q: Annotated[str, StringConstraints(max_length=200)] | None = Field(
+        default=None, description="Only domains whose name or purpose contains this."
+    )
+    theme: Annotated[str, StringConstraints(max_length=80)] | None = Field(
+        default=None, description="Only domains with this theme."
+    )
+    visibility: Visibility | None = Field(
+        default=None, description="Only domains with this visibility."
+    )
+    lifecycle_stage: LifecycleStage | None = Field(
+        default=None, description="Only domains at this stage."
+    )
+    parent: Annotated[str, StringConstraints(max_length=64)] | None = Field(
+        default=None, description="Only the affinity sub-groups of the domain with this slug."
+    )
+    mine: bool = Field(default=False, description="Only domains you are an active member of.")
+    include_archived: bool = Field(
+        default=False, description="Archived domains too (platform admins and API keys)."
+    )

@@ -6,7 +6,7 @@ from app.deps import ActorDep, CurrentActor, IfMatchDep, PageDep, SessionDep, lo
 from app.etags import with_etag
 from app.json_body import JSONRoute
 from app.models.common import Page
-from app.models.domains import DomainCreate, DomainPublic, DomainUpdate, LifecycleStage, Visibility
+from app.models.domains import DomainCreate, DomainFilter, DomainPublic, DomainUpdate
 from app.openapi import CREATED
 from app.services.domains import service as domains
 
@@ -44,29 +44,12 @@ async def list_domains(
     session: SessionDep,
     actor: ActorDep,
     page: PageDep,
-    q: Annotated[str | None, Query(max_length=200, description="Name or purpose contains")] = None,
-    theme: Annotated[str | None, Query(max_length=80)] = None,
-    visibility: Visibility | None = None,
-    lifecycle_stage: LifecycleStage | None = None,
-    parent: Annotated[str | None, Query(max_length=64, description="Sub-groups of")] = None,
-    mine: Annotated[bool, Query(description="Only domains I am an active member of")] = False,
-    include_archived: Annotated[bool, Query(description="Admins only")] = False,
+    narrow: Annotated[DomainFilter, Query()],
 ) -> Page[DomainPublic]:
     """The domains whose card you may see: public ones for everybody, private ones for their
     members and invitees, all for platform admins. Filter by text, theme, visibility,
     stage, parent, or your own."""
-    result = await domains.list_domains(
-        session,
-        actor,
-        page,
-        q=q,
-        theme=theme,
-        visibility=visibility,
-        lifecycle_stage=lifecycle_stage,
-        parent_slug=parent,
-        mine=mine,
-        include_archived=include_archived,
-    )
+    result = await domains.list_domains(session, actor, page, narrow)
     shown = await domains.public_page(session, actor, result)
     return page_out(shown, request, response, lambda d: d)
 

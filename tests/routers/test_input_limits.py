@@ -21,7 +21,7 @@ from app.main import create_app
 from app.models.domains import Domain
 from app.models.idempotency import IdempotencyRecord
 from tests.factories import auth, circle, gathering_body, make_domain, make_person
-from tests.support import API, count, problem, problem_checked_client
+from tests.support import API, count, field_errors, only_error, problem, problem_checked_client
 
 MB = 1024 * 1024
 
@@ -309,3 +309,26 @@ def test_every_rest_route_reads_json_with_the_shared_reader() -> None:
     routes = [r for m in modules for r in m.router.routes if isinstance(r, APIRoute)]
     assert len(routes) > 50
     assert [r.path for r in routes if not isinstance(r, JSONRoute)] == []
+
+
+@pytest.mark.parametrize(("name", "limit"), [("q", 200), ("theme", 80), ("parent", 64)])
+async def test_domain_filters_have_one_limit_for_rest_and_graphql(
+    client: AsyncClient, session: AsyncSession, name: str, limit: int
+) -> None:
+    person = await make_person(session)
+    for length, fine in ((limit, True), (limit + 1, False)):
+        value = "d" * length
+        rest = await client.get(f"{API}/domains", params={name: value}, headers=auth(person))
+        query = f"query($v: String) {{ domains({name}: $v) {{ nodes {{ slug }} }} }}"
+        gql = await client.post(
+            "/graphql", json={"query": query, "variables": {"v": value}}, headers=auth(person)
+        )
+        if fine:
+            assert rest.status_code in (200, 404), rest.text  # an unknown parent is 404
+            assert gql.json().get("errors") is None or name == "parent", gql.text
+        else:
+            body = problem(rest, 422, "validation-error")
+            assert [e["field"] for e in body["errors"]] == [f"query.{name}"]
+            error = only_error(gql.json())
+            assert error["extensions"]["code"] == "BAD_USER_INPUT", error
+            assert name in field_errors(error), error

@@ -1,6 +1,6 @@
 import strawberry
 
-from app.models.domains import DomainCreate, DomainUpdate
+from app.models.domains import DomainCreate, DomainFilter, DomainUpdate
 from app.schema.context import Info
 from app.schema.descriptions import arguments, described
 from app.schema.domains.types import DomainType
@@ -31,15 +31,7 @@ class DomainQuery:
             domain = await domains.get_domain(session, info.context.actor, slug)
         return DomainType.from_model(domain)
 
-    @arguments(
-        q="Only domains whose name or purpose contains this.",
-        theme="Only domains with this theme.",
-        visibility="Only domains with this visibility.",
-        lifecycle_stage="Only domains at this stage.",
-        parent="Only the affinity sub-groups of the domain with this slug.",
-        mine="Only domains you are an active member of.",
-        include_archived="Archived domains too (platform admins and API keys).",
-    )
+    @arguments(DomainFilter)
     @strawberry.field(description="Domains you may see, oldest first.")
     async def domains(
         self,
@@ -56,18 +48,21 @@ class DomainQuery:
         mine: bool = False,
         include_archived: bool = False,
     ) -> Connection[DomainType]:
+        narrow = parse(
+            DomainFilter,
+            {
+                "q": q,
+                "theme": theme,
+                "visibility": visibility,
+                "lifecycle_stage": lifecycle_stage,
+                "parent": parent,
+                "mine": mine,
+                "include_archived": include_archived,
+            },
+        )
         async with info.context.session() as session:
             page = await domains.list_domains(
-                session,
-                info.context.actor,
-                page_params(first, after, last, before),
-                q=q,
-                theme=theme,
-                visibility=visibility,
-                lifecycle_stage=lifecycle_stage,
-                parent_slug=parent,
-                mine=mine,
-                include_archived=include_archived,
+                session, info.context.actor, page_params(first, after, last, before), narrow
             )
         return connection(page, DomainType.from_model)
 

@@ -16,10 +16,9 @@ from app.models.base import utcnow
 from app.models.domains import (
     Domain,
     DomainCreate,
+    DomainFilter,
     DomainPublic,
     DomainUpdate,
-    LifecycleStage,
-    Visibility,
 )
 from app.models.memberships import (
     Membership,
@@ -40,7 +39,7 @@ from app.services.actors import Actor
 from app.services.changes import events
 from app.services.memberships.batches import pending_invitations
 from app.services.pagination import Page, PageParams, paginate
-from app.services.validation import bounded, refuse_nulls
+from app.services.validation import refuse_nulls
 from app.services.versions import Expected, check_version
 
 
@@ -197,34 +196,25 @@ async def list_domains(
     session: AsyncSession,
     actor: Actor,
     params: PageParams,
-    *,
-    q: str | None = None,
-    theme: str | None = None,
-    visibility: Visibility | None = None,
-    lifecycle_stage: LifecycleStage | None = None,
-    parent_slug: str | None = None,
-    mine: bool = False,
-    include_archived: bool = False,
+    narrow: DomainFilter | None = None,
 ) -> Page[Domain]:
-    bounded(q, "q", 200)
-    bounded(theme, "theme", 80)
-    bounded(parent_slug, "parent", 64)
+    narrow = narrow or DomainFilter()
     stmt: Any = select(Domain).where(visible_domains(actor, card=True))
-    if not (include_archived and actor.can_read_all):
+    if not (narrow.include_archived and actor.can_read_all):
         stmt = stmt.where(col(Domain.archived_at).is_(None))
-    if q:
-        pattern = f"%{q.strip()}%"
+    if narrow.q:
+        pattern = f"%{narrow.q.strip()}%"
         stmt = stmt.where(or_(col(Domain.name).ilike(pattern), col(Domain.purpose).ilike(pattern)))
-    if theme:
-        stmt = stmt.where(col(Domain.themes).contains([theme]))
-    if visibility:
-        stmt = stmt.where(col(Domain.visibility) == visibility)
-    if lifecycle_stage:
-        stmt = stmt.where(col(Domain.lifecycle_stage) == lifecycle_stage)
-    if parent_slug:
-        parent = (await domain_access(session, actor, parent_slug)).domain
+    if narrow.theme:
+        stmt = stmt.where(col(Domain.themes).contains([narrow.theme]))
+    if narrow.visibility:
+        stmt = stmt.where(col(Domain.visibility) == narrow.visibility)
+    if narrow.lifecycle_stage:
+        stmt = stmt.where(col(Domain.lifecycle_stage) == narrow.lifecycle_stage)
+    if narrow.parent:
+        parent = (await domain_access(session, actor, narrow.parent)).domain
         stmt = stmt.where(col(Domain.parent_id) == parent.id)
-    if mine:
+    if narrow.mine:
         stmt = stmt.where(
             col(Domain.id).in_(
                 select(Membership.domain_id).where(

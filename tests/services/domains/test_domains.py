@@ -8,7 +8,7 @@ from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from app.errors import Conflict, Forbidden, Invalid, NotFound
-from app.models.domains import DomainCreate, DomainUpdate
+from app.models.domains import DomainCreate, DomainFilter, DomainUpdate
 from app.models.memberships import Membership, MembershipCreate
 from app.services.actors import ANONYMOUS, Actor
 from app.services.domains import service as domains
@@ -164,7 +164,7 @@ async def test_a_sub_group_needs_a_parent_it_may_see_and_no_cycle(session: Async
             Invalid,
         )
     page = await domains.list_domains(
-        session, actor_of(convenor), PageParams(), parent_slug=parent.slug
+        session, actor_of(convenor), PageParams(), DomainFilter(parent=parent.slug)
     )
     assert [d.id for d in page.items] == [child.id]
 
