@@ -1,6 +1,6 @@
 from typing import Annotated, Literal
 
-from fastapi import APIRouter, Path, Request
+from fastapi import APIRouter, Path, Request, Response
 from fastapi.responses import HTMLResponse, JSONResponse
 from pydantic import BaseModel
 from sqlalchemy import text
@@ -40,7 +40,7 @@ async def healthz() -> Alive:
     summary="The database is reachable",
     responses={503: {"description": "The database is not reachable."}},
 )
-async def readyz(request: Request) -> object:
+async def readyz(request: Request) -> Response:
     """Ready when the database answers; 503 otherwise. Not rate-limited."""
     try:
         async with request.app.state.engine.connect() as conn:

@@ -78,7 +78,7 @@ async def domain_network(
     layers: Layers = None,
     min_coattendance: MinCoattendance = 2,
     format: Format = "json",
-) -> object:
+) -> Response:
     """The domain's members as a network over a window: who replies to, appreciates,
     endorses and meets whom. Nodes with centralities and brokerage, links by layer, and
     whole-graph figures; `format=graphml` for Gephi."""
@@ -105,7 +105,7 @@ async def cross_domain_network(
     min_coattendance: MinCoattendance = 2,
     min_shared_domains: MinShared = 2,
     format: Format = "json",
-) -> object:
+) -> Response:
     """The network across every domain whose members you may see, with shared memberships as
     a layer; `format=graphml` for Gephi."""
     params = view_params(
@@ -129,7 +129,7 @@ def _params(since: datetime | None, until: datetime | None) -> ViewParams:
 )
 async def community_view(
     slug: SlugPath, session: SessionDep, actor: ActorDep, since: Since = None, until: Until = None
-) -> object:
+) -> Response:
     """Indicators of the domain (purpose, focus), the community (participation, roles,
     renewal) and the practice (repertoire, reuse) over a window."""
     return _json(await community.community_view(session, actor, slug, _params(since, until)))
@@ -143,7 +143,7 @@ async def community_view(
 )
 async def comparison_view(
     slug: SlugPath, session: SessionDep, actor: ActorDep, since: Since = None, until: Until = None
-) -> object:
+) -> Response:
     """The network score and the community score of the domain side by side, with a
     diagnosis of what the difference suggests."""
     return _json(await comparison.comparison_view(session, actor, slug, _params(since, until)))
@@ -164,7 +164,7 @@ async def comparison_history(
     ] = None,
     until: Until = None,
     interval: HistoryInterval = HistoryInterval.month,
-) -> object:
+) -> Response:
     """The network and community scores over time, one point per month (or quarter)."""
     history = await comparison.comparison_history(session, actor, slug, since, until, interval)
     return _json(history)
