@@ -7,7 +7,6 @@ Use the fixture by importing it into a test module or conftest:
 
 import asyncio
 import os
-import socket
 import subprocess
 import sys
 import time
@@ -20,6 +19,7 @@ import httpx
 import pytest
 
 from tests.factories import SECRET
+from tests.support import free_port
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -34,12 +34,6 @@ class Server:
         status = Path(f"/proc/{self.process.pid}/status").read_text()
         line = next(x for x in status.splitlines() if x.startswith("VmRSS:"))
         return int(line.split()[1]) / 1024
-
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
 
 
 ServerFactory = Callable[..., AbstractAsyncContextManager[Server]]

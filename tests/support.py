@@ -2,8 +2,15 @@
 (data without errors, error codes), committed rows and statement counts. Builders of test
 data live in tests/factories.py; area support modules hold only what is their own."""
 
+import asyncio
+import base64
+import hashlib
+import hmac
+import socket
+import time
 from collections.abc import AsyncIterator, Awaitable
 from contextlib import asynccontextmanager
+from datetime import datetime
 from typing import Any
 
 from httpx import ASGITransport, AsyncClient, Response
@@ -11,16 +18,15 @@ from sqlalchemy import func, text
 from sqlalchemy.ext.asyncio import AsyncEngine
 from sqlmodel import SQLModel, col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
+from strawberry.utils.str_converters import to_camel_case
 
 from app.errors import DomainError
 from app.models.domains import Domain
 from app.models.gatherings import Attendance, Gathering, GatheringSeries, Rsvp
+from app.models.memberships import Membership, MembershipEvent
 from app.models.people import Person
 from app.problems import CATALOGUE
-from tests.factories import auth, gathering_body, gql
-
-API = "/api/v1"
-
+from tests.factories import API, auth, contributions_url, gql, item
 
 # --- Services ---------------------------------------------------------------------------
 
@@ -101,6 +107,13 @@ async def problem_checked_client(
         yield client
 
 
+def remaining(response: Response) -> int:
+    """`r` of the RateLimit header."""
+    field = response.headers["ratelimit"]
+    params = dict(p.split("=", 1) for p in field.split(";")[1:])
+    return int(params["r"])
+
+
 def problem_fields(body: dict[str, Any]) -> set[str]:
     """The fields a validation problem names."""
     return {e["field"] for e in body.get("errors", [])}
@@ -139,6 +152,26 @@ def field_errors(error: dict[str, Any]) -> dict[str, str]:
     return {e["field"]: e["code"] for e in error["extensions"].get("fieldErrors", [])}
 
 
+def _same_value(key: str, rest: Any, graph: Any) -> bool:
+    if (key == "at" or key.endswith("_at")) and isinstance(rest, str) and isinstance(graph, str):
+        return datetime.fromisoformat(rest) == datetime.fromisoformat(graph)
+    return bool(rest == graph)
+
+
+def assert_same(
+    rest: dict[str, Any], graph: dict[str, Any], *, skip: frozenset[str] = frozenset()
+) -> None:
+    """Every field REST returned has the same value in the GraphQL answer (in camelCase;
+    REST's `id` is GraphQL's `uuid`, GraphQL's `id` being the global one). Timestamps are
+    compared as instants: the two serialise them differently."""
+    for key, value in rest.items():
+        if key in skip:
+            continue
+        camel = "uuid" if key == "id" else to_camel_case(key)
+        assert camel in graph, f"GraphQL lacks {camel}"
+        assert _same_value(key, value, graph[camel]), (key, value, graph[camel])
+
+
 # --- The database -------------------------------------------------------------------------
 
 
@@ -159,6 +192,30 @@ async def scalar(engine: AsyncEngine, sql: str, **params: Any) -> Any:
 async def rows(engine: AsyncEngine, sql: str, **params: Any) -> list[Any]:
     async with engine.connect() as conn:
         return list((await conn.execute(text(sql), params)).mappings().all())
+
+
+async def domain_rows(session: AsyncSession) -> tuple[int, int, int, int]:
+    """Committed people, domains, memberships and membership events, to prove that a
+    refused write left nothing behind."""
+    return (
+        await count(session, Person),
+        await count(session, Domain),
+        await count(session, Membership),
+        await count(session, MembershipEvent),
+    )
+
+
+async def membership_of(engine: AsyncEngine, domain: Domain, email: str) -> dict[str, Any]:
+    """The one membership of a person (by email) in a domain, with their person columns."""
+    found = await rows(
+        engine,
+        "SELECT m.*, p.is_active, p.external_id, p.display_name FROM memberships m "
+        "JOIN people p ON p.id = m.person_id WHERE m.domain_id = :d AND p.email = :e",
+        d=domain.id,
+        e=email,
+    )
+    assert len(found) == 1, found
+    return dict(found[0])
 
 
 class StatementCounter:
@@ -191,9 +248,6 @@ async def gql_statements(
     return counter.count
 
 
-# --- services ------------------------------------------------------------------------------
-
-
 # --- Gatherings ---------------------------------------------------------------------------
 
 
@@ -213,16 +267,6 @@ async def series_state(session: AsyncSession) -> list[tuple[Any, ...]]:
         ]
         series = await fresh.exec(select(GatheringSeries).order_by(col(GatheringSeries.dtstart)))
         return [*gatherings, *((s.id, s.rrule, s.dtstart, s.sequence) for s in series)]
-
-
-async def schedule(
-    client: AsyncClient, domain: Domain | str, by: Person, **fields: Any
-) -> dict[str, Any]:
-    slug = domain if isinstance(domain, str) else domain.slug
-    response = await client.post(
-        f"{API}/domains/{slug}/gatherings", json=gathering_body(**fields), headers=auth(by)
-    )
-    return ok(response, 201)  # type: ignore[no-any-return]
 
 
 async def occurrences(
@@ -247,3 +291,81 @@ async def occurrences(
         if not page["next_cursor"]:
             return items
         query["cursor"] = page["next_cursor"]
+
+
+# --- Contributions ------------------------------------------------------------------------
+
+
+async def listed(
+    client: AsyncClient, domain: Domain, person: Person | None, **params: Any
+) -> list[str]:
+    """Ids on the first page of a domain's list (up to 100)."""
+    params.setdefault("limit", 100)
+    headers = auth(person) if person else {}
+    body = ok(await client.get(contributions_url(domain), params=params, headers=headers))
+    return [c["id"] for c in body["items"]]
+
+
+async def fetch(client: AsyncClient, contribution_id: Any, person: Person) -> Response:
+    return await client.get(item(contribution_id), headers=auth(person))
+
+
+# --- Jobs ---------------------------------------------------------------------------------
+
+
+async def wait_for_job(
+    client: AsyncClient, location: str, who: Any, seen: list[dict[str, Any]] | None = None
+) -> dict[str, Any]:
+    """A background job once it has finished, polled at `location` (every state it was
+    seen in is added to `seen`)."""
+    for _ in range(2_000):
+        job = ok(await client.get(location, headers=who))
+        if seen is not None:
+            seen.append(job)
+        if job["status"] in ("succeeded", "failed"):
+            return job  # type: ignore[no-any-return]
+        await asyncio.sleep(0.02)
+    raise AssertionError("the job did not finish")
+
+
+# --- Webhooks and events ------------------------------------------------------------------
+
+
+def verify(secret: str, headers: dict[str, str], body: bytes, tolerance: int = 300) -> bool:
+    """The receiver's side of Standard Webhooks, written from the specification (not with
+    the service's own signing code), exactly as the README shows it."""
+    msg_id = headers["webhook-id"]
+    timestamp = headers["webhook-timestamp"]
+    if abs(time.time() - int(timestamp)) > tolerance:
+        return False
+    key = base64.b64decode(secret.removeprefix("whsec_"))
+    signed = f"{msg_id}.{timestamp}.".encode() + body
+    expected = base64.b64encode(hmac.new(key, signed, hashlib.sha256).digest()).decode()
+    for candidate in headers["webhook-signature"].split():
+        version, _, sig = candidate.partition(",")
+        if version == "v1" and hmac.compare_digest(sig, expected):
+            return True
+    return False
+
+
+async def counts(engine: AsyncEngine) -> tuple[int, int, int]:
+    """(events, audit entries, deliveries)."""
+    async with engine.connect() as conn:
+        result = await conn.execute(
+            text(
+                "SELECT (SELECT count(*) FROM events), (SELECT count(*) FROM audit_log),"
+                " (SELECT count(*) FROM webhook_deliveries)"
+            )
+        )
+        events, audits, deliveries = result.one()
+        return int(events), int(audits), int(deliveries)
+
+
+# --- Loopback -----------------------------------------------------------------------------
+
+
+def free_port() -> int:
+    """A TCP port on 127.0.0.1 that nothing listens on now."""
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])

@@ -25,10 +25,9 @@ from app.config import Settings
 from app.dbadmin import alembic_config
 from app.demo.people import PEOPLE
 from app.main import create_app
-from tests.factories import SECRET, auth, make_person
-from tests.integration.conftest import Receiver, free_port
-from tests.integration.support import subscribe
-from tests.support import API, rows, scalar
+from tests.factories import SECRET, auth, bearer, log_in, make_person, subscribe
+from tests.integration.conftest import Receiver
+from tests.support import API, free_port, rows, scalar
 
 PASSWORD = "a long enough password"
 
@@ -109,14 +108,6 @@ def refused(done: subprocess.CompletedProcess[str], code: int, message: str) -> 
     assert message in done.stderr, done.stderr
     assert "Traceback" not in done.stderr
     return done.stderr
-
-
-async def log_in(client: AsyncClient, email: str, password: str) -> httpx.Response:
-    return await client.post(f"{API}/auth/token", data={"username": email, "password": password})
-
-
-def bearer(token: str) -> dict[str, str]:
-    return {"Authorization": f"Bearer {token}"}
 
 
 # create-admin

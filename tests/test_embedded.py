@@ -20,7 +20,7 @@ import pytest
 from app.config import Settings
 from app.embedded import EmbeddedPostgres
 from tests.factories import SECRET
-from tests.integration.conftest import free_port
+from tests.support import free_port
 
 pytestmark = pytest.mark.slow
 

@@ -23,7 +23,7 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 from app.config import PUBLISHED_SECRETS, SECRET_KEY_FILE, Settings, load_or_create_secret
 from app.main import create_app
 from app.services.people.auth import issue_access_token
-from tests.factories import make_person
+from tests.factories import bearer, make_person
 
 # The key every development instance used to sign with: anyone could read it.
 OLD_PLACEHOLDER = "change-me-development-only-secret-key-0000"
@@ -182,10 +182,6 @@ async def dev_clients(
         yield first, a, b
 
 
-def _bearer(token: str) -> dict[str, str]:
-    return {"Authorization": f"Bearer {token}"}
-
-
 async def test_a_token_forged_with_the_old_placeholder_is_refused(
     dev_clients: tuple[Settings, AsyncClient, AsyncClient], session: AsyncSession
 ) -> None:
@@ -197,12 +193,12 @@ async def test_a_token_forged_with_the_old_placeholder_is_refused(
         OLD_PLACEHOLDER,
         algorithm="HS256",
     )
-    response = await client.get("/api/v1/people/me", headers=_bearer(forged))
+    response = await client.get("/api/v1/people/me", headers=bearer(forged))
     assert response.status_code == 401, response.text
     assert response.json()["type"] == "/problems/invalid-token"
 
     genuine = issue_access_token(admin.id, settings)
-    response = await client.get("/api/v1/people/me", headers=_bearer(genuine))
+    response = await client.get("/api/v1/people/me", headers=bearer(genuine))
     assert response.status_code == 200, response.text
 
 
@@ -220,5 +216,5 @@ async def test_tokens_work_on_every_process_sharing_the_data_folder(
     )
     assert tokens.status_code == 200, tokens.text
     access = tokens.json()["access_token"]
-    me = await second.get("/api/v1/people/me", headers=_bearer(access))
+    me = await second.get("/api/v1/people/me", headers=bearer(access))
     assert me.status_code == 200 and me.json()["email"] == "dev@example.org"

@@ -3,7 +3,6 @@ the tests read each message as a person would and follow its link through the AP
 
 import asyncio
 import re
-import socket
 from collections.abc import Iterator
 from email import message_from_bytes, policy
 from email.message import EmailMessage
@@ -17,6 +16,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 from app.config import Settings
 from app.main import create_app
 from tests.routers.conftest import client  # noqa: F401 (the fixture, with its problem checks)
+from tests.support import free_port
 
 PUBLIC_URL = "https://cop.example.org"
 
@@ -36,12 +36,6 @@ class Mailbox:
 
     def to(self, address: str) -> list[EmailMessage]:
         return [m for m in self.messages if m["To"] == address]
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
 
 
 @pytest.fixture(scope="package")

@@ -13,26 +13,19 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 from app.models.base import utcnow
 from app.models.people import Person
 from tests.accounts.conftest import Mailbox, delivered, token_in
-from tests.factories import auth, gql, make_domain, make_person
-from tests.routers.support import bearer, login, make_key
+from tests.factories import (
+    PASSWORD,
+    auth,
+    bearer,
+    gql,
+    login,
+    make_domain,
+    make_key,
+    make_person,
+    post_csv,
+    sign_up,
+)
 from tests.support import API, ok, problem, rows, scalar
-
-PASSWORD = "correct horse battery"
-
-
-async def sign_up(client: AsyncClient, email: str, **fields: Any) -> Any:
-    body = {"email": email, "password": PASSWORD, "display_name": "Someone", **fields}
-    return await client.post(f"{API}/auth/register", json=body)
-
-
-async def import_members(client: AsyncClient, slug: str, csv: str, who: Any) -> Any:
-    return ok(
-        await client.post(
-            f"{API}/domains/{slug}/members/import",
-            content=csv.encode(),
-            headers={**who, "Content-Type": "text/csv"},
-        )
-    )
 
 
 async def test_signing_up_mails_a_link_that_verifies_the_email(
@@ -141,8 +134,10 @@ async def test_an_unverified_account_gets_nothing_from_its_memberships(
     private domain. Until the mailbox's owner follows the link, the account sees nothing of it."""
     convenor, slug = await _private_world(client, session)
     ok(await sign_up(client, "someone@example.org"), 201)
-    await import_members(
-        client, slug, "email,display_name\nsomeone@example.org,Someone\n", auth(convenor)
+    ok(
+        await post_csv(
+            client, slug, "email,display_name\nsomeone@example.org,Someone\n", auth(convenor)
+        )
     )
     headers = bearer((await login(client, "someone@example.org"))["access_token"])
 
@@ -209,7 +204,7 @@ async def test_signing_up_with_an_imported_address_waits_for_the_link(
     client: AsyncClient, app: Any, mailbox: Mailbox, session: AsyncSession, engine: AsyncEngine
 ) -> None:
     convenor, slug = await _private_world(client, session)
-    await import_members(client, slug, "email,display_name\nnew@example.org,New\n", auth(convenor))
+    ok(await post_csv(client, slug, "email,display_name\nnew@example.org,New\n", auth(convenor)))
     imported = await scalar(engine, "SELECT id FROM people WHERE email = 'new@example.org'")
     before = await rows(engine, "SELECT * FROM people WHERE id = :p", p=imported)
 
@@ -256,7 +251,7 @@ async def test_a_claim_lost_to_another_way_in_is_void(
     """The owner got in through a password reset meanwhile: the waiting sign-up (perhaps
     someone else's) can no longer claim the record."""
     convenor, slug = await _private_world(client, session)
-    await import_members(client, slug, "email,display_name\nnew@example.org,New\n", auth(convenor))
+    ok(await post_csv(client, slug, "email,display_name\nnew@example.org,New\n", auth(convenor)))
     assert (await sign_up(client, "new@example.org", password="not the owner's")).status_code == 202
     claim = token_in(await delivered(app, mailbox, "new@example.org"), "/verify-email")
     ok(await client.post(f"{API}/auth/password-reset", json={"email": "new@example.org"}), 202)

@@ -9,7 +9,8 @@ import pytest
 
 from app.config import Settings
 from app.services.mail import Mailer
-from tests.accounts.conftest import Mailbox, free_port
+from tests.accounts.conftest import Mailbox
+from tests.support import free_port
 
 
 async def test_without_smtp_each_message_is_an_eml_file_and_a_log_line(

@@ -16,17 +16,10 @@ from app.config import Settings
 from app.errors import Unauthenticated
 from app.services.people.auth import actor_from_token, issue_access_token
 from tests.accounts.conftest import Mailbox, delivered, token_in
-from tests.factories import SECRET, gql, make_domain, make_person
-from tests.routers.support import bearer, login
+from tests.factories import PASSWORD, SECRET, bearer, gql, login, make_domain, make_person, register
 from tests.support import API, StatementCounter, ok, problem, rows, scalar
 
-PASSWORD = "correct horse battery"
 NEW = "a brand new passphrase"
-
-
-async def account(client: AsyncClient, email: str) -> dict[str, Any]:
-    body = {"email": email, "password": PASSWORD, "display_name": "Someone"}
-    return ok(await client.post(f"{API}/auth/register", json=body), 201)  # type: ignore[no-any-return]
 
 
 def _change(password: str | None = NEW, current: str | None = None) -> dict[str, Any]:
@@ -39,7 +32,7 @@ def _change(password: str | None = NEW, current: str | None = None) -> dict[str,
 async def test_a_new_password_needs_the_current_one(
     client: AsyncClient, engine: AsyncEngine
 ) -> None:
-    await account(client, "sam@example.org")
+    await register(client, "sam@example.org")
     headers = bearer((await login(client, "sam@example.org"))["access_token"])
     me = f"{API}/people/me"
     missing = problem(
@@ -61,7 +54,7 @@ async def test_a_new_password_needs_the_current_one(
 async def test_changing_the_password_signs_out_everywhere(
     client: AsyncClient, engine: AsyncEngine
 ) -> None:
-    await account(client, "sam@example.org")
+    await register(client, "sam@example.org")
     laptop = await login(client, "sam@example.org")
     phone = await login(client, "sam@example.org")
     changed = await client.patch(
@@ -149,7 +142,7 @@ async def test_the_cutoff_tells_tokens_apart_within_one_second(
 
 
 async def test_graphql_changes_the_password_with_the_current_one(client: AsyncClient) -> None:
-    await account(client, "gql@example.org")
+    await register(client, "gql@example.org")
     headers = bearer((await login(client, "gql@example.org"))["access_token"])
     query = """mutation($i: PersonUpdateInput!) { updateMe(input: $i) { id } }"""
     wrong = await gql(
@@ -170,7 +163,7 @@ async def test_graphql_changes_the_password_with_the_current_one(client: AsyncCl
 async def test_a_password_reset_by_mail(
     client: AsyncClient, app: Any, mailbox: Mailbox, engine: AsyncEngine
 ) -> None:
-    me = await account(client, "ravi@example.org")  # never verified
+    me = await register(client, "ravi@example.org")  # never verified
     old = await login(client, "ravi@example.org")
     answer = ok(
         await client.post(f"{API}/auth/password-reset", json={"email": "Ravi@Example.org"}), 202
@@ -219,7 +212,7 @@ async def test_a_password_reset_by_mail(
 async def test_reset_requests_are_bounded_and_links_expire(
     client: AsyncClient, app: Any, mailbox: Mailbox, engine: AsyncEngine
 ) -> None:
-    await account(client, "li@example.org")
+    await register(client, "li@example.org")
     for _ in range(3):
         ok(await client.post(f"{API}/auth/password-reset", json={"email": "li@example.org"}), 202)
     token = token_in(await delivered(app, mailbox, "li@example.org", count=2), "/reset-password")
@@ -235,7 +228,7 @@ async def test_reset_requests_are_bounded_and_links_expire(
 async def test_a_reset_answers_alike_and_does_the_same_work_for_any_address(
     client: AsyncClient, app: Any, mailbox: Mailbox, count_statements: StatementCounter
 ) -> None:
-    await account(client, "known@example.org")
+    await register(client, "known@example.org")
     await app.state.mailer.drain()
     seen = {}
     for email in ("known@example.org", "unknown@example.org"):
@@ -279,7 +272,7 @@ async def test_a_reset_claims_an_imported_person_but_not_a_deactivated_one(
 
 
 async def test_graphql_resets_a_password(client: AsyncClient, app: Any, mailbox: Mailbox) -> None:
-    await account(client, "g@example.org")
+    await register(client, "g@example.org")
     asked = await gql(client, 'mutation { requestPasswordReset(email: "g@example.org") }')
     unknown = await gql(client, 'mutation { requestPasswordReset(email: "x@example.org") }')
     assert asked["data"]["requestPasswordReset"] == unknown["data"]["requestPasswordReset"]

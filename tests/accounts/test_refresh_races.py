@@ -8,16 +8,8 @@ from httpx import AsyncClient
 from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncEngine
 
-from tests.routers.support import bearer, login
+from tests.factories import bearer, login, register
 from tests.support import API, ok, problem, rows, scalar
-
-PASSWORD = "correct horse battery"
-
-
-async def _signed_in(client: AsyncClient, email: str) -> dict[str, Any]:
-    body = {"email": email, "password": PASSWORD, "display_name": "Someone"}
-    ok(await client.post(f"{API}/auth/register", json=body), 201)
-    return await login(client, email)
 
 
 async def _refresh(client: AsyncClient, token: str) -> Any:
@@ -39,7 +31,8 @@ async def _age_rotations(engine: AsyncEngine, seconds: int) -> None:
 async def test_ten_concurrent_refreshes_all_get_the_same_successor(
     client: AsyncClient, engine: AsyncEngine
 ) -> None:
-    pair = await _signed_in(client, "ravi@example.org")
+    await register(client, "ravi@example.org")
+    pair = await login(client, "ravi@example.org")
     other_device = await login(client, "ravi@example.org")
     responses = await asyncio.gather(*(_refresh(client, pair["refresh_token"]) for _ in range(10)))
     assert [r.status_code for r in responses] == [200] * 10, [r.text for r in responses]
@@ -70,7 +63,8 @@ async def test_ten_concurrent_refreshes_all_get_the_same_successor(
 async def test_reuse_after_the_grace_window_revokes_everything(
     client: AsyncClient, engine: AsyncEngine
 ) -> None:
-    pair = await _signed_in(client, "li@example.org")
+    await register(client, "li@example.org")
+    pair = await login(client, "li@example.org")
     other_device = await login(client, "li@example.org")
     successor = ok(await _refresh(client, pair["refresh_token"]))["refresh_token"]
     await _age_rotations(engine, 29)
@@ -86,7 +80,8 @@ async def test_a_retry_arriving_after_the_successor_was_used_is_refused_quietly(
     client: AsyncClient, engine: AsyncEngine
 ) -> None:
     """The successor already moved on: the late retry gets nothing, and revokes nothing."""
-    pair = await _signed_in(client, "mei@example.org")
+    await register(client, "mei@example.org")
+    pair = await login(client, "mei@example.org")
     successor = ok(await _refresh(client, pair["refresh_token"]))["refresh_token"]
     third = ok(await _refresh(client, successor))["refresh_token"]
     problem(await _refresh(client, pair["refresh_token"]), 401, "invalid-token")

@@ -2,7 +2,6 @@
 may call loopback targets, and dispatchers driven by hand with a clock the test moves."""
 
 import asyncio
-import socket
 from collections.abc import AsyncIterator, Callable
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
@@ -12,12 +11,17 @@ import orjson
 import pytest
 from httpx import ASGITransport, AsyncClient
 from sqlalchemy.ext.asyncio import AsyncEngine
+from sqlmodel.ext.asyncio.session import AsyncSession
 
 from app.config import Settings
 from app.db import create_sessionmaker
 from app.main import create_app
 from app.models.base import utcnow
+from app.models.domains import Domain
+from app.models.people import Person
 from app.services.webhooks.delivery import Dispatcher
+from tests.factories import make_domain, make_person
+from tests.support import free_port
 
 
 @dataclass
@@ -122,11 +126,20 @@ class Receiver:
             writer.close()
 
 
-def free_port() -> int:
-    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
-        sock.bind(("127.0.0.1", 0))
-        port: int = sock.getsockname()[1]
-        return port
+@pytest.fixture
+async def convenor(session: AsyncSession) -> Person:
+    return await make_person(session, email="convenor@example.org")
+
+
+@pytest.fixture
+async def admin(session: AsyncSession) -> Person:
+    return await make_person(session, email="admin@example.org", is_platform_admin=True)
+
+
+@pytest.fixture
+async def domain(session: AsyncSession, convenor: Person) -> Domain:
+    """Wound Care, convened by `convenor` (a module may give its own)."""
+    return await make_domain(session, convenor, name="Wound Care", slug="wound-care")
 
 
 @pytest.fixture

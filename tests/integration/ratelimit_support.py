@@ -11,7 +11,7 @@ from typing import Any
 
 import pytest
 from fastapi import FastAPI
-from httpx import AsyncClient, Response
+from httpx import AsyncClient
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from app.config import Settings
@@ -50,13 +50,6 @@ async def client_at(app: FastAPI, address: str = "192.0.2.1") -> AsyncIterator[A
 def random_address() -> str:
     """A fresh address, so that tests sharing one Redis never share a bucket."""
     return f"10.{random.randrange(256)}.{random.randrange(256)}.{random.randrange(1, 255)}"
-
-
-def remaining(response: Response) -> int:
-    """`r` of the RateLimit header."""
-    field = response.headers["ratelimit"]
-    params = dict(p.split("=", 1) for p in field.split(";")[1:])
-    return int(params["r"])
 
 
 def _redis_answers() -> bool:

@@ -15,8 +15,7 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 
 from app.models.base import utcnow
 from tests.factories import add_member, auth, gql, make_domain, make_person
-from tests.integration.support import counts
-from tests.support import API, error_codes, ok, rows
+from tests.support import API, counts, error_codes, ok, rows
 
 AUDIT = f"{API}/audit"
 

@@ -23,9 +23,8 @@ from app.db import create_sessionmaker
 from app.main import create_app
 from app.models.people import Person
 from app.services.webhooks.delivery import Dispatcher
-from tests.factories import SECRET, auth, make_person
+from tests.factories import SECRET, auth, make_person, subscribe
 from tests.integration.conftest import Clock, Receiver
-from tests.integration.support import subscribe
 from tests.support import API, ok, rows, scalar
 
 

@@ -30,8 +30,7 @@ from app.services.actors import SYSTEM
 from app.services.exports import export_domain, import_domain
 from app.services.exports.spec import NOT_EXPORTED, PERSON, walk
 from tests.conftest import database_on
-from tests.factories import add_member, auth, make_person
-from tests.routers.support import make_key
+from tests.factories import add_member, auth, make_key, make_person
 from tests.support import API, ok, rows, scalar
 
 ADMIN = SYSTEM

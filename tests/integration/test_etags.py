@@ -22,8 +22,7 @@ from app.models.memberships import Role
 from app.models.people import Person
 from app.services.actors import Actor
 from app.services.webhooks import outbox
-from tests.factories import add_member, auth, gql, make_domain, make_person
-from tests.integration.support import subscribe
+from tests.factories import add_member, auth, gql, make_domain, make_person, subscribe
 from tests.support import API, ok, problem_checked_client, rows
 
 Write = Callable[[str | None], Awaitable[Response]]

@@ -15,10 +15,8 @@ from app.models.domains import Domain
 from app.models.memberships import Role
 from app.models.people import Person
 from app.services.imports import jobs as import_jobs
-from tests.factories import add_member, auth, make_domain, make_person
-from tests.integration.test_import_members import membership_of, post_csv, wait_for_job
-from tests.routers.support import bearer, make_key
-from tests.support import API, ok, rows, scalar
+from tests.factories import add_member, auth, bearer, make_domain, make_key, make_person, post_csv
+from tests.support import API, membership_of, ok, rows, scalar, wait_for_job
 
 EXISTING = "ada@example.org"
 UNKNOWN = "nobody-yet@example.org"
@@ -30,19 +28,9 @@ async def convenor(session: AsyncSession) -> Person:
 
 
 @pytest.fixture
-async def admin(session: AsyncSession) -> Person:
-    return await make_person(session, email="admin@example.org", is_platform_admin=True)
-
-
-@pytest.fixture
 async def ada(session: AsyncSession) -> Person:
     """Someone with an account, in no domain of the convenor's."""
     return await make_person(session, email=EXISTING, display_name="Ada Real", bio="Surgeon")
-
-
-@pytest.fixture
-async def domain(session: AsyncSession, convenor: Person) -> Domain:
-    return await make_domain(session, convenor, name="Wound Care", slug="wound-care")
 
 
 def without_times(report: dict[str, Any]) -> dict[str, Any]:

@@ -34,56 +34,27 @@ from app.services.imports import jobs as import_jobs
 from app.services.imports import service as imports
 from app.services.people import service as people
 from app.services.people.auth import Passwords
-from tests.factories import actor_of, add_member, auth, make_domain, make_person
-from tests.routers.support import make_key
-from tests.support import API, ok, rows, scalar
+from tests.factories import (
+    actor_of,
+    add_member,
+    auth,
+    make_domain,
+    make_key,
+    make_person,
+    members_import_url,
+    post_csv,
+)
+from tests.support import API, membership_of, ok, rows, scalar, wait_for_job
 
 TABLES = ("people", "memberships", "membership_events", "events", "audit_log")
 
 
-def members_url(slug: str, **query: str) -> str:
-    params = "&".join(f"{k}={v}" for k, v in query.items())
-    return f"{API}/domains/{slug}/members/import" + (f"?{params}" if params else "")
-
-
-async def post_csv(client: AsyncClient, slug: str, body: str, who: Any, **query: str) -> Response:
-    headers = {**who, "Content-Type": "text/csv"}
-    return await client.post(members_url(slug, **query), content=body.encode(), headers=headers)
-
-
 async def post_json(client: AsyncClient, slug: str, body: Any, who: Any, **query: str) -> Response:
-    return await client.post(members_url(slug, **query), json=body, headers=who)
+    return await client.post(members_import_url(slug, **query), json=body, headers=who)
 
 
 async def table_counts(engine: AsyncEngine) -> dict[str, int]:
     return {t: await scalar(engine, f"SELECT count(*) FROM {t}") for t in TABLES}
-
-
-async def membership_of(engine: AsyncEngine, domain: Domain, email: str) -> dict[str, Any]:
-    found = await rows(
-        engine,
-        "SELECT m.*, p.is_active, p.external_id, p.display_name FROM memberships m "
-        "JOIN people p ON p.id = m.person_id WHERE m.domain_id = :d AND p.email = :e",
-        d=domain.id,
-        e=email,
-    )
-    assert len(found) == 1, found
-    return dict(found[0])
-
-
-@pytest.fixture
-async def convenor(session: AsyncSession) -> Person:
-    return await make_person(session, email="convenor@example.org")
-
-
-@pytest.fixture
-async def admin(session: AsyncSession) -> Person:
-    return await make_person(session, email="admin@example.org", is_platform_admin=True)
-
-
-@pytest.fixture
-async def domain(session: AsyncSession, convenor: Person) -> Domain:
-    return await make_domain(session, convenor, name="Wound Care", slug="wound-care")
 
 
 async def test_csv_import_creates_people_and_memberships(
@@ -396,7 +367,7 @@ async def test_who_may_import(
     assert ok(await post_csv(client, "hidden", body, auth(admin)))["created"] == 1
 
     wrong = await client.post(
-        members_url("wound-care"),
+        members_import_url("wound-care"),
         content=b"<members/>",
         headers={**auth(convenor), "Content-Type": "application/xml"},
     )
@@ -407,7 +378,7 @@ async def test_who_may_import(
         assert response.status_code == 422, response.text
     assert (await post_json(client, "wound-care", {"x": 1}, auth(convenor))).status_code == 422
     garbled = await client.post(
-        members_url("wound-care"),
+        members_import_url("wound-care"),
         content=b"\xff\xfe\x00",
         headers={**auth(convenor), "Content-Type": "text/csv"},
     )
@@ -528,19 +499,6 @@ def roster(count: int, start: int = 0) -> str:
         for i in range(start, start + count)
     ]
     return "\n".join(lines) + "\n"
-
-
-async def wait_for_job(
-    client: AsyncClient, location: str, who: Any, seen: list[dict[str, Any]] | None = None
-) -> dict[str, Any]:
-    for _ in range(2_000):
-        job = ok(await client.get(location, headers=who))
-        if seen is not None:
-            seen.append(job)
-        if job["status"] in ("succeeded", "failed"):
-            return job  # type: ignore[no-any-return]
-        await asyncio.sleep(0.02)
-    raise AssertionError("the job did not finish")
 
 
 async def test_ten_thousand_rows_in_a_job(

@@ -6,18 +6,17 @@ import uuid
 from typing import Any
 
 from fastapi import FastAPI
-from httpx import AsyncClient, Response
+from httpx import Response
 from sqlalchemy.ext.asyncio import AsyncEngine
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from app.config import Settings
-from tests.factories import gql, make_person
+from tests.factories import PASSWORD, gql, log_in, make_person
 from tests.integration.ratelimit_support import client_at, limited_app, random_address, redis_url
-from tests.support import API, ok, problem
+from tests.support import ok, problem
 
 __all__ = ["redis_url"]  # the fixture
 
-PASSWORD = "correct horse battery"
 WRONG = "not my password"
 LOGIN = """mutation($email: String!, $password: String!) {
     login(email: $email, password: $password) { accessToken } }"""
@@ -32,10 +31,6 @@ async def person_with_password(session: AsyncSession, app: FastAPI) -> str:
     email = f"{uuid.uuid4().hex[:12]}@example.org"
     await make_person(session, email=email, password_hash=await app.state.passwords.hash(PASSWORD))
     return email
-
-
-async def log_in(client: AsyncClient, email: str, password: str) -> Response:
-    return await client.post(f"{API}/auth/token", data={"username": email, "password": password})
 
 
 def locked(response: Response) -> int:

@@ -16,16 +16,9 @@ from app.config import Settings
 from app.errors import RateLimited
 from app.models.people import ApiKey
 from app.ratelimit import RateDecision, charge
-from tests.factories import auth, gql, make_person
-from tests.integration.ratelimit_support import (
-    client_at,
-    limited_app,
-    random_address,
-    redis_url,
-    remaining,
-)
-from tests.routers.support import bearer, make_key
-from tests.support import API, ok, problem
+from tests.factories import auth, bearer, gql, make_key, make_person
+from tests.integration.ratelimit_support import client_at, limited_app, random_address, redis_url
+from tests.support import API, ok, problem, remaining
 
 __all__ = ["redis_url"]  # the fixture
 

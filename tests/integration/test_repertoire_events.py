@@ -11,10 +11,9 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 from app.models.memberships import Role
 from app.models.people import Person
 from app.services.webhooks.delivery import Dispatcher
-from tests.factories import add_member, auth, make_domain, make_person
+from tests.factories import add_member, auth, make_domain, make_person, subscribe
 from tests.integration.conftest import Receiver
-from tests.integration.support import counts, subscribe
-from tests.support import API, ok, rows
+from tests.support import API, counts, ok, rows
 
 
 def _types(receiver: Receiver) -> list[str]:

@@ -14,9 +14,16 @@ from app.models.people import Person
 from app.services.changes import tombstones
 from app.services.changes.service import decode
 from app.services.webhooks.delivery import Dispatcher
-from tests.factories import add_member, auth, gathering_body, gql, make_domain, make_person
+from tests.factories import (
+    add_member,
+    auth,
+    gathering_body,
+    gql,
+    make_domain,
+    make_person,
+    subscribe,
+)
 from tests.integration.conftest import Receiver
-from tests.integration.support import subscribe
 from tests.support import API, ok
 
 

@@ -14,10 +14,9 @@ from app.db import create_sessionmaker
 from app.models.people import Person
 from app.services.webhooks.delivery import Dispatcher
 from app.services.webhooks.outbox import MAX_ATTEMPTS, RETRY_DELAYS
-from tests.factories import auth, make_person
+from tests.factories import auth, make_person, subscribe
 from tests.integration.conftest import Clock, Receiver
-from tests.integration.support import subscribe, verify
-from tests.support import API, ok, rows, scalar
+from tests.support import API, ok, rows, scalar, verify
 
 
 async def _domain(client: AsyncClient, person: Person, **fields: Any) -> dict[str, Any]:

@@ -9,9 +9,8 @@ from httpx import AsyncClient
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from app.services.webhooks.delivery import Dispatcher
-from tests.factories import add_member, auth, make_domain, make_person
+from tests.factories import add_member, auth, make_domain, make_person, subscribe
 from tests.integration.conftest import Receiver
-from tests.integration.support import subscribe
 from tests.support import API, ok, problem
 
 HOOKS = f"{API}/webhooks"

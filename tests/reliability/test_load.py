@@ -25,9 +25,10 @@ from tests.factories import (
     make_domain,
     make_person,
     many_members,
+    schedule,
 )
 from tests.reliability.conftest import ServerFactory, client, statuses
-from tests.support import count, error_codes, schedule
+from tests.support import count, error_codes
 
 ME = {"query": "{ me { displayName } }"}
 CONTRIBUTIONS = (

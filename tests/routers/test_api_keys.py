@@ -11,8 +11,7 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 from app.models.memberships import Membership
 from app.models.people import ApiKey
 from app.services.people.auth import sha256
-from tests.factories import auth, make_domain, make_person
-from tests.routers.support import bearer, make_key
+from tests.factories import auth, bearer, make_domain, make_key, make_person
 from tests.support import API, count, ok, problem
 
 

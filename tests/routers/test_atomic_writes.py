@@ -6,15 +6,9 @@ from httpx import AsyncClient
 from sqlmodel import col
 from sqlmodel.ext.asyncio.session import AsyncSession
 
-from app.models.domains import Domain
-from app.models.memberships import Membership, MembershipEvent
-from app.models.people import Person
+from app.models.memberships import Membership
 from tests.factories import add_member, auth, make_domain, make_person
-from tests.support import API, count, ok, problem
-
-
-async def snapshot(session: AsyncSession) -> tuple[int, ...]:
-    return tuple([await count(session, t) for t in (Person, Domain, Membership, MembershipEvent)])
+from tests.support import API, count, domain_rows, ok, problem
 
 
 async def test_failed_domain_creates_leave_no_domain_and_no_membership(
@@ -23,7 +17,7 @@ async def test_failed_domain_creates_leave_no_domain_and_no_membership(
     convenor = await make_person(session)
     newcomer = await make_person(session)
     await make_domain(session, convenor, slug="taken")
-    before = await snapshot(session)
+    before = await domain_rows(session)
     for body, status in (
         ({"name": "Clash", "slug": "taken"}, 409),
         ({"name": "Orphan", "parent_slug": "missing"}, 422),
@@ -32,7 +26,7 @@ async def test_failed_domain_creates_leave_no_domain_and_no_membership(
     ):
         response = await client.post(f"{API}/domains", json=body, headers=auth(newcomer))
         problem(response, status)
-    assert await snapshot(session) == before
+    assert await domain_rows(session) == before
     assert await count(session, Membership, col(Membership.person_id) == newcomer.id) == 0
 
 
@@ -65,13 +59,13 @@ async def test_a_refused_join_leaves_no_membership(
     mei = await make_person(session)
     full = await make_domain(session, convenor, max_active_members=1)
     invite_only = await make_domain(session, convenor, join_policy="invite")
-    before = await snapshot(session)
+    before = await domain_rows(session)
     for domain, slug in ((full, "domain-full"), (invite_only, "invitation-required")):
         response = await client.post(
             f"{API}/domains/{domain.slug}/members", json={}, headers=auth(mei)
         )
         problem(response, 409 if slug == "domain-full" else 403, slug)
-    assert await snapshot(session) == before
+    assert await domain_rows(session) == before
 
 
 async def test_a_patch_that_fails_halfway_changes_nothing(
@@ -82,13 +76,13 @@ async def test_a_patch_that_fails_halfway_changes_nothing(
     mei = await make_person(session)
     domain = await make_domain(session, convenor)
     await add_member(session, domain, mei)
-    before = await snapshot(session)
+    before = await domain_rows(session)
     url = f"{API}/domains/{domain.slug}/members/{mei.id}"
     response = await client.patch(
         url, json={"roles": ["core"], "status": "invited"}, headers=auth(convenor)
     )
     problem(response, 409, "invalid-transition")
-    assert await snapshot(session) == before
+    assert await domain_rows(session) == before
     assert ok(await client.get(url, headers=auth(mei)))["roles"] == ["member"]
 
     # Demoting the last convenor while also naming a new one in a later request works;
@@ -98,7 +92,7 @@ async def test_a_patch_that_fails_halfway_changes_nothing(
         me, json={"roles": ["core"], "status": "left"}, headers=auth(convenor)
     )
     problem(response, 409, "last-convenor")
-    assert await snapshot(session) == before
+    assert await domain_rows(session) == before
 
 
 async def test_failed_domain_update_changes_nothing(

@@ -12,8 +12,7 @@ from sqlmodel import col
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from app.models.people import Person, RefreshToken
-from tests.factories import SECRET, auth, make_person
-from tests.routers.support import bearer, login, register
+from tests.factories import SECRET, auth, bearer, login, make_person, register
 from tests.support import API, count, ok, problem
 
 

@@ -16,8 +16,8 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 
 from app.models.gatherings import FeedToken, Gathering
 from app.models.people import Person
-from tests.factories import Circle, add_member, auth, circle, make_person
-from tests.support import API, count, occurrences, ok, problem, schedule
+from tests.factories import Circle, add_member, auth, circle, make_person, schedule
+from tests.support import API, count, occurrences, ok, problem
 
 JOIN = "https://meet.example.org/secret-room"
 

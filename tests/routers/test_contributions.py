@@ -20,18 +20,22 @@ from app.models.contributions import (
 from app.models.gatherings import GatheringCreate
 from app.models.memberships import Role
 from app.services.gatherings import scheduling
-from tests.factories import actor_of, add_member, auth, make_domain, make_person
-from tests.routers.contributions_support import (
+from tests.factories import (
     Community,
+    actor_of,
+    add_member,
+    auth,
+    bearer,
     community,
     contribute,
-    fetch,
     item,
-    listed,
+    make_domain,
+    make_key,
+    make_person,
     post,
     set_columns,
 )
-from tests.support import API, count, ok, problem
+from tests.support import API, count, fetch, listed, ok, problem
 
 
 def valid(kind: ContributionKind, c: Community, parent: dict[str, Any]) -> dict[str, Any]:
@@ -754,7 +758,6 @@ async def test_recipients_are_stored_once(client: AsyncClient, session: AsyncSes
 
 
 async def test_api_keys_need_write_scope(client: AsyncClient, session: AsyncSession) -> None:
-    from tests.routers.support import bearer, make_key
 
     c = await community(session)
     admin = await make_person(session, is_platform_admin=True)

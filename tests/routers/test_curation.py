@@ -9,9 +9,8 @@ from sqlmodel import col
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from app.models.contributions import Collection, CollectionItem, Contribution, ModerationEvent
-from tests.factories import add_member, auth, make_domain
-from tests.routers.contributions_support import Community, community, contribute, item, listed
-from tests.support import API, count, ok, problem
+from tests.factories import Community, add_member, auth, community, contribute, item, make_domain
+from tests.support import API, count, listed, ok, problem
 
 
 async def test_brokers_and_convenors_curate(client: AsyncClient, session: AsyncSession) -> None:

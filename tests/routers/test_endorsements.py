@@ -9,15 +9,8 @@ from sqlmodel import col
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from app.models.contributions import Endorsement, ValueStory
-from tests.factories import add_member, auth, make_domain
-from tests.routers.contributions_support import (
-    community,
-    contribute,
-    fetch,
-    item,
-    listed,
-)
-from tests.support import API, count, ok, problem
+from tests.factories import add_member, auth, community, contribute, item, make_domain
+from tests.support import API, count, fetch, listed, ok, problem
 
 
 async def endorse(

@@ -23,6 +23,7 @@ from tests.factories import (
     from_now,
     gathering_body,
     make_person,
+    schedule,
 )
 from tests.support import (
     API,
@@ -32,7 +33,6 @@ from tests.support import (
     problem,
     problem_field_codes,
     problem_fields,
-    schedule,
     series_state,
     snapshot,
 )

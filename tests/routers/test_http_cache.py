@@ -11,8 +11,8 @@ import pytest
 from httpx import ASGITransport, AsyncClient, Response
 from sqlmodel.ext.asyncio.session import AsyncSession
 
-from tests.factories import auth, circle, make_person
-from tests.support import API, ok, problem, schedule
+from tests.factories import auth, circle, make_person, schedule
+from tests.support import API, ok, problem
 
 
 @pytest.fixture

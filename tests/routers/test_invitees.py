@@ -6,8 +6,7 @@ from httpx import AsyncClient
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from app.models.people import Person
-from tests.factories import auth, make_person
-from tests.routers.invitees_support import WORD, Invited, invited_to_private_domain
+from tests.factories import WORD, Invited, auth, invited_to_private_domain, make_person
 from tests.support import API, ok, problem
 
 

@@ -9,9 +9,8 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 
 from app.models.contributions import ModerationEvent, Report
 from app.models.memberships import Membership, Role
-from tests.factories import add_member, auth, make_domain, make_person
-from tests.routers.contributions_support import community, contribute, fetch, item, listed
-from tests.support import API, count, ok, problem
+from tests.factories import add_member, auth, community, contribute, item, make_domain, make_person
+from tests.support import API, count, fetch, listed, ok, problem
 
 
 async def report(

@@ -23,8 +23,7 @@ from app.models.domains import Domain
 from app.models.memberships import Membership, MembershipEvent
 from app.models.people import AccountToken, AccountTokenPurpose, ApiKey, Person, RefreshToken
 from app.services.people.auth import new_api_key, sha256
-from tests.factories import auth
-from tests.routers.support import bearer
+from tests.factories import auth, bearer
 
 ACTORS = (
     "anonymous",

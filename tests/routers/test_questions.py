@@ -7,16 +7,8 @@ from httpx import AsyncClient
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from app.models.contributions import Contribution
-from tests.factories import auth
-from tests.routers.contributions_support import (
-    community,
-    contribute,
-    fetch,
-    item,
-    listed,
-    post,
-)
-from tests.support import count, ok, problem
+from tests.factories import auth, community, contribute, item, post
+from tests.support import count, fetch, listed, ok, problem
 
 
 async def test_first_answer_comes_from_someone_else(

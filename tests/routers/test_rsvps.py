@@ -28,10 +28,12 @@ from tests.factories import (
     circle,
     from_now,
     headers_for,
+    make_members,
     make_person,
     many_members,
+    schedule,
 )
-from tests.support import API, count, ok, problem, schedule, snapshot
+from tests.support import API, count, ok, problem, snapshot
 
 
 async def rsvp(client: AsyncClient, gathering_id: str, person: Person, response: str) -> Response:
@@ -51,13 +53,6 @@ async def statuses(client: AsyncClient, gathering_id: str, host: Person) -> dict
 async def upcoming(client: AsyncClient, c: Circle, **fields: Any) -> str:
     created = await schedule(client, c.domain, c.convenor, start=at(from_now(days=3)), **fields)
     return str(created["id"])
-
-
-async def people(session: AsyncSession, c: Circle, n: int) -> list[Person]:
-    crowd = [await make_person(session) for _ in range(n)]
-    for person in crowd:
-        await add_member(session, c.domain, person)
-    return crowd
 
 
 # Responding
@@ -103,7 +98,7 @@ async def test_beyond_capacity_people_wait_in_arrival_order(
 ) -> None:
     c = await circle(session)
     gid = await upcoming(client, c, capacity=2)
-    a, b, d, e = await people(session, c, 4)
+    a, b, d, e = await make_members(session, c.domain, 4)
     answers = [ok(await rsvp(client, gid, p, "going"))["status"] for p in (a, b, d, e)]
     assert answers == ["going", "going", "waitlisted", "waitlisted"]
     # Saying "going" again keeps your place.
@@ -144,7 +139,7 @@ async def test_a_host_removing_someone_promotes_the_waitlist(
     c = await circle(session)
     host = c.member
     gid = await upcoming(client, c, capacity=1, host_ids=[str(host.id)])
-    a, b = await people(session, c, 2)
+    a, b = await make_members(session, c.domain, 2)
     ok(await rsvp(client, gid, a, "going"))
     ok(await rsvp(client, gid, b, "going"))
     url = f"{API}/gatherings/{gid}/rsvps"
@@ -163,7 +158,7 @@ async def test_no_one_is_promoted_into_a_cancelled_gathering(
 ) -> None:
     c = await circle(session)
     gid = await upcoming(client, c, capacity=1)
-    a, b = await people(session, c, 2)
+    a, b = await make_members(session, c.domain, 2)
     ok(await rsvp(client, gid, a, "going"))
     ok(await rsvp(client, gid, b, "going"))
     ok(await client.delete(f"{API}/gatherings/{gid}", headers=auth(c.convenor)))
@@ -181,7 +176,7 @@ async def test_raising_the_capacity_promotes_in_order(
 ) -> None:
     c = await circle(session)
     gid = await upcoming(client, c, capacity=1)
-    crowd = await people(session, c, 4)
+    crowd = await make_members(session, c.domain, 4)
     for person in crowd:
         ok(await rsvp(client, gid, person, "going"))
     url = f"{API}/gatherings/{gid}"
@@ -228,7 +223,7 @@ async def test_who_sees_which_rsvps(client: AsyncClient, session: AsyncSession) 
     host = await make_person(session)
     await add_member(session, c.domain, host)
     gid = await upcoming(client, c, host_ids=[str(host.id)])
-    a, b = await people(session, c, 2)
+    a, b = await make_members(session, c.domain, 2)
     ok(await rsvp(client, gid, a, "going"))
     ok(await rsvp(client, gid, b, "maybe"))
     ok(await rsvp(client, gid, c.member, "declined"))
@@ -385,7 +380,7 @@ async def test_hosts_record_attendance_idempotently(
         capacity=1,
     )  # fmt: skip
     gid = created["id"]
-    came, walked_in, maybe, waited, declined = await people(session, c, 5)
+    came, walked_in, maybe, waited, declined = await make_members(session, c.domain, 5)
     # Answering is open until the end, so these RSVPs can come while it is under way.
     ok(await rsvp(client, gid, came, "going"))
     ok(await rsvp(client, gid, maybe, "maybe"))
@@ -496,7 +491,7 @@ async def test_attendance_respects_the_choice_to_share(
         client, c.domain, c.convenor, start=at(from_now(minutes=-20)), host_ids=[str(host.id)]
     )
     gid = created["id"]
-    sharer, private, viewer = await people(session, c, 3)
+    sharer, private, viewer = await make_members(session, c.domain, 3)
     ok(
         await client.patch(
             f"{API}/people/me", json={"share_participation": False}, headers=auth(private)

@@ -7,9 +7,8 @@ from typing import Any
 from httpx import AsyncClient
 from sqlmodel.ext.asyncio.session import AsyncSession
 
-from tests.factories import add_member, auth, make_domain, make_person
-from tests.routers.contributions_support import community, contribute, item, listed
-from tests.support import API, ok, problem
+from tests.factories import add_member, auth, community, contribute, item, make_domain, make_person
+from tests.support import API, listed, ok, problem
 
 SEARCH = f"{API}/search"
 

@@ -13,9 +13,17 @@ from httpx import AsyncClient
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from app.models.people import Person
-from tests.factories import add_member, at, from_now, gql, make_domain, make_person
-from tests.routers.contributions_support import contribute
-from tests.support import error_codes, gql_ok, only_error, schedule
+from tests.factories import (
+    add_member,
+    at,
+    contribute,
+    from_now,
+    gql,
+    make_domain,
+    make_person,
+    schedule,
+)
+from tests.support import error_codes, gql_ok, only_error
 
 ARGS = "first: $first, after: $after, last: $last, before: $before"
 VARS = "$first: Int, $after: String, $last: Int, $before: String"

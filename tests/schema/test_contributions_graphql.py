@@ -9,9 +9,17 @@ from app.models.contributions import Contribution, ContributionCreate
 from app.models.domains import Domain
 from app.models.people import Person
 from app.services.contributions import service as contributions
-from tests.factories import actor_of, add_member, auth, gql, make_domain, make_person
-from tests.routers.contributions_support import community, contribute, listed
-from tests.support import count, error_codes, gql_ok, gql_statements
+from tests.factories import (
+    actor_of,
+    add_member,
+    auth,
+    community,
+    contribute,
+    gql,
+    make_domain,
+    make_person,
+)
+from tests.support import count, error_codes, gql_ok, gql_statements, listed
 
 NESTED = """query($slug: String!) { domain(slug: $slug) {
   contributions(first: 100) { edges { node { title

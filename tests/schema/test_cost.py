@@ -15,8 +15,8 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 from app.config import Settings
 from app.main import create_app
 from tests.factories import gql, make_domain, make_person
-from tests.integration.ratelimit_support import client_at, limited_app, random_address, remaining
-from tests.support import error_codes, gql_ok, only_error
+from tests.integration.ratelimit_support import client_at, limited_app, random_address
+from tests.support import error_codes, gql_ok, only_error, remaining
 
 ABUSIVE_ONE = (
     "domains(first:100){ nodes{ members(first:100){ nodes{ person{ memberships(first:100){"

@@ -8,8 +8,7 @@ from httpx import AsyncClient
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from app.models.people import Person
-from tests.factories import auth, gql
-from tests.routers.invitees_support import WORD, Invited, invited_to_private_domain
+from tests.factories import WORD, Invited, auth, gql, invited_to_private_domain
 from tests.support import API, error_codes, gql_ok
 
 CARD = """query($slug: String!) {

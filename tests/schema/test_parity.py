@@ -8,8 +8,7 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 from app.models.memberships import Role
 from app.models.people import Person
 from tests.factories import add_member, auth, gql, make_domain, make_person
-from tests.schema.support import assert_same
-from tests.support import gql_ok
+from tests.support import assert_same, gql_ok
 
 DOMAIN_FIELDS = """uuid slug name purpose description goals boundaries themes visibility joinPolicy
   maxActiveMembers lifecycleStage timezone codeOfConduct createdAt updatedAt archivedAt

@@ -6,19 +6,9 @@ from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from app.models.domains import Domain
-from app.models.memberships import Membership, MembershipEvent
-from app.models.people import Person
+from app.models.memberships import Membership
 from tests.factories import gql, make_domain, make_person
-from tests.support import count, only_error
-
-
-async def _snapshot(session: AsyncSession) -> tuple[int, int, int, int]:
-    return (
-        await count(session, Person),
-        await count(session, Domain),
-        await count(session, Membership),
-        await count(session, MembershipEvent),
-    )
+from tests.support import count, domain_rows, only_error
 
 
 async def test_create_domain_with_taken_slug_writes_nothing(
@@ -27,7 +17,7 @@ async def test_create_domain_with_taken_slug_writes_nothing(
     amara = await make_person(session)
     await make_domain(session, amara, name="Nursing")
     await make_domain(session, amara, name="Wound Care")
-    before = await _snapshot(session)
+    before = await domain_rows(session)
     body = await gql(
         client,
         """mutation { createDomain(input: {name: "Other", slug: "wound-care",
@@ -35,7 +25,7 @@ async def test_create_domain_with_taken_slug_writes_nothing(
         as_=amara,
     )
     assert only_error(body)["extensions"]["code"] == "CONFLICT"
-    assert await _snapshot(session) == before
+    assert await domain_rows(session) == before
 
 
 async def test_join_that_fails_after_inserting_the_membership_writes_nothing(
@@ -45,10 +35,10 @@ async def test_join_that_fails_after_inserting_the_membership_writes_nothing(
     amara = await make_person(session)
     mei = await make_person(session)
     await make_domain(session, amara, name="Wound Care", max_active_members=1)
-    before = await _snapshot(session)
+    before = await domain_rows(session)
     body = await gql(client, 'mutation { joinDomain(slug: "wound-care") { id } }', as_=mei)
     assert only_error(body)["extensions"]["problemType"] == "/problems/domain-full"
-    assert await _snapshot(session) == before
+    assert await domain_rows(session) == before
     assert await count(session, Membership, col(Membership.person_id) == mei.id) == 0
 
 
@@ -58,7 +48,7 @@ async def test_membership_update_failing_on_its_second_step_keeps_the_first_undo
     """Roles change first (an event is recorded), then leaving fails: last convenor."""
     amara = await make_person(session)
     domain = await make_domain(session, amara, name="Wound Care")
-    before = await _snapshot(session)
+    before = await domain_rows(session)
     body = await gql(
         client,
         """mutation($pid: UUID!) { updateMembership(slug: "wound-care", personId: $pid,
@@ -67,7 +57,7 @@ async def test_membership_update_failing_on_its_second_step_keeps_the_first_undo
         as_=amara,
     )
     assert only_error(body)["extensions"]["problemType"] == "/problems/last-convenor"
-    assert await _snapshot(session) == before
+    assert await domain_rows(session) == before
     stored = await session.exec(
         select(Membership.roles, Membership.status).where(
             col(Membership.domain_id) == domain.id, col(Membership.person_id) == amara.id

@@ -25,9 +25,15 @@ from app.models.people import Person
 from app.services.contributions import endorsements
 from app.services.contributions import service as contributions
 from app.services.gatherings import attendance, scheduling
+from app.services.views.params import LEVEL_WINDOW
 from tests.factories import actor_of, add_member, make_domain, make_person
 
 LONG_AGO = datetime(2020, 1, 1, tzinfo=UTC)
+
+
+def month(until: datetime, index: int, day: int = 5) -> datetime:
+    """A moment in the index-th 30-day month of the six before `until`."""
+    return until - LEVEL_WINDOW + timedelta(days=30 * index + day)
 
 
 def hour_after_now() -> datetime:

@@ -15,14 +15,9 @@ from app.services.contributions import curation, endorsements
 from app.services.memberships import lifecycle as memberships
 from tests.factories import actor_of, auth
 from tests.support import API
-from tests.views.support import World, hour_after_now
+from tests.views.support import World, hour_after_now, month
 
 DAY = timedelta(days=1)
-
-
-def month(until: datetime, index: int, day: int = 5) -> datetime:
-    """A moment in the index-th 30-day month of the six before `until`."""
-    return until - timedelta(days=180) + timedelta(days=30 * index + day)
 
 
 async def test_levels_and_community_indicators(client: AsyncClient, session: AsyncSession) -> None:

@@ -5,7 +5,6 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 
 from app.errors import Conflict, Forbidden, Invalid, NotFound
 from app.models.base import replayed_at
-from app.models.domains import Domain
 from app.models.gatherings import (
     EditScope,
     GatheringStatus,
@@ -13,24 +12,22 @@ from app.models.gatherings import (
     RsvpResponse,
     RsvpStatus,
 )
-from app.models.people import Person
 from app.services.gatherings import rsvps, series
-from tests.factories import actor_of, add_member, circle, from_now, make_gathering, make_person
+from tests.factories import (
+    actor_of,
+    circle,
+    from_now,
+    make_gathering,
+    make_members,
+)
 
 GOING = RsvpResponse.going
-
-
-async def _members(session: AsyncSession, domain: Domain, n: int) -> list[Person]:
-    people = [await make_person(session) for _ in range(n)]
-    for p in people:
-        await add_member(session, domain, p)
-    return people
 
 
 async def test_going_beyond_the_capacity_joins_the_waitlist(session: AsyncSession) -> None:
     c = await circle(session)
     g = await make_gathering(session, c.domain, c.convenor, capacity=2)
-    a, b, d = await _members(session, c.domain, 3)
+    a, b, d = await make_members(session, c.domain, 3)
     statuses = [(await rsvps.set_rsvp(session, actor_of(p), g.id, GOING)).status for p in (a, b, d)]
     assert statuses == [RsvpStatus.going, RsvpStatus.going, RsvpStatus.waitlisted]
 
@@ -38,7 +35,7 @@ async def test_going_beyond_the_capacity_joins_the_waitlist(session: AsyncSessio
 async def test_a_freed_place_goes_to_the_first_on_the_waitlist(session: AsyncSession) -> None:
     c = await circle(session)
     g = await make_gathering(session, c.domain, c.convenor, capacity=1)
-    a, b, d = await _members(session, c.domain, 3)
+    a, b, d = await make_members(session, c.domain, 3)
     for p in (a, b, d):
         await rsvps.set_rsvp(session, actor_of(p), g.id, GOING)
     await rsvps.set_rsvp(session, actor_of(a), g.id, RsvpResponse.declined)
@@ -57,7 +54,7 @@ async def test_a_freed_place_goes_to_the_first_on_the_waitlist(session: AsyncSes
 async def test_raising_the_capacity_moves_the_waitlist_up(session: AsyncSession) -> None:
     c = await circle(session)
     g = await make_gathering(session, c.domain, c.convenor, capacity=1)
-    people = await _members(session, c.domain, 3)
+    people = await make_members(session, c.domain, 3)
     for p in people:
         await rsvps.set_rsvp(session, actor_of(p), g.id, GOING)
     await series.update_gathering(session, actor_of(c.convenor), g.id, GatheringUpdate(capacity=2))
@@ -68,7 +65,7 @@ async def test_raising_the_capacity_moves_the_waitlist_up(session: AsyncSession)
 async def test_the_capacity_cannot_drop_below_those_going(session: AsyncSession) -> None:
     c = await circle(session)
     g = await make_gathering(session, c.domain, c.convenor, capacity=3)
-    for p in await _members(session, c.domain, 2):
+    for p in await make_members(session, c.domain, 2):
         await rsvps.set_rsvp(session, actor_of(p), g.id, GOING)
     with pytest.raises(Invalid) as refused:
         await series.update_gathering(
@@ -80,7 +77,7 @@ async def test_the_capacity_cannot_drop_below_those_going(session: AsyncSession)
 async def test_going_twice_keeps_the_place_in_the_queue(session: AsyncSession) -> None:
     c = await circle(session)
     g = await make_gathering(session, c.domain, c.convenor, capacity=1)
-    a, b = await _members(session, c.domain, 2)
+    a, b = await make_members(session, c.domain, 2)
     await rsvps.set_rsvp(session, actor_of(a), g.id, GOING)
     first = await rsvps.set_rsvp(session, actor_of(b), g.id, GOING)
     again = await rsvps.set_rsvp(session, actor_of(b), g.id, GOING)
@@ -129,7 +126,7 @@ async def test_only_hosts_remove_someone_elses_rsvp(session: AsyncSession) -> No
     c = await circle(session)
     g = await make_gathering(session, c.domain, c.convenor, host_ids=[c.core.id])
     await rsvps.set_rsvp(session, actor_of(c.member), g.id, GOING)
-    other = (await _members(session, c.domain, 1))[0]
+    other = (await make_members(session, c.domain, 1))[0]
     with pytest.raises(Forbidden):
         await rsvps.remove_rsvp(session, actor_of(other), g.id, c.member.id)
     await rsvps.remove_rsvp(session, actor_of(c.core), g.id, c.member.id)

@@ -2,7 +2,7 @@
 core from 5 months and 75% of the gatherings (or hosting one), active from 3 months or
 half of the gatherings, occasional from 1 month."""
 
-from datetime import datetime, timedelta
+from datetime import timedelta
 
 import pytest
 from sqlalchemy import text
@@ -11,15 +11,10 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 from app.models.views import ParticipationLevel
 from app.services.views.levels import Activity, classify, level_table
 from app.services.views.params import LEVEL_WINDOW
-from tests.views.support import World, hour_after_now
+from tests.views.support import World, hour_after_now, month
 
 L = ParticipationLevel
 DAY = timedelta(days=1)
-
-
-def month(until: datetime, index: int, day: int = 5) -> datetime:
-    """A moment in the index-th 30-day month of the six before `until`."""
-    return until - LEVEL_WINDOW + timedelta(days=30 * index + day)
 
 
 @pytest.mark.parametrize(
