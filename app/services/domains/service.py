@@ -49,7 +49,9 @@ def slugify(name: str) -> str:
     return slug[:56].strip("-") or "domain"
 
 
-async def _free_slug(session: AsyncSession, base: str) -> str:
+async def free_slug(session: AsyncSession, base: str) -> str:
+    """`base`, or `base-2`, `base-3`, ...: the first slug no domain has (a restored export
+    takes one too)."""
     taken = set(
         (
             await session.exec(
@@ -105,7 +107,7 @@ async def _insert_with_free_slug(session: AsyncSession, domain: Domain, data: Do
     """A derived slug can be taken by a concurrent create between the check and the insert;
     then derive again. A slug the caller chose is theirs to change."""
     for attempt in range(_SLUG_ATTEMPTS):
-        slug = domain.slug = data.slug or await _free_slug(session, slugify(data.name))
+        slug = domain.slug = data.slug or await free_slug(session, slugify(data.name))
         try:
             async with session.begin_nested():
                 session.add(domain)

@@ -27,7 +27,7 @@ from app.services.actors import Actor
 from app.services.changes import bulk as bulk_events
 from app.services.changes import events
 from app.services.changes.bulk import Change
-from app.services.domains.service import _free_slug
+from app.services.domains.service import free_slug
 from app.services.exports.document import ExportedPerson, invalid, parse_document
 from app.services.exports.dump import Progress
 from app.services.exports.spec import DOMAIN_REFS, PERSON, SECTIONS, Section, domain_columns, walk
@@ -189,7 +189,7 @@ class _Load:
 
 async def _choose_slug(session: AsyncSession, wanted: str | None, exported: str) -> str:
     if wanted is None:
-        return await _free_slug(session, exported)
+        return await free_slug(session, exported)
     try:
         wanted = TypeAdapter(Slug).validate_python(wanted)
     except ValidationError as exc:
