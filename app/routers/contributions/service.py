@@ -234,7 +234,7 @@ async def list_endorsements(
 async def withdraw_endorsement(
     contribution_id: uuid.UUID, kind: EndorsementKind, session: SessionDep, actor: CurrentActor
 ) -> None:
-    """Removes your endorsement of that kind; nothing happens if there was none."""
+    """Removes your endorsement of that kind; 404 if you have none of that kind."""
     await endorsements.withdraw(session, actor, contribution_id, kind)
 
 
