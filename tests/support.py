@@ -26,7 +26,7 @@ from app.models.gatherings import Attendance, Gathering, GatheringSeries, Rsvp
 from app.models.memberships import Membership, MembershipEvent
 from app.models.people import Person
 from app.problems import CATALOGUE
-from tests.factories import API, auth, contributions_url, gql, item
+from tests.factories import API, auth, contributions_url, gql, item, ok
 
 # --- Services ---------------------------------------------------------------------------
 
@@ -56,12 +56,6 @@ async def refused(
 
 
 # --- REST ---------------------------------------------------------------------------------
-
-
-def ok(response: Response, status: int = 200) -> Any:
-    """The decoded body of a response with the given status (None when it has no body)."""
-    assert response.status_code == status, response.text
-    return response.json() if response.content else None
 
 
 def problem(response: Response, status: int, slug: str | None = None) -> dict[str, Any]:
